@@ -1,0 +1,452 @@
+"""SQLAlchemy Core description of the schema created by ``conezia.migrations``.
+
+The yoyo SQL migrations are the source of truth for the database; these
+``Table`` objects mirror them (names of every constraint and index included)
+so that queries can be built with SQLAlchemy Core and so that database errors
+can be mapped back to fields through :data:`CONSTRAINT_ERRORS`. The
+integration tests check that both descriptions stay identical. Never create
+the schema from this metadata: run the migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+
+__all__ = [
+    "CONSTRAINT_ERRORS",
+    "auth_providers",
+    "entities",
+    "entity_groups",
+    "entity_tags",
+    "groups",
+    "identifiers",
+    "metadata",
+    "relationships",
+    "tags",
+    "user_tokens",
+    "users",
+]
+
+metadata = MetaData()
+
+_UUID = postgresql.UUID(as_uuid=True)
+_TIMESTAMPTZ = DateTime(timezone=True)
+_NOW = text("now()")
+_EMPTY_OBJECT = text("'{}'::jsonb")
+
+_TAKEN = "has already been taken"
+_MISSING = "does not exist"
+_INVALID = "is invalid"
+
+
+def _id() -> Column:
+    return Column("id", _UUID, nullable=False, server_default=text("gen_random_uuid()"))
+
+
+def _inserted_at() -> Column:
+    return Column("inserted_at", _TIMESTAMPTZ, nullable=False, server_default=_NOW)
+
+
+def _updated_at() -> Column:
+    return Column("updated_at", _TIMESTAMPTZ, nullable=False, server_default=_NOW)
+
+
+def _cascade_to_user(table: str, column: str = "user_id") -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        [column], ["users.id"], name=f"{table}_{column}_fkey", ondelete="CASCADE"
+    )
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({listed})"
+
+
+_TIERS = ("free", "personal", "professional", "enterprise")
+_AUTH_PROVIDERS = ("google", "apple", "facebook", "linkedin")
+_TOKEN_CONTEXTS = ("session", "confirm_email", "reset_password")
+_ENTITY_TYPES = ("person", "organization", "service", "thing", "animal", "abstract")
+_RELATIONSHIP_TYPES = (
+    "friend",
+    "family",
+    "colleague",
+    "client",
+    "vendor",
+    "acquaintance",
+    "service_provider",
+    "other",
+)
+_RELATIONSHIP_STRENGTHS = ("close", "regular", "acquaintance")
+_RELATIONSHIP_STATUSES = ("active", "inactive", "archived")
+_IDENTIFIER_TYPES = (
+    "phone",
+    "email",
+    "ssn",
+    "government_id",
+    "account_number",
+    "social_handle",
+    "website",
+)
+_TAG_COLORS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "gray")
+
+_DEFAULT_NOTIFICATION_PREFERENCES = text(
+    "'{\"email\": true, \"push\": true, \"in_app\": true, "
+    "\"quiet_hours_start\": null, \"quiet_hours_end\": null}'::jsonb"
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("email", postgresql.CITEXT(), nullable=False),
+    Column("name", String(255)),
+    Column("avatar_url", String(2048)),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("hashed_password", String(255)),
+    Column("confirmed_at", _TIMESTAMPTZ),
+    Column("tier", String(16), nullable=False, server_default="free"),
+    Column("settings", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
+    Column("onboarding_completed_at", _TIMESTAMPTZ),
+    Column(
+        "notification_preferences",
+        postgresql.JSONB(),
+        nullable=False,
+        server_default=_DEFAULT_NOTIFICATION_PREFERENCES,
+    ),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="users_pkey"),
+    CheckConstraint("char_length(email) <= 254", name="users_email_check"),
+    CheckConstraint(_in("tier", _TIERS), name="users_tier_check"),
+    CheckConstraint("jsonb_typeof(settings) = 'object'", name="users_settings_check"),
+    CheckConstraint(
+        "jsonb_typeof(notification_preferences) = 'object'",
+        name="users_notification_preferences_check",
+    ),
+    Index("users_email_index", "email", unique=True),
+    Index("users_inserted_at_index", "inserted_at"),
+    Index("users_tier_index", "tier"),
+)
+
+auth_providers = Table(
+    "auth_providers",
+    metadata,
+    _id(),
+    Column("user_id", _UUID, nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("provider_uid", String(255), nullable=False),
+    Column("provider_token", postgresql.BYTEA()),
+    Column("provider_refresh_token", postgresql.BYTEA()),
+    Column("provider_meta", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="auth_providers_pkey"),
+    _cascade_to_user("auth_providers"),
+    CheckConstraint(_in("provider", _AUTH_PROVIDERS), name="auth_providers_provider_check"),
+    Index("auth_providers_provider_provider_uid_index", "provider", "provider_uid", unique=True),
+    Index("auth_providers_user_id_index", "user_id"),
+)
+
+user_tokens = Table(
+    "user_tokens",
+    metadata,
+    _id(),
+    Column("user_id", _UUID, nullable=False),
+    Column(
+        "token",
+        postgresql.BYTEA(),
+        nullable=False,
+        comment="SHA-256 digest of the token; the token itself is never stored",
+    ),
+    Column("context", String(32), nullable=False),
+    Column("sent_to", String(254)),
+    _inserted_at(),
+    PrimaryKeyConstraint("id", name="user_tokens_pkey"),
+    _cascade_to_user("user_tokens"),
+    CheckConstraint("octet_length(token) = 32", name="user_tokens_token_check"),
+    CheckConstraint(_in("context", _TOKEN_CONTEXTS), name="user_tokens_context_check"),
+    Index("user_tokens_user_id_index", "user_id"),
+    Index("user_tokens_context_token_index", "context", "token", unique=True),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    _id(),
+    Column("owner_id", _UUID, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("description", Text()),
+    Column("avatar_url", String(2048)),
+    Column("metadata", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
+    Column("last_interaction_at", _TIMESTAMPTZ),
+    Column("archived_at", _TIMESTAMPTZ),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="entities_pkey"),
+    _cascade_to_user("entities", "owner_id"),
+    UniqueConstraint("id", "owner_id", name="entities_id_owner_id_index"),
+    CheckConstraint(_in("type", _ENTITY_TYPES), name="entities_type_check"),
+    CheckConstraint(
+        "char_length(name) >= 1 AND btrim(name) <> ''", name="entities_name_check"
+    ),
+    CheckConstraint(
+        "char_length(description) <= 10000", name="entities_description_check"
+    ),
+    Index("entities_owner_id_index", "owner_id"),
+    Index("entities_owner_id_type_index", "owner_id", "type"),
+    Index("entities_owner_id_archived_at_index", "owner_id", "archived_at"),
+    Index("entities_last_interaction_at_index", "last_interaction_at"),
+    Index(
+        "entities_name_trgm_idx",
+        "name",
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+    ),
+)
+
+relationships = Table(
+    "relationships",
+    metadata,
+    _id(),
+    Column("user_id", _UUID, nullable=False),
+    Column("entity_id", _UUID, nullable=False),
+    Column("type", String(32)),
+    Column("strength", String(16), nullable=False, server_default="regular"),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("started_at", Date()),
+    Column("health_threshold_days", Integer(), nullable=False, server_default=text("30")),
+    Column("notes", Text()),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="relationships_pkey"),
+    _cascade_to_user("relationships"),
+    ForeignKeyConstraint(
+        ["entity_id", "user_id"],
+        ["entities.id", "entities.owner_id"],
+        name="relationships_entity_id_user_id_fkey",
+        ondelete="CASCADE",
+    ),
+    CheckConstraint(_in("type", _RELATIONSHIP_TYPES), name="relationships_type_check"),
+    CheckConstraint(
+        _in("strength", _RELATIONSHIP_STRENGTHS), name="relationships_strength_check"
+    ),
+    CheckConstraint(
+        _in("status", _RELATIONSHIP_STATUSES), name="relationships_status_check"
+    ),
+    CheckConstraint(
+        "health_threshold_days > 0 AND health_threshold_days <= 365",
+        name="relationships_health_threshold_days_check",
+    ),
+    CheckConstraint("char_length(notes) <= 5000", name="relationships_notes_check"),
+    Index("relationships_user_id_entity_id_index", "user_id", "entity_id", unique=True),
+    Index("relationships_user_id_status_index", "user_id", "status"),
+    Index("relationships_entity_id_index", "entity_id"),
+)
+
+identifiers = Table(
+    "identifiers",
+    metadata,
+    _id(),
+    Column("entity_id", _UUID, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("value", String(512)),
+    Column("value_encrypted", postgresql.BYTEA()),
+    Column("value_hash", String(64)),
+    Column("label", String(64)),
+    Column("is_primary", Boolean(), nullable=False, server_default=text("false")),
+    Column("verified_at", _TIMESTAMPTZ),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="identifiers_pkey"),
+    ForeignKeyConstraint(
+        ["entity_id"], ["entities.id"], name="identifiers_entity_id_fkey", ondelete="CASCADE"
+    ),
+    CheckConstraint(_in("type", _IDENTIFIER_TYPES), name="identifiers_type_check"),
+    CheckConstraint(
+        "(value IS NULL) <> (value_encrypted IS NULL)", name="identifiers_value_check"
+    ),
+    Index("identifiers_entity_id_index", "entity_id"),
+    Index("identifiers_type_value_hash_index", "type", "value_hash"),
+    Index("identifiers_entity_id_is_primary_index", "entity_id", "is_primary"),
+    Index(
+        "identifiers_entity_type_primary_idx",
+        "entity_id",
+        "type",
+        unique=True,
+        postgresql_where=text("is_primary"),
+    ),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    _id(),
+    Column("user_id", _UUID, nullable=False),
+    Column("name", String(50), nullable=False),
+    Column("color", String(16), nullable=False, server_default="blue"),
+    Column("description", String(255)),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="tags_pkey"),
+    _cascade_to_user("tags"),
+    UniqueConstraint("id", "user_id", name="tags_id_user_id_index"),
+    CheckConstraint("char_length(name) >= 1", name="tags_name_check"),
+    CheckConstraint(_in("color", _TAG_COLORS), name="tags_color_check"),
+    Index("tags_user_id_name_index", "user_id", "name", unique=True),
+    Index("tags_user_id_index", "user_id"),
+)
+
+entity_tags = Table(
+    "entity_tags",
+    metadata,
+    Column("entity_id", _UUID, nullable=False),
+    Column("tag_id", _UUID, nullable=False),
+    Column("user_id", _UUID, nullable=False),
+    _inserted_at(),
+    ForeignKeyConstraint(
+        ["entity_id", "user_id"],
+        ["entities.id", "entities.owner_id"],
+        name="entity_tags_entity_id_user_id_fkey",
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["tag_id", "user_id"],
+        ["tags.id", "tags.user_id"],
+        name="entity_tags_tag_id_user_id_fkey",
+        ondelete="CASCADE",
+    ),
+    Index("entity_tags_entity_id_tag_id_index", "entity_id", "tag_id", unique=True),
+    Index("entity_tags_tag_id_index", "tag_id"),
+    Index("entity_tags_user_id_index", "user_id"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    _id(),
+    Column("user_id", _UUID, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("description", String(500)),
+    Column("is_smart", Boolean(), nullable=False, server_default=text("false")),
+    Column("rules", postgresql.JSONB()),
+    _inserted_at(),
+    _updated_at(),
+    PrimaryKeyConstraint("id", name="groups_pkey"),
+    _cascade_to_user("groups"),
+    UniqueConstraint("id", "user_id", name="groups_id_user_id_index"),
+    CheckConstraint("char_length(name) >= 1", name="groups_name_check"),
+    CheckConstraint(
+        "NOT is_smart OR (rules IS NOT NULL AND jsonb_typeof(rules) = 'object' "
+        "AND rules <> '{}'::jsonb)",
+        name="groups_rules_check",
+    ),
+    Index("groups_user_id_name_index", "user_id", "name", unique=True),
+    Index("groups_user_id_index", "user_id"),
+)
+
+entity_groups = Table(
+    "entity_groups",
+    metadata,
+    Column("entity_id", _UUID, nullable=False),
+    Column("group_id", _UUID, nullable=False),
+    Column("user_id", _UUID, nullable=False),
+    Column("added_at", _TIMESTAMPTZ, nullable=False, server_default=_NOW),
+    ForeignKeyConstraint(
+        ["entity_id", "user_id"],
+        ["entities.id", "entities.owner_id"],
+        name="entity_groups_entity_id_user_id_fkey",
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["group_id", "user_id"],
+        ["groups.id", "groups.user_id"],
+        name="entity_groups_group_id_user_id_fkey",
+        ondelete="CASCADE",
+    ),
+    Index("entity_groups_entity_id_group_id_index", "entity_id", "group_id", unique=True),
+    Index("entity_groups_group_id_index", "group_id"),
+    Index("entity_groups_user_id_index", "user_id"),
+)
+
+#: Constraint (or unique index) name -> (field, message) for turning an
+#: ``IntegrityError`` into a validation error on the offending field.
+CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
+    # primary keys: ids may come from the application (errata A1)
+    "users_pkey": ("id", _TAKEN),
+    "auth_providers_pkey": ("id", _TAKEN),
+    "user_tokens_pkey": ("id", _TAKEN),
+    "entities_pkey": ("id", _TAKEN),
+    "relationships_pkey": ("id", _TAKEN),
+    "identifiers_pkey": ("id", _TAKEN),
+    "tags_pkey": ("id", _TAKEN),
+    "groups_pkey": ("id", _TAKEN),
+    # unique constraints and unique indexes
+    "users_email_index": ("email", _TAKEN),
+    "auth_providers_provider_provider_uid_index": ("provider_uid", _TAKEN),
+    "user_tokens_context_token_index": ("token", _TAKEN),
+    "entities_id_owner_id_index": ("id", _TAKEN),
+    "relationships_user_id_entity_id_index": ("entity_id", _TAKEN),
+    "identifiers_entity_type_primary_idx": (
+        "is_primary",
+        "another identifier of this type is already primary",
+    ),
+    "tags_id_user_id_index": ("id", _TAKEN),
+    "tags_user_id_name_index": ("name", _TAKEN),
+    "entity_tags_entity_id_tag_id_index": ("tag_id", _TAKEN),
+    "groups_id_user_id_index": ("id", _TAKEN),
+    "groups_user_id_name_index": ("name", _TAKEN),
+    "entity_groups_entity_id_group_id_index": ("group_id", _TAKEN),
+    # foreign keys
+    "auth_providers_user_id_fkey": ("user_id", _MISSING),
+    "user_tokens_user_id_fkey": ("user_id", _MISSING),
+    "entities_owner_id_fkey": ("owner_id", _MISSING),
+    "relationships_user_id_fkey": ("user_id", _MISSING),
+    "relationships_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "identifiers_entity_id_fkey": ("entity_id", _MISSING),
+    "tags_user_id_fkey": ("user_id", _MISSING),
+    "entity_tags_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "entity_tags_tag_id_user_id_fkey": ("tag_id", _MISSING),
+    "groups_user_id_fkey": ("user_id", _MISSING),
+    "entity_groups_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "entity_groups_group_id_user_id_fkey": ("group_id", _MISSING),
+    # check constraints
+    "users_email_check": ("email", _INVALID),
+    "users_tier_check": ("tier", _INVALID),
+    "users_settings_check": ("settings", _INVALID),
+    "users_notification_preferences_check": ("notification_preferences", _INVALID),
+    "auth_providers_provider_check": ("provider", _INVALID),
+    "user_tokens_token_check": ("token", _INVALID),
+    "user_tokens_context_check": ("context", _INVALID),
+    "entities_type_check": ("type", _INVALID),
+    "entities_name_check": ("name", _INVALID),
+    "entities_description_check": ("description", _INVALID),
+    "relationships_type_check": ("type", _INVALID),
+    "relationships_strength_check": ("strength", _INVALID),
+    "relationships_status_check": ("status", _INVALID),
+    "relationships_health_threshold_days_check": ("health_threshold_days", _INVALID),
+    "relationships_notes_check": ("notes", _INVALID),
+    "identifiers_type_check": ("type", _INVALID),
+    "identifiers_value_check": ("value", _INVALID),
+    "tags_name_check": ("name", _INVALID),
+    "tags_color_check": ("color", _INVALID),
+    "groups_name_check": ("name", _INVALID),
+    "groups_rules_check": ("rules", _INVALID),
+}

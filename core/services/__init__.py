@@ -1,0 +1,14 @@
+"""Use-cases: each loads through the unit of work, calls the domain, and commits."""
+
+from __future__ import annotations
+
+from .accounts import *  # noqa: F403
+from .accounts import __all__ as _accounts
+from .contacts import *  # noqa: F403
+from .contacts import __all__ as _contacts
+from .identifiers import *  # noqa: F403
+from .identifiers import __all__ as _identifiers
+from .organizing import *  # noqa: F403
+from .organizing import __all__ as _organizing
+
+__all__ = [*_accounts, *_contacts, *_identifiers, *_organizing]

@@ -1,0 +1,407 @@
+"""Account use-cases: registration, sessions, email confirmation, password reset, profile, providers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ..accounts import AUTH_PROVIDERS, AuthProvider, User, UserToken, check_password
+from ..deps import Deps, RateLimitedError
+from ..errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from ..validation import UNSET, Changes
+
+__all__ = [
+    "Session",
+    "change_tier",
+    "confirm_email",
+    "confirm_password_reset",
+    "delete_account",
+    "get_user",
+    "link_auth_provider",
+    "list_auth_providers",
+    "log_in",
+    "log_out",
+    "register",
+    "request_email_confirmation",
+    "request_password_reset",
+    "reveal_provider_tokens",
+    "unlink_auth_provider",
+    "update_preferences",
+    "update_profile",
+    "verify_session",
+]
+
+TOKEN_BYTES = 32
+
+
+@attrs.frozen
+class Session:
+    """A fresh session: the bearer ``token`` is shown once; only its hash is stored."""
+
+    token: str = attrs.field(repr=False)
+    user: User
+    token_id: uuid.UUID
+
+
+def _hash_token(token: str) -> bytes | None:
+    """SHA-256 of the raw token bytes, or None for something that is not one of our tokens."""
+    if not isinstance(token, str) or not 40 <= len(token) <= 64:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != TOKEN_BYTES:
+        return None
+    return hashlib.sha256(raw).digest()
+
+
+def _new_token(deps: Deps, user_id: uuid.UUID, context: str, sent_to: str | None = None) -> tuple[str, UserToken]:
+    raw = deps.secrets.token_bytes(TOKEN_BYTES)
+    token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    row = UserToken(
+        id=deps.ids.new_id(),
+        user_id=user_id,
+        token_hash=hashlib.sha256(raw).digest(),
+        context=context,
+        inserted_at=deps.clock.now(),
+        sent_to=sent_to,
+    )
+    return token, row
+
+
+def register(deps: Deps, params: object) -> User:
+    """Create an account and send an email-confirmation token.
+
+    Args:
+        params: ``email`` and ``password`` (required); ``name``, ``avatar_url``,
+            ``timezone``, ``settings``, ``notification_preferences``.
+
+    Raises:
+        ValidationError: every failing field; ``email`` "has already been taken" for a taken address.
+    """
+    now = deps.clock.now()
+    user, password = User.register(params, id=deps.ids.new_id(), now=now)
+    with deps.uow() as uow:
+        if uow.users.get_by_email(user.email) is not None:
+            raise ConflictError(email="has already been taken")
+        user.hashed_password = deps.hasher.hash(password)
+        uow.users.add(user)
+        token, row = _new_token(deps, user.id, "confirm_email", user.email)
+        uow.tokens.add(row)
+        uow.commit()
+    deps.mailer.send_email_confirmation(user.email, token)
+    return user
+
+
+def log_in(deps: Deps, email: object, password: object, *, client: str | None = None) -> Session:
+    """Check a password and open a 60-day session.
+
+    Args:
+        client: the caller's address, throttled alongside the account.
+
+    Raises:
+        RateLimitedError: too many recent failures for this account or client.
+        AuthenticationError: unknown email or wrong password (indistinguishable).
+    """
+    account_key = f"account:{str(email).strip().lower()[:254]}"
+    keys = [account_key] + ([f"client:{client}"] if client else [])
+    wait = deps.login_throttle.retry_after(keys)
+    if wait is not None:
+        raise RateLimitedError(wait)
+    if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
+        deps.login_throttle.failed(keys)
+        raise AuthenticationError("invalid email or password")
+    with deps.uow() as uow:
+        user = uow.users.get_by_email(email.strip())
+        ok = deps.hasher.verify(user.hashed_password if user else None, password)
+        if user is None or not ok:
+            deps.login_throttle.failed(keys)
+            raise AuthenticationError("invalid email or password")
+        if user.hashed_password and deps.hasher.needs_rehash(user.hashed_password):
+            user.hashed_password = deps.hasher.hash(password)
+            uow.users.update(user)
+        token, row = _new_token(deps, user.id, "session")
+        uow.tokens.add(row)
+        uow.commit()
+    deps.login_throttle.succeeded(keys)
+    return Session(token=token, user=user, token_id=row.id)
+
+
+def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:
+    """The user behind a bearer token.
+
+    Raises:
+        AuthenticationError: unknown, malformed or expired token.
+    """
+    token_hash = _hash_token(token) if isinstance(token, str) else None
+    if token_hash is None:
+        raise AuthenticationError("invalid or expired session")
+    with deps.uow() as uow:
+        row = uow.tokens.get_by_hash("session", token_hash)
+        if row is None or not row.is_valid_at(deps.clock.now()):
+            raise AuthenticationError("invalid or expired session")
+        user = uow.users.get(row.user_id)
+        if user is None:
+            raise AuthenticationError("invalid or expired session")
+    return user, row
+
+
+def log_out(deps: Deps, token: object, *, everywhere: bool = False) -> None:
+    """End this session (or every session of its user)."""
+    user, row = verify_session(deps, token)
+    with deps.uow() as uow:
+        if everywhere:
+            uow.tokens.delete_for_user(user.id, ["session"])
+        else:
+            uow.tokens.delete(row.id)
+        uow.commit()
+
+
+def get_user(deps: Deps, user_id: uuid.UUID) -> User:
+    with deps.uow() as uow:
+        user = uow.users.get(user_id)
+    if user is None:
+        raise NotFoundError("user")
+    return user
+
+
+def request_email_confirmation(deps: Deps, user_id: uuid.UUID) -> None:
+    """Send a 24-hour confirmation token bound to the user's current address."""
+    with deps.uow() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        if user.confirmed_at is not None:
+            raise ValidationError(email="is already confirmed")
+        uow.tokens.delete_for_user(user.id, ["confirm_email"])
+        token, row = _new_token(deps, user.id, "confirm_email", user.email)
+        uow.tokens.add(row)
+        uow.commit()
+    deps.mailer.send_email_confirmation(user.email, token)
+
+
+def confirm_email(deps: Deps, token: object) -> User:
+    """Confirm the address a token was sent to; the token is used up.
+
+    Raises:
+        ValidationError: on ``token`` when it is unknown, expired or was sent to an old address.
+    """
+    token_hash = _hash_token(token) if isinstance(token, str) else None
+    invalid = ValidationError(token="is invalid or has expired")
+    if token_hash is None:
+        raise invalid
+    with deps.uow() as uow:
+        row = uow.tokens.get_by_hash("confirm_email", token_hash)
+        if row is None or not row.is_valid_at(deps.clock.now()):
+            raise invalid
+        user = uow.users.get(row.user_id)
+        if user is None or row.sent_to is None or row.sent_to.lower() != user.email.lower():
+            raise invalid
+        user.confirm(deps.clock.now())
+        uow.users.update(user)
+        uow.tokens.delete_for_user(user.id, ["confirm_email"])
+        uow.commit()
+    return user
+
+
+def request_password_reset(deps: Deps, email: object) -> None:
+    """Send a one-hour reset token. Says nothing about whether the address has an account."""
+    changes = Changes({"email": email}, ("email",))
+    address = changes.email("email", required=True)
+    changes.raise_if_invalid()
+    with deps.uow() as uow:
+        user = uow.users.get_by_email(address)
+        if user is None:
+            return
+        uow.tokens.delete_for_user(user.id, ["reset_password"])
+        token, row = _new_token(deps, user.id, "reset_password", user.email)
+        uow.tokens.add(row)
+        uow.commit()
+    deps.mailer.send_password_reset(user.email, token)
+
+
+def confirm_password_reset(deps: Deps, token: object, password: object) -> User:
+    """Set a new password with a reset token; every session of the user is ended.
+
+    Raises:
+        ValidationError: on ``token`` (unknown, expired, sent to an old address) and on ``password``.
+    """
+    changes = Changes({"password": password}, ("password",))
+    new_password = check_password(changes)
+    token_hash = _hash_token(token) if isinstance(token, str) else None
+    if token_hash is None:
+        changes.add_error("token", "is invalid or has expired")
+    changes.raise_if_invalid()
+    assert token_hash is not None and new_password is not None
+    with deps.uow() as uow:
+        row = uow.tokens.get_by_hash("reset_password", token_hash)
+        user = uow.users.get(row.user_id) if row else None
+        if (
+            row is None
+            or user is None
+            or not row.is_valid_at(deps.clock.now())
+            or (row.sent_to or "").lower() != user.email.lower()
+        ):
+            raise ValidationError(token="is invalid or has expired")
+        user.hashed_password = deps.hasher.hash(new_password)
+        user.updated_at = deps.clock.now()
+        uow.users.update(user)
+        uow.tokens.delete_for_user(user.id, ["reset_password", "session"])
+        uow.commit()
+    return user
+
+
+def update_profile(deps: Deps, user_id: uuid.UUID, params: object) -> User:
+    """Change name, email, avatar, timezone or onboarding; a new email must be confirmed again.
+
+    Raises:
+        ValidationError: every failing field; ``email`` "has already been taken".
+    """
+    with deps.uow() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        email_changed = user.update_profile(params, now=deps.clock.now())
+        if email_changed:
+            other = uow.users.get_by_email(user.email)
+            if other is not None and other.id != user.id:
+                raise ConflictError(email="has already been taken")
+        uow.users.update(user)
+        token = None
+        if email_changed:
+            uow.tokens.delete_for_user(user.id, ["confirm_email", "reset_password"])
+            token, row = _new_token(deps, user.id, "confirm_email", user.email)
+            uow.tokens.add(row)
+        uow.commit()
+    if token is not None:
+        deps.mailer.send_email_confirmation(user.email, token)
+    return user
+
+
+def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> User:
+    """Replace ``settings`` and/or merge ``notification_preferences`` (quiet hours HH:MM)."""
+    with deps.uow() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        user.update_preferences(params, now=deps.clock.now())
+        uow.users.update(user)
+        uow.commit()
+    return user
+
+
+def change_tier(deps: Deps, user_id: uuid.UUID, tier: object) -> User:
+    """Administrators only (errata D2): never exposed to a user's own requests."""
+    with deps.uow() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        user.change_tier(tier, now=deps.clock.now())
+        uow.users.update(user)
+        uow.commit()
+    return user
+
+
+def delete_account(deps: Deps, user_id: uuid.UUID, password: object) -> None:
+    """Delete the account and everything it owns, after re-checking the password."""
+    with deps.uow() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFoundError("user")
+        if not isinstance(password, str) or not deps.hasher.verify(user.hashed_password, password):
+            raise ValidationError(password="is incorrect")
+        uow.users.delete(user_id)
+        uow.commit()
+
+
+def _provider_context(provider_id: uuid.UUID, column: str) -> bytes:
+    return f"auth_providers.{column}.{provider_id}".encode()
+
+
+def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthProvider:
+    """Link an external sign-in (google, apple, facebook, linkedin); its tokens are encrypted.
+
+    Linking the same provider account again updates its tokens and metadata.
+
+    Raises:
+        ValidationError: bad fields; ``provider_uid`` "has already been taken" when
+            another user linked that account.
+    """
+    changes = Changes(params, ("provider", "provider_uid", "provider_token", "provider_refresh_token", "provider_meta"))
+    provider = changes.choice("provider", AUTH_PROVIDERS, required=True)
+    uid = changes.string("provider_uid", required=True, max_length=255)
+    token = changes.string("provider_token", max_length=8192, strip=False)
+    refresh = changes.string("provider_refresh_token", max_length=8192, strip=False)
+    meta = changes.mapping("provider_meta")
+    changes.raise_if_invalid()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        existing = uow.auth_providers.get_by_uid(provider, uid)
+        if existing is not None and existing.user_id != user_id:
+            raise ConflictError(provider_uid="has already been taken")
+        link = existing or AuthProvider(
+            id=deps.ids.new_id(), user_id=user_id, provider=provider, provider_uid=uid,
+            inserted_at=now, updated_at=now,
+        )
+        if token is not UNSET:
+            link.provider_token = (
+                None if token is None
+                else deps.cipher.encrypt(token.encode(), context=_provider_context(link.id, "provider_token"))
+            )
+        if refresh is not UNSET:
+            link.provider_refresh_token = (
+                None if refresh is None
+                else deps.cipher.encrypt(
+                    refresh.encode(), context=_provider_context(link.id, "provider_refresh_token")
+                )
+            )
+        if meta is not UNSET:
+            link.provider_meta = meta
+        link.updated_at = now
+        if existing is None:
+            uow.auth_providers.add(link)
+        else:
+            uow.auth_providers.update(link)
+        uow.commit()
+    return link
+
+
+def list_auth_providers(deps: Deps, user_id: uuid.UUID) -> Sequence[AuthProvider]:
+    with deps.uow() as uow:
+        return uow.auth_providers.list_for_user(user_id)
+
+
+def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> dict[str, Any]:
+    """The decrypted provider tokens, for the owner's own sync code."""
+    with deps.uow() as uow:
+        link = uow.auth_providers.get(user_id, provider_id)
+    if link is None:
+        raise NotFoundError("auth provider")
+    out: dict[str, Any] = {}
+    for column in ("provider_token", "provider_refresh_token"):
+        blob = getattr(link, column)
+        out[column] = (
+            None if blob is None else deps.cipher.decrypt(blob, context=_provider_context(link.id, column)).decode()
+        )
+    return out
+
+
+def unlink_auth_provider(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> None:
+    """Unlink a provider. Refused if it is the only way left to sign in."""
+    with deps.uow() as uow:
+        link = uow.auth_providers.get(user_id, provider_id)
+        if link is None:
+            raise NotFoundError("auth provider")
+        user = uow.users.get(user_id)
+        others = [p for p in uow.auth_providers.list_for_user(user_id) if p.id != provider_id]
+        if user is not None and user.hashed_password is None and not others:
+            raise ValidationError(provider="is the only way to sign in; set a password first")
+        uow.auth_providers.delete(user_id, provider_id)
+        uow.commit()

@@ -1,0 +1,247 @@
+"""Entity and relationship use-cases, and relationship health."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+import attrs
+
+from ..deps import Deps
+from ..entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES, Entity, Relationship
+from ..errors import ConflictError, NotFoundError
+from ..organizing import EntityFilter
+from ..pagination import Page, PageRequest
+from ..validation import Changes
+
+__all__ = [
+    "AttentionItem",
+    "archive_entity",
+    "create_entity",
+    "delete_entity",
+    "delete_relationship",
+    "end_relationship",
+    "get_entity",
+    "get_relationship",
+    "list_entities",
+    "list_relationships",
+    "needing_attention",
+    "parse_entity_filter",
+    "record_interaction",
+    "set_relationship",
+    "unarchive_entity",
+    "update_entity",
+    "update_relationship",
+]
+
+
+def create_entity(deps: Deps, owner_id: uuid.UUID, params: object) -> Entity:
+    """Create an entity (``type`` and ``name`` required).
+
+    Raises:
+        ValidationError: every failing field.
+    """
+    entity = Entity.create(params, id=deps.ids.new_id(), owner_id=owner_id, now=deps.clock.now())
+    with deps.uow() as uow:
+        uow.entities.add(entity)
+        uow.commit()
+    return entity
+
+
+def get_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
+    """Raises NotFoundError unless the entity exists and is the owner's."""
+    with deps.uow() as uow:
+        entity = uow.entities.get(owner_id, entity_id)
+    if entity is None:
+        raise NotFoundError("entity")
+    return entity
+
+
+def parse_entity_filter(params: object) -> EntityFilter:
+    """Read list filters from untrusted query values.
+
+    Accepts ``type`` (comma-separated), ``tag`` (comma-separated names, all required),
+    ``relationship_type``, ``relationship_status``, ``archived`` (``true``, ``false``
+    or ``all``), ``q`` (name contains).
+    """
+    changes = Changes(params, ("type", "tag", "relationship_type", "relationship_status", "archived", "q"))
+
+    def listed(field: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
+        raw = changes.string(field, max_length=1000)
+        if not isinstance(raw, str) or not raw:
+            return ()
+        items = tuple(sorted({p.strip() for p in raw.split(",") if p.strip()}))
+        if allowed is not None and any(i not in allowed for i in items):
+            changes.add_error(field, f"is invalid; allowed values: {', '.join(allowed)}")
+            return ()
+        return items
+
+    types = listed("type", ENTITY_TYPES)
+    tags = listed("tag", None)
+    rel_types = listed("relationship_type", RELATIONSHIP_TYPES)
+    rel_statuses = listed("relationship_status", RELATIONSHIP_STATUSES)
+    archived_raw = changes.choice("archived", ("true", "false", "all"))
+    q = changes.string("q", max_length=255, blank_to_none=True)
+    changes.raise_if_invalid()
+    archived = {"true": True, "all": None}.get(archived_raw, False) if isinstance(archived_raw, str) else False
+    return EntityFilter(
+        types=types, tag_names=tags, relationship_types=rel_types, relationship_statuses=rel_statuses,
+        archived=archived, name_contains=q if isinstance(q, str) else None,
+    )
+
+
+def list_entities(
+    deps: Deps, owner_id: uuid.UUID, criteria: EntityFilter | None = None, page: PageRequest | None = None
+) -> Page[Entity]:
+    """The owner's live entities (or as ``criteria`` says), oldest first, one page."""
+    with deps.uow() as uow:
+        return uow.entities.list(owner_id, criteria or EntityFilter(), page or PageRequest())
+
+
+def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Entity:
+    with deps.uow() as uow:
+        entity = uow.entities.get(owner_id, entity_id)
+        if entity is None:
+            raise NotFoundError("entity")
+        entity.update(params, now=deps.clock.now())
+        uow.entities.update(entity)
+        uow.commit()
+    return entity
+
+
+def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
+    """Hide an entity from lists and health without deleting anything. Idempotent."""
+    with deps.uow() as uow:
+        entity = uow.entities.get(owner_id, entity_id)
+        if entity is None:
+            raise NotFoundError("entity")
+        entity.archive(deps.clock.now())
+        uow.entities.update(entity)
+        uow.commit()
+    return entity
+
+
+def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
+    with deps.uow() as uow:
+        entity = uow.entities.get(owner_id, entity_id)
+        if entity is None:
+            raise NotFoundError("entity")
+        entity.unarchive(deps.clock.now())
+        uow.entities.update(entity)
+        uow.commit()
+    return entity
+
+
+def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at: object = None) -> Entity:
+    """Note that the owner was in touch with the entity (now, or at an ISO timestamp)."""
+    changes = Changes({"at": at} if at is not None else {}, ("at",))
+    when = changes.datetime("at")
+    changes.raise_if_invalid()
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        entity = uow.entities.get(owner_id, entity_id)
+        if entity is None:
+            raise NotFoundError("entity")
+        entity.touch_interaction(when or now, now)
+        uow.entities.update(entity)
+        uow.commit()
+    return entity
+
+
+def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:
+    """Delete for good, with its relationship, identifiers and memberships."""
+    with deps.uow() as uow:
+        if not uow.entities.delete(owner_id, entity_id):
+            raise NotFoundError("entity")
+        uow.commit()
+
+
+def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Relationship:
+    """Record the user's relationship to one of their entities (one per entity).
+
+    Raises:
+        NotFoundError: the entity is not the user's.
+        ConflictError: on ``entity_id`` when a relationship exists already (update it instead).
+    """
+    rel = Relationship.create(
+        params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=deps.clock.now()
+    )
+    with deps.uow() as uow:
+        if uow.entities.get(user_id, entity_id) is None:
+            raise NotFoundError("entity")
+        if uow.relationships.get_for_entity(user_id, entity_id) is not None:
+            raise ConflictError(entity_id="already has a relationship; update it instead")
+        uow.relationships.add(rel)
+        uow.commit()
+    return rel
+
+
+def get_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
+    with deps.uow() as uow:
+        rel = uow.relationships.get(user_id, relationship_id)
+    if rel is None:
+        raise NotFoundError("relationship")
+    return rel
+
+
+def list_relationships(
+    deps: Deps, user_id: uuid.UUID, page: PageRequest | None = None, status: str | None = None
+) -> Page[Relationship]:
+    changes = Changes({"status": status} if status is not None else {}, ("status",))
+    changes.choice("status", RELATIONSHIP_STATUSES)
+    changes.raise_if_invalid()
+    with deps.uow() as uow:
+        return uow.relationships.list(user_id, page or PageRequest(), status)
+
+
+def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID, params: object) -> Relationship:
+    with deps.uow() as uow:
+        rel = uow.relationships.get(user_id, relationship_id)
+        if rel is None:
+            raise NotFoundError("relationship")
+        rel.update(params, now=deps.clock.now())
+        uow.relationships.update(rel)
+        uow.commit()
+    return rel
+
+
+def end_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
+    """Mark a relationship inactive; it stays on record but no longer needs attention."""
+    with deps.uow() as uow:
+        rel = uow.relationships.get(user_id, relationship_id)
+        if rel is None:
+            raise NotFoundError("relationship")
+        rel.end(deps.clock.now())
+        uow.relationships.update(rel)
+        uow.commit()
+    return rel
+
+
+def delete_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> None:
+    with deps.uow() as uow:
+        if not uow.relationships.delete(user_id, relationship_id):
+            raise NotFoundError("relationship")
+        uow.commit()
+
+
+@attrs.frozen
+class AttentionItem:
+    """An entity the user has not been in touch with for longer than the relationship's threshold."""
+
+    entity: Entity
+    relationship: Relationship
+    due_at: dt.datetime
+    days_overdue: int
+
+
+def needing_attention(deps: Deps, user_id: uuid.UUID, limit: int = 50) -> list[AttentionItem]:
+    """Relationship health: who needs attention, most overdue first."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        rows = uow.relationships.needing_attention(user_id, now, max(1, min(limit, 200)))
+    items = []
+    for entity, rel in rows:
+        due = rel.due_at(entity.last_interaction_at)
+        items.append(AttentionItem(entity=entity, relationship=rel, due_at=due, days_overdue=(now - due).days))
+    return items

@@ -1,0 +1,138 @@
+"""Identifier use-cases: sensitive values are encrypted, and every value gets a blind index."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from ..deps import Deps
+from ..errors import NotFoundError, ValidationError
+from ..identifiers import IDENTIFIER_TYPES, Identifier, cast_identifier, is_sensitive, normalize_for_index, normalize_value
+from ..validation import UNSET, Changes
+
+__all__ = [
+    "add_identifier",
+    "find_duplicates",
+    "list_identifiers",
+    "remove_identifier",
+    "reveal_identifier",
+    "update_identifier",
+]
+
+
+def _context(identifier_id: uuid.UUID) -> bytes:
+    return f"identifiers.value_encrypted.{identifier_id}".encode()
+
+
+def _store_value(deps: Deps, owner_id: uuid.UUID, identifier: Identifier, value: str) -> None:
+    identifier.value_hash = deps.blind_index.digest(
+        scope=owner_id, kind=identifier.type, value=normalize_for_index(identifier.type, value)
+    )
+    if is_sensitive(identifier.type):
+        identifier.value = None
+        identifier.value_encrypted = deps.cipher.encrypt(value.encode(), context=_context(identifier.id))
+    else:
+        identifier.value = value
+        identifier.value_encrypted = None
+
+
+def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Identifier:
+    """Attach a phone, email, SSN, ... to one of the owner's entities.
+
+    Phones are stored in E.164 (national notation is read with the configured
+    region); emails lower-cased; SSN, government id and account numbers encrypted.
+
+    Raises:
+        NotFoundError: the entity is not the owner's.
+        ValidationError: every failing field; ``is_primary`` when the entity has a primary of that type.
+    """
+    data = cast_identifier(params, creating=True, region=deps.default_phone_region)
+    now = deps.clock.now()
+    identifier = Identifier(
+        id=deps.ids.new_id(), entity_id=entity_id, type=data.type, value_hash="", inserted_at=now, updated_at=now,
+        label=data.label or None, is_primary=bool(data.is_primary), verified_at=data.verified_at or None,
+    )
+    _store_value(deps, owner_id, identifier, data.value)
+    with deps.uow() as uow:
+        if uow.entities.get(owner_id, entity_id) is None:
+            raise NotFoundError("entity")
+        if identifier.is_primary and uow.identifiers.primary_exists(entity_id, identifier.type):
+            raise ValidationError(is_primary=f"this entity already has a primary {identifier.type}")
+        uow.identifiers.add(identifier)
+        uow.commit()
+    return identifier
+
+
+def list_identifiers(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+    with deps.uow() as uow:
+        if uow.entities.get(owner_id, entity_id) is None:
+            raise NotFoundError("entity")
+        return uow.identifiers.list_for_entity(owner_id, entity_id)
+
+
+def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID, params: object) -> Identifier:
+    """Change value, label, primary flag or verification; the value is re-validated only if given."""
+    with deps.uow() as uow:
+        identifier = uow.identifiers.get(owner_id, identifier_id)
+        if identifier is None:
+            raise NotFoundError("identifier")
+        data = cast_identifier(
+            params, creating=False, current_type=identifier.type, region=deps.default_phone_region
+        )
+        if data.value is not UNSET:
+            _store_value(deps, owner_id, identifier, data.value)
+            if data.verified_at is UNSET:
+                identifier.verified_at = None  # a new value is not verified
+        if data.label is not UNSET:
+            identifier.label = data.label
+        if data.verified_at is not UNSET:
+            identifier.verified_at = data.verified_at
+        if data.is_primary is not UNSET:
+            if data.is_primary and uow.identifiers.primary_exists(
+                identifier.entity_id, identifier.type, except_id=identifier.id
+            ):
+                raise ValidationError(is_primary=f"this entity already has a primary {identifier.type}")
+            identifier.is_primary = data.is_primary
+        identifier.updated_at = deps.clock.now()
+        uow.identifiers.update(identifier)
+        uow.commit()
+    return identifier
+
+
+def remove_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> None:
+    with deps.uow() as uow:
+        if not uow.identifiers.delete(owner_id, identifier_id):
+            raise NotFoundError("identifier")
+        uow.commit()
+
+
+def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> str:
+    """The plaintext value, for the owner only, on explicit request."""
+    with deps.uow() as uow:
+        identifier = uow.identifiers.get(owner_id, identifier_id)
+    if identifier is None:
+        raise NotFoundError("identifier")
+    if identifier.value_encrypted is not None:
+        return deps.cipher.decrypt(identifier.value_encrypted, context=_context(identifier.id)).decode()
+    return identifier.value or ""
+
+
+def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: object) -> Sequence[Identifier]:
+    """Which of the owner's identifiers carry this value (compared by blind index, never in plain text).
+
+    Raises:
+        ValidationError: on ``type`` or ``value``.
+    """
+    changes = Changes({"type": type_, "value": value}, ("type", "value"))
+    kind = changes.choice("type", IDENTIFIER_TYPES, required=True)
+    raw = changes.string("value", required=True, max_length=512)
+    normalized = None
+    if isinstance(kind, str) and isinstance(raw, str):
+        normalized, error = normalize_value(kind, raw, region=deps.default_phone_region)
+        if error:
+            changes.add_error("value", error)
+    changes.raise_if_invalid()
+    assert normalized is not None
+    digest = deps.blind_index.digest(scope=owner_id, kind=kind, value=normalize_for_index(kind, normalized))
+    with deps.uow() as uow:
+        return uow.identifiers.find_by_hash(owner_id, kind, digest)
