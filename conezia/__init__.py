@@ -1,0 +1,23 @@
+"""Conezia: a personal relationship manager backend.
+
+``conezia.open("memory")`` or ``conezia.open(database_url)`` gives the embedding
+API; ``conezia.core`` holds the domain, ``conezia.adapters`` its adapters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["Conezia", "UserScope", "open"]
+
+if TYPE_CHECKING:
+    from .api import Conezia, UserScope, open
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that importing conezia.core never drags in the adapters.
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'conezia' has no attribute {name!r}")

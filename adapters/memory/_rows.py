@@ -1,0 +1,51 @@
+"""Helpers shared by the in-memory repositories."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Final, Protocol, TypeVar
+
+from conezia.core.pagination import Page, PageRequest, page_of
+
+from .store import Tables
+
+__all__ = ["TAKEN", "TablesAccess", "by_insertion", "clone", "keyset_page"]
+
+# The message the PostgreSQL adapter maps unique-key violations to.
+TAKEN: Final = "has already been taken"
+
+TablesAccess = Callable[[], Tables]
+
+T = TypeVar("T")
+
+
+class _Inserted(Protocol):
+    @property
+    def inserted_at(self) -> dt.datetime: ...
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=_Inserted)
+
+
+def clone(row: T) -> T:
+    """A copy sharing nothing mutable with ``row`` (jsonb maps included)."""
+    return copy.deepcopy(row)
+
+
+def by_insertion(row: _Inserted) -> tuple[dt.datetime, uuid.UUID]:
+    return (row.inserted_at, row.id)
+
+
+def keyset_page(rows: Iterable[R], page: PageRequest) -> Page[R]:
+    """Copies of the rows after ``page.after`` in (inserted_at, id) order, cut into a page."""
+    ordered = sorted(rows, key=by_insertion)
+    if page.after is not None:
+        after = page.after
+        ordered = [row for row in ordered if by_insertion(row) > after]
+    return page_of([clone(row) for row in ordered[: page.limit + 1]], page.limit, by_insertion)

@@ -1,0 +1,90 @@
+"""A unit of work over a :class:`~conezia.adapters.memory.store.MemoryStore`."""
+
+from __future__ import annotations
+
+from conezia.core.ports import (
+    AuthProviderRepository,
+    EntityRepository,
+    GroupRepository,
+    IdentifierRepository,
+    RelationshipRepository,
+    TagRepository,
+    TokenRepository,
+    UserRepository,
+)
+
+from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, MemoryUserRepository
+from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
+from .organizing import MemoryGroupRepository, MemoryTagRepository
+from .store import MemoryStore, Tables
+
+__all__ = ["MemoryUnitOfWork"]
+
+
+class MemoryUnitOfWork:
+    """One transaction over an in-memory store; implements :class:`conezia.core.ports.UnitOfWork`.
+
+    Entering takes a private copy of the committed state; the repositories read
+    and write that copy, and :meth:`commit` publishes its changes to the store.
+    Leaving the ``with`` block without committing discards them. After a commit
+    the unit of work stays usable: later writes need another commit.
+
+    Example::
+
+        store = MemoryStore()
+        with MemoryUnitOfWork(store) as uow:
+            uow.users.add(user)
+            uow.commit()
+    """
+
+    users: UserRepository
+    tokens: TokenRepository
+    auth_providers: AuthProviderRepository
+    entities: EntityRepository
+    relationships: RelationshipRepository
+    identifiers: IdentifierRepository
+    tags: TagRepository
+    groups: GroupRepository
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._base: Tables | None = None
+        self._working: Tables | None = None
+        self.users = MemoryUserRepository(self._tables)
+        self.tokens = MemoryTokenRepository(self._tables)
+        self.auth_providers = MemoryAuthProviderRepository(self._tables)
+        self.entities = MemoryEntityRepository(self._tables)
+        self.relationships = MemoryRelationshipRepository(self._tables)
+        self.identifiers = MemoryIdentifierRepository(self._tables)
+        self.tags = MemoryTagRepository(self._tables)
+        self.groups = MemoryGroupRepository(self._tables)
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        if self._working is not None:
+            raise RuntimeError("this unit of work is in use already")
+        self._begin()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._base = None
+        self._working = None
+
+    def commit(self) -> None:
+        working = self._tables()
+        assert self._base is not None
+        self._store.publish(self._base, working)
+        self._base = working
+        self._working = working.copy()
+
+    def rollback(self) -> None:
+        self._tables()
+        self._begin()
+
+    def _begin(self) -> None:
+        self._base = self._store.snapshot()
+        self._working = self._base.copy()
+
+    def _tables(self) -> Tables:
+        if self._working is None:
+            raise RuntimeError("use the unit of work inside a `with` block")
+        return self._working

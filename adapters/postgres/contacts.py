@@ -1,0 +1,270 @@
+"""Repositories of entities and of the user's relationships to them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import (
+    ARRAY,
+    DateTime,
+    String,
+    any_,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from conezia.core.entities import Entity, Relationship
+from conezia.core.organizing import EntityFilter
+from conezia.core.pagination import Page, PageRequest, page_of
+
+from ._base import Repository, after_key, attribute_names, columns_for, owned_values
+from .tables import entities, entity_tags, relationships, tags
+
+__all__ = ["PostgresEntityRepository", "PostgresRelationshipRepository", "escape_like"]
+
+_TIMESTAMPTZ: Final = DateTime(timezone=True)
+_STRINGS: Final = ARRAY(String)
+
+
+def escape_like(text: str) -> str:
+    """``text`` with the LIKE wildcards and the escape character (backslash) escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+ENTITY_COLUMNS: Final = columns_for(Entity, entities)
+_ENTITY_FIELDS: Final = attribute_names(Entity)
+_ENTITY_MUTABLE: Final = tuple(name for name in _ENTITY_FIELDS if name not in ("id", "owner_id"))
+_OWNED_ENTITY: Final = (entities.c.id == bindparam("b_id"), entities.c.owner_id == bindparam("b_owner_id"))
+
+_INSERT_ENTITY: Final = insert(entities)
+_GET_ENTITY: Final = select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY)
+_UPDATE_ENTITY: Final = (
+    update(entities).where(*_OWNED_ENTITY).values({name: bindparam(name) for name in _ENTITY_MUTABLE})
+)
+_DELETE_ENTITY: Final = delete(entities).where(*_OWNED_ENTITY)
+_LIST_ENTITIES: Final = (
+    select(*ENTITY_COLUMNS)
+    .where(entities.c.owner_id == bindparam("owner_id"))
+    .order_by(entities.c.inserted_at, entities.c.id)
+)
+
+# The criteria of EntityFilter, built once so that every combination of them
+# compiles to one cached statement.
+_ENTITY_AFTER: Final = after_key(entities)
+_OF_TYPES: Final = entities.c.type == any_(bindparam("types", type_=_STRINGS))
+_TAGGED_WITH_ALL: Final = entities.c.id.in_(
+    select(entity_tags.c.entity_id)
+    .join(tags, tags.c.id == entity_tags.c.tag_id)
+    .where(
+        tags.c.user_id == bindparam("owner_id"),
+        tags.c.name == any_(bindparam("tag_names", type_=_STRINGS)),
+    )
+    .group_by(entity_tags.c.entity_id)
+    .having(func.count(distinct(tags.c.name)) == bindparam("tag_count"))
+)
+_RELATIONSHIP_OF_TYPES: Final = relationships.c.type == any_(bindparam("relationship_types", type_=_STRINGS))
+_RELATIONSHIP_OF_STATUSES: Final = relationships.c.status == any_(
+    bindparam("relationship_statuses", type_=_STRINGS)
+)
+
+
+def _has_relationship(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return (
+        select(relationships.c.id)
+        .where(
+            relationships.c.user_id == bindparam("owner_id"),
+            relationships.c.entity_id == entities.c.id,
+            *conditions,
+        )
+        .exists()
+    )
+
+
+_HAS_RELATIONSHIP: Final = {
+    (True, False): _has_relationship(_RELATIONSHIP_OF_TYPES),
+    (False, True): _has_relationship(_RELATIONSHIP_OF_STATUSES),
+    (True, True): _has_relationship(_RELATIONSHIP_OF_TYPES, _RELATIONSHIP_OF_STATUSES),
+}
+_INTERACTED_SINCE: Final = entities.c.last_interaction_at >= bindparam("interacted_since", type_=_TIMESTAMPTZ)
+_ARCHIVED: Final = {False: entities.c.archived_at.is_(None), True: entities.c.archived_at.is_not(None)}
+_NAME_CONTAINS: Final = entities.c.name.ilike(bindparam("name_pattern", type_=String), escape="\\")
+
+
+def _entity_key(entity: Entity) -> tuple[dt.datetime, uuid.UUID]:
+    return entity.inserted_at, entity.id
+
+
+def _after(page: PageRequest, params: dict[str, Any]) -> bool:
+    if page.after is None:
+        return False
+    params["after_at"], params["after_id"] = page.after
+    return True
+
+
+class PostgresEntityRepository(Repository):
+    """Entities, always read and written within their owner's rows."""
+
+    __slots__ = ()
+
+    def add(self, entity: Entity) -> None:
+        self._execute(_INSERT_ENTITY, owned_values(_ENTITY_FIELDS, entity), entities)
+
+    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
+        row = self._execute(_GET_ENTITY, {"b_id": entity_id, "b_owner_id": owner_id}).first()
+        return None if row is None else Entity(*row)
+
+    def update(self, entity: Entity) -> None:
+        params = owned_values(_ENTITY_MUTABLE, entity)
+        params["b_id"] = entity.id
+        params["b_owner_id"] = entity.owner_id
+        self._execute(_UPDATE_ENTITY, params, entities)
+
+    def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+        # relationships, identifiers and memberships go by ON DELETE CASCADE
+        params = {"b_id": entity_id, "b_owner_id": owner_id}
+        return self._execute(_DELETE_ENTITY, params).rowcount > 0
+
+    def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
+        params: dict[str, Any] = {"owner_id": owner_id}
+        conditions: list[ColumnElement[bool]] = []
+        if criteria.types:
+            conditions.append(_OF_TYPES)
+            params["types"] = list(criteria.types)
+        if criteria.tag_names:
+            names = sorted(set(criteria.tag_names))
+            conditions.append(_TAGGED_WITH_ALL)
+            params["tag_names"] = names
+            params["tag_count"] = len(names)
+        if criteria.relationship_types or criteria.relationship_statuses:
+            key = (bool(criteria.relationship_types), bool(criteria.relationship_statuses))
+            conditions.append(_HAS_RELATIONSHIP[key])
+            if criteria.relationship_types:
+                params["relationship_types"] = list(criteria.relationship_types)
+            if criteria.relationship_statuses:
+                params["relationship_statuses"] = list(criteria.relationship_statuses)
+        if criteria.interacted_since is not None:
+            conditions.append(_INTERACTED_SINCE)
+            params["interacted_since"] = criteria.interacted_since
+        if criteria.archived is not None:
+            conditions.append(_ARCHIVED[criteria.archived])
+        if criteria.name_contains is not None:
+            conditions.append(_NAME_CONTAINS)
+            params["name_pattern"] = f"%{escape_like(criteria.name_contains)}%"
+        if _after(page, params):
+            conditions.append(_ENTITY_AFTER)
+        statement = _LIST_ENTITIES.where(*conditions).limit(page.limit + 1)
+        rows = [Entity(*row) for row in self._execute(statement, params)]
+        return page_of(rows, page.limit, _entity_key)
+
+
+RELATIONSHIP_COLUMNS: Final = columns_for(Relationship, relationships)
+_RELATIONSHIP_FIELDS: Final = attribute_names(Relationship)
+_RELATIONSHIP_MUTABLE: Final = tuple(name for name in _RELATIONSHIP_FIELDS if name not in ("id", "user_id"))
+_OWNED_RELATIONSHIP: Final = (
+    relationships.c.id == bindparam("b_id"),
+    relationships.c.user_id == bindparam("b_user_id"),
+)
+
+_INSERT_RELATIONSHIP: Final = insert(relationships)
+_GET_RELATIONSHIP: Final = select(*RELATIONSHIP_COLUMNS).where(*_OWNED_RELATIONSHIP)
+_GET_RELATIONSHIP_FOR_ENTITY: Final = select(*RELATIONSHIP_COLUMNS).where(
+    relationships.c.user_id == bindparam("user_id"), relationships.c.entity_id == bindparam("entity_id")
+)
+_UPDATE_RELATIONSHIP: Final = (
+    update(relationships)
+    .where(*_OWNED_RELATIONSHIP)
+    .values({name: bindparam(name) for name in _RELATIONSHIP_MUTABLE})
+)
+_DELETE_RELATIONSHIP: Final = delete(relationships).where(*_OWNED_RELATIONSHIP)
+_LIST_RELATIONSHIPS: Final = (
+    select(*RELATIONSHIP_COLUMNS)
+    .where(relationships.c.user_id == bindparam("user_id"))
+    .order_by(relationships.c.inserted_at, relationships.c.id)
+)
+_RELATIONSHIP_AFTER: Final = after_key(relationships)
+_OF_STATUS: Final = relationships.c.status == bindparam("status", type_=String)
+
+_DUE: Final = func.coalesce(entities.c.last_interaction_at, relationships.c.inserted_at) + func.make_interval(
+    0, 0, 0, relationships.c.health_threshold_days
+)
+_NEEDING_ATTENTION: Final = (
+    select(*ENTITY_COLUMNS, *RELATIONSHIP_COLUMNS)
+    .select_from(
+        relationships.join(
+            entities,
+            (entities.c.id == relationships.c.entity_id) & (entities.c.owner_id == relationships.c.user_id),
+        )
+    )
+    .where(
+        relationships.c.user_id == bindparam("user_id"),
+        relationships.c.status == "active",
+        entities.c.archived_at.is_(None),
+        _DUE <= bindparam("now", type_=_TIMESTAMPTZ),
+    )
+    .order_by(_DUE, entities.c.id)
+    .limit(bindparam("limit"))
+)
+_ENTITY_WIDTH: Final = len(ENTITY_COLUMNS)
+
+
+def _relationship_key(relationship: Relationship) -> tuple[dt.datetime, uuid.UUID]:
+    return relationship.inserted_at, relationship.id
+
+
+class PostgresRelationshipRepository(Repository):
+    """Relationships: at most one per user and entity, and only to the user's own entities."""
+
+    __slots__ = ()
+
+    def add(self, relationship: Relationship) -> None:
+        params = owned_values(_RELATIONSHIP_FIELDS, relationship)
+        self._execute(_INSERT_RELATIONSHIP, params, relationships)
+
+    def get(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship | None:
+        params = {"b_id": relationship_id, "b_user_id": user_id}
+        row = self._execute(_GET_RELATIONSHIP, params).first()
+        return None if row is None else Relationship(*row)
+
+    def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:
+        params = {"user_id": user_id, "entity_id": entity_id}
+        row = self._execute(_GET_RELATIONSHIP_FOR_ENTITY, params).first()
+        return None if row is None else Relationship(*row)
+
+    def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
+        params: dict[str, Any] = {"user_id": user_id}
+        statement = _LIST_RELATIONSHIPS
+        if status is not None:
+            statement = statement.where(_OF_STATUS)
+            params["status"] = status
+        if _after(page, params):
+            statement = statement.where(_RELATIONSHIP_AFTER)
+        rows = [Relationship(*row) for row in self._execute(statement.limit(page.limit + 1), params)]
+        return page_of(rows, page.limit, _relationship_key)
+
+    def update(self, relationship: Relationship) -> None:
+        params = owned_values(_RELATIONSHIP_MUTABLE, relationship)
+        params["b_id"] = relationship.id
+        params["b_user_id"] = relationship.user_id
+        self._execute(_UPDATE_RELATIONSHIP, params, relationships)
+
+    def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
+        params = {"b_id": relationship_id, "b_user_id": user_id}
+        return self._execute(_DELETE_RELATIONSHIP, params).rowcount > 0
+
+    def needing_attention(
+        self, user_id: uuid.UUID, now: dt.datetime, limit: int
+    ) -> Sequence[tuple[Entity, Relationship]]:
+        params = {"user_id": user_id, "now": now, "limit": max(limit, 0)}
+        return [
+            (Entity(*row[:_ENTITY_WIDTH]), Relationship(*row[_ENTITY_WIDTH:]))
+            for row in self._execute(_NEEDING_ATTENTION, params)
+        ]

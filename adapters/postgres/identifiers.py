@@ -1,0 +1,97 @@
+"""Repository of the identifiers (phones, emails, ID numbers, ...) attached to entities."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Final
+
+from sqlalchemy import bindparam, delete, exists, insert, select, update
+
+from conezia.core.identifiers import Identifier
+
+from ._base import Repository, attribute_names, columns_for, owned_values
+from .tables import entities, identifiers
+
+__all__ = ["PostgresIdentifierRepository"]
+
+_IDENTIFIER_COLUMNS: Final = columns_for(Identifier, identifiers)
+_IDENTIFIER_FIELDS: Final = attribute_names(Identifier)
+_IDENTIFIER_MUTABLE: Final = tuple(name for name in _IDENTIFIER_FIELDS if name not in ("id", "entity_id"))
+
+# Identifiers carry no owner of their own: they are the owner's through their entity.
+_OWNERS_IDENTIFIERS: Final = (
+    select(*_IDENTIFIER_COLUMNS)
+    .select_from(identifiers.join(entities, entities.c.id == identifiers.c.entity_id))
+    .where(entities.c.owner_id == bindparam("owner_id"))
+)
+_IN_ORDER: Final = (identifiers.c.inserted_at, identifiers.c.id)
+
+_INSERT_IDENTIFIER: Final = insert(identifiers)
+_GET_IDENTIFIER: Final = _OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id"))
+_LIST_FOR_ENTITY: Final = _OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(
+    *_IN_ORDER
+)
+_FIND_BY_HASH: Final = _OWNERS_IDENTIFIERS.where(
+    identifiers.c.type == bindparam("type"), identifiers.c.value_hash == bindparam("value_hash")
+).order_by(*_IN_ORDER)
+_UPDATE_IDENTIFIER: Final = (
+    update(identifiers)
+    .where(identifiers.c.id == bindparam("b_id"), identifiers.c.entity_id == bindparam("b_entity_id"))
+    .values({name: bindparam(name) for name in _IDENTIFIER_MUTABLE})
+)
+_DELETE_IDENTIFIER: Final = delete(identifiers).where(
+    identifiers.c.id == bindparam("id"),
+    identifiers.c.entity_id == entities.c.id,
+    entities.c.owner_id == bindparam("owner_id"),
+)
+_PRIMARY_OF_TYPE: Final = (
+    identifiers.c.entity_id == bindparam("entity_id"),
+    identifiers.c.type == bindparam("type"),
+    identifiers.c.is_primary,
+)
+_PRIMARY_EXISTS: Final = select(exists().where(*_PRIMARY_OF_TYPE))
+_OTHER_PRIMARY_EXISTS: Final = select(
+    exists().where(*_PRIMARY_OF_TYPE, identifiers.c.id != bindparam("except_id"))
+)
+
+
+class PostgresIdentifierRepository(Repository):
+    """Identifiers, reached through the entity's owner.
+
+    A second primary identifier of one type on one entity is refused by a
+    partial unique index and reported as a ValidationError on ``is_primary``.
+    """
+
+    __slots__ = ()
+
+    def add(self, identifier: Identifier) -> None:
+        self._execute(_INSERT_IDENTIFIER, owned_values(_IDENTIFIER_FIELDS, identifier), identifiers)
+
+    def get(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Identifier | None:
+        row = self._execute(_GET_IDENTIFIER, {"owner_id": owner_id, "id": identifier_id}).first()
+        return None if row is None else Identifier(*row)
+
+    def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+        params = {"owner_id": owner_id, "entity_id": entity_id}
+        return [Identifier(*row) for row in self._execute(_LIST_FOR_ENTITY, params)]
+
+    def update(self, identifier: Identifier) -> None:
+        params = owned_values(_IDENTIFIER_MUTABLE, identifier)
+        params["b_id"] = identifier.id
+        params["b_entity_id"] = identifier.entity_id
+        self._execute(_UPDATE_IDENTIFIER, params, identifiers)
+
+    def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
+        params = {"owner_id": owner_id, "id": identifier_id}
+        return self._execute(_DELETE_IDENTIFIER, params).rowcount > 0
+
+    def primary_exists(self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None) -> bool:
+        if except_id is None:
+            return bool(self._execute(_PRIMARY_EXISTS, {"entity_id": entity_id, "type": type_}).scalar())
+        params = {"entity_id": entity_id, "type": type_, "except_id": except_id}
+        return bool(self._execute(_OTHER_PRIMARY_EXISTS, params).scalar())
+
+    def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
+        params = {"owner_id": owner_id, "type": type_, "value_hash": value_hash}
+        return [Identifier(*row) for row in self._execute(_FIND_BY_HASH, params)]

@@ -1,0 +1,201 @@
+"""Repositories of tags and groups, and of the entities' memberships in them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import DateTime, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql
+
+from conezia.core.entities import Entity
+from conezia.core.organizing import Group, Tag
+from conezia.core.pagination import Page, PageRequest, page_of
+
+from ._base import Repository, after_key, attribute_names, columns_for, owned_values
+from .contacts import ENTITY_COLUMNS
+from .tables import entities, entity_groups, entity_tags, groups, tags
+
+__all__ = ["PostgresGroupRepository", "PostgresTagRepository"]
+
+_TIMESTAMPTZ: Final = DateTime(timezone=True)
+
+_TAG_COLUMNS: Final = columns_for(Tag, tags)
+_TAG_FIELDS: Final = attribute_names(Tag)
+_TAG_MUTABLE: Final = tuple(name for name in _TAG_FIELDS if name not in ("id", "user_id"))
+_OWNED_TAG: Final = (tags.c.id == bindparam("b_id"), tags.c.user_id == bindparam("b_user_id"))
+# "C" collation: names sort by code point, as Python sorts strings, whatever the database's locale.
+_TAGS_BY_NAME: Final = (tags.c.name.collate("C"), tags.c.id)
+
+_INSERT_TAG: Final = insert(tags)
+_GET_TAG: Final = select(*_TAG_COLUMNS).where(*_OWNED_TAG)
+_LIST_TAGS: Final = select(*_TAG_COLUMNS).where(tags.c.user_id == bindparam("user_id")).order_by(*_TAGS_BY_NAME)
+_UPDATE_TAG: Final = update(tags).where(*_OWNED_TAG).values({name: bindparam(name) for name in _TAG_MUTABLE})
+_DELETE_TAG: Final = delete(tags).where(*_OWNED_TAG)
+_ATTACH: Final = (
+    postgresql.insert(entity_tags)
+    .values(
+        entity_id=bindparam("entity_id"),
+        tag_id=bindparam("tag_id"),
+        user_id=bindparam("user_id"),
+        inserted_at=bindparam("at", type_=_TIMESTAMPTZ),
+    )
+    .on_conflict_do_nothing(index_elements=[entity_tags.c.entity_id, entity_tags.c.tag_id])
+)
+_DETACH: Final = delete(entity_tags).where(
+    entity_tags.c.user_id == bindparam("user_id"),
+    entity_tags.c.entity_id == bindparam("entity_id"),
+    entity_tags.c.tag_id == bindparam("tag_id"),
+)
+_TAGS_FOR_ENTITY: Final = (
+    select(*_TAG_COLUMNS)
+    .select_from(tags.join(entity_tags, entity_tags.c.tag_id == tags.c.id))
+    .where(tags.c.user_id == bindparam("user_id"), entity_tags.c.entity_id == bindparam("entity_id"))
+    .order_by(*_TAGS_BY_NAME)
+)
+
+
+class PostgresTagRepository(Repository):
+    """A user's tags; names are unique per user (case-sensitively)."""
+
+    __slots__ = ()
+
+    def add(self, tag: Tag) -> None:
+        self._execute(_INSERT_TAG, owned_values(_TAG_FIELDS, tag), tags)
+
+    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag | None:
+        row = self._execute(_GET_TAG, {"b_id": tag_id, "b_user_id": user_id}).first()
+        return None if row is None else Tag(*row)
+
+    def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
+        return [Tag(*row) for row in self._execute(_LIST_TAGS, {"user_id": user_id})]
+
+    def update(self, tag: Tag) -> None:
+        params = owned_values(_TAG_MUTABLE, tag)
+        params["b_id"] = tag.id
+        params["b_user_id"] = tag.user_id
+        self._execute(_UPDATE_TAG, params, tags)
+
+    def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
+        return self._execute(_DELETE_TAG, {"b_id": tag_id, "b_user_id": user_id}).rowcount > 0
+
+    def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
+        # The composite foreign keys refuse an entity or tag of another user.
+        params = {"user_id": user_id, "entity_id": entity_id, "tag_id": tag_id, "at": at}
+        return self._execute(_ATTACH, params, entity_tags).rowcount > 0
+
+    def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
+        params = {"user_id": user_id, "entity_id": entity_id, "tag_id": tag_id}
+        return self._execute(_DETACH, params).rowcount > 0
+
+    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
+        params = {"user_id": user_id, "entity_id": entity_id}
+        return [Tag(*row) for row in self._execute(_TAGS_FOR_ENTITY, params)]
+
+
+_GROUP_COLUMNS: Final = columns_for(Group, groups)
+_GROUP_FIELDS: Final = attribute_names(Group)
+_GROUP_MUTABLE: Final = tuple(name for name in _GROUP_FIELDS if name not in ("id", "user_id"))
+_OWNED_GROUP: Final = (groups.c.id == bindparam("b_id"), groups.c.user_id == bindparam("b_user_id"))
+_GROUPS_BY_NAME: Final = (groups.c.name.collate("C"), groups.c.id)
+# A group without rules stores SQL NULL, not the JSON null the column type would write.
+_RULES: Final = bindparam("rules", type_=postgresql.JSONB(none_as_null=True))
+
+_INSERT_GROUP: Final = insert(groups).values(rules=_RULES)
+_GET_GROUP: Final = select(*_GROUP_COLUMNS).where(*_OWNED_GROUP)
+_LIST_GROUPS: Final = (
+    select(*_GROUP_COLUMNS).where(groups.c.user_id == bindparam("user_id")).order_by(*_GROUPS_BY_NAME)
+)
+_UPDATE_GROUP: Final = (
+    update(groups)
+    .where(*_OWNED_GROUP)
+    .values({name: _RULES if name == "rules" else bindparam(name) for name in _GROUP_MUTABLE})
+)
+_DELETE_GROUP: Final = delete(groups).where(*_OWNED_GROUP)
+_ADD_MEMBER: Final = (
+    postgresql.insert(entity_groups)
+    .values(
+        entity_id=bindparam("entity_id"),
+        group_id=bindparam("group_id"),
+        user_id=bindparam("user_id"),
+        added_at=bindparam("at", type_=_TIMESTAMPTZ),
+    )
+    .on_conflict_do_nothing(index_elements=[entity_groups.c.entity_id, entity_groups.c.group_id])
+)
+_OF_GROUP: Final = (
+    entity_groups.c.user_id == bindparam("user_id"),
+    entity_groups.c.group_id == bindparam("group_id"),
+)
+_REMOVE_MEMBER: Final = delete(entity_groups).where(
+    *_OF_GROUP, entity_groups.c.entity_id == bindparam("entity_id")
+)
+_CLEAR_MEMBERS: Final = delete(entity_groups).where(*_OF_GROUP)
+_MEMBERS: Final = (
+    select(*ENTITY_COLUMNS)
+    .select_from(entities.join(entity_groups, entity_groups.c.entity_id == entities.c.id))
+    .where(*_OF_GROUP, entities.c.owner_id == bindparam("user_id"))
+    .order_by(entities.c.inserted_at, entities.c.id)
+)
+_MEMBER_AFTER: Final = after_key(entities)
+_GROUPS_FOR_ENTITY: Final = (
+    select(*_GROUP_COLUMNS)
+    .select_from(groups.join(entity_groups, entity_groups.c.group_id == groups.c.id))
+    .where(groups.c.user_id == bindparam("user_id"), entity_groups.c.entity_id == bindparam("entity_id"))
+    .order_by(*_GROUPS_BY_NAME)
+)
+
+
+def _entity_key(entity: Entity) -> tuple[dt.datetime, uuid.UUID]:
+    return entity.inserted_at, entity.id
+
+
+class PostgresGroupRepository(Repository):
+    """A user's groups and the manual groups' members; names are unique per user."""
+
+    __slots__ = ()
+
+    def add(self, group: Group) -> None:
+        self._execute(_INSERT_GROUP, owned_values(_GROUP_FIELDS, group), groups)
+
+    def get(self, user_id: uuid.UUID, group_id: uuid.UUID) -> Group | None:
+        row = self._execute(_GET_GROUP, {"b_id": group_id, "b_user_id": user_id}).first()
+        return None if row is None else Group(*row)
+
+    def list(self, user_id: uuid.UUID) -> Sequence[Group]:
+        return [Group(*row) for row in self._execute(_LIST_GROUPS, {"user_id": user_id})]
+
+    def update(self, group: Group) -> None:
+        params = owned_values(_GROUP_MUTABLE, group)
+        params["b_id"] = group.id
+        params["b_user_id"] = group.user_id
+        self._execute(_UPDATE_GROUP, params, groups)
+
+    def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
+        return self._execute(_DELETE_GROUP, {"b_id": group_id, "b_user_id": user_id}).rowcount > 0
+
+    def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
+        # The composite foreign keys refuse a group or entity of another user.
+        params = {"user_id": user_id, "group_id": group_id, "entity_id": entity_id, "at": at}
+        return self._execute(_ADD_MEMBER, params, entity_groups).rowcount > 0
+
+    def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+        params = {"user_id": user_id, "group_id": group_id, "entity_id": entity_id}
+        return self._execute(_REMOVE_MEMBER, params).rowcount > 0
+
+    def clear_members(self, user_id: uuid.UUID, group_id: uuid.UUID) -> int:
+        return self._execute(_CLEAR_MEMBERS, {"user_id": user_id, "group_id": group_id}).rowcount
+
+    def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
+        params: dict[str, Any] = {"user_id": user_id, "group_id": group_id}
+        statement = _MEMBERS
+        if page.after is not None:
+            params["after_at"], params["after_id"] = page.after
+            statement = statement.where(_MEMBER_AFTER)
+        rows = [Entity(*row) for row in self._execute(statement.limit(page.limit + 1), params)]
+        return page_of(rows, page.limit, _entity_key)
+
+    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
+        params = {"user_id": user_id, "entity_id": entity_id}
+        return [Group(*row) for row in self._execute(_GROUPS_FOR_ENTITY, params)]

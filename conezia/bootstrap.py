@@ -1,0 +1,112 @@
+"""The composition root: the one place where adapters are chosen and wired to the core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from conezia.adapters.mail import FileOutbox, MemoryOutbox
+from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
+from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
+from conezia.adapters.throttle import MemoryLoginThrottle
+from conezia.core.deps import Deps, Mailer
+from conezia.core.ports import Clock, IdGenerator, UnitOfWork
+
+from .keys import KeyRing, load_keys
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+__all__ = ["Backend", "app_from_env", "build_deps", "create_app", "open_backend"]
+
+
+@attrs.define
+class Backend:
+    """Where the rows live: ``"memory"`` or a PostgreSQL database."""
+
+    kind: str
+    uow: Callable[[], UnitOfWork]
+    close: Callable[[], None]
+    database: Any = None
+
+
+def open_backend(target: str, *, pool_size: int = 10) -> Backend:
+    """``"memory"`` or a PostgreSQL URL. Creates a pool but opens no connection yet."""
+    if target == "memory":
+        from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
+
+        store = MemoryStore()
+        return Backend(kind="memory", uow=lambda: MemoryUnitOfWork(store), close=lambda: None, database=store)
+    from conezia.adapters.postgres import PostgresDatabase
+
+    database = PostgresDatabase(target, pool_size=pool_size, max_overflow=pool_size)
+    return Backend(kind="postgres", uow=database.unit_of_work, close=database.close, database=database)
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    keys: KeyRing,
+    backend: Backend,
+    mailer: Mailer | None = None,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Deps:
+    """Wire the core's ports to the real adapters."""
+    return Deps(
+        uow=backend.uow,
+        clock=clock or SystemClock(),
+        ids=ids or UUIDv7Generator(),
+        secrets=SystemSecrets(),
+        hasher=Argon2Hasher(max_concurrent=settings.max_concurrent_hashes, profile=settings.password_profile),
+        cipher=AesGcmCipher(keys.encryption_keys, keys.active_key_id),
+        blind_index=HmacBlindIndex(keys.blind_index_key),
+        login_throttle=MemoryLoginThrottle(
+            max_failures=settings.login_max_failures, window=float(settings.login_window)
+        ),
+        mailer=mailer or (MemoryOutbox() if backend.kind == "memory" else FileOutbox(settings.data_dir / "outbox")),
+        default_phone_region=settings.default_phone_region,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    keys: KeyRing | None = None,
+    backend: Backend | None = None,
+    deps: Deps | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Litestar:
+    """Build the HTTP application. Nothing connects until the first request.
+
+    Args:
+        settings: ``settings.database_url`` must be set (``"memory"`` or PostgreSQL),
+            unless a ``backend`` or ready ``deps`` are given.
+    """
+    from conezia.adapters.http import HttpConfig, make_app
+
+    on_shutdown: list[Callable[[], None]] = []
+    if deps is None:
+        if backend is None:
+            if not settings.database_url:
+                raise ValueError("settings.database_url is required (a PostgreSQL URL or 'memory')")
+            backend = open_backend(settings.database_url, pool_size=settings.pool_size)
+            on_shutdown.append(backend.close)
+        keys = keys or load_keys(os.environ if env is None else env, settings.resolved_key_file)
+        deps = build_deps(settings, keys=keys, backend=backend)
+    config = HttpConfig(
+        rate_limits=dict(settings.rate_limits),
+        rate_window=settings.rate_window,
+        max_body_bytes=settings.max_body_bytes,
+        debug=settings.debug,
+    )
+    return make_app(deps, config=config, on_shutdown=on_shutdown)
+
+
+def app_from_env() -> Litestar:
+    """Factory for the ASGI server (``granian --factory conezia.bootstrap:app_from_env``)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,210 @@
+"""The ``conezia`` command: run, serve, migrate, the embedded database, keys and admin tasks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
+from .settings import Settings, SettingsError
+
+__all__ = ["main"]
+
+
+def _say(message: str) -> None:
+    print(f"conezia: {message}", file=sys.stderr, flush=True)
+
+
+def _database_url(settings: Settings, *, start: bool) -> tuple[str, bool]:
+    """The URL to use and whether we started the embedded server for it."""
+    if settings.database_url:
+        return settings.database_url, False
+    from .embedded import EmbeddedPostgres
+
+    data = settings.data_dir / "postgres"
+    if EmbeddedPostgres.status(data):
+        return EmbeddedPostgres.url_for(data), False
+    if not start:
+        raise SystemExit(
+            "conezia: no database: set CONEZIA_DATABASE_URL, or start the embedded one with `conezia db start`"
+            f" (data folder {settings.data_dir})"
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _say(f"starting embedded PostgreSQL in {data} ...")
+    url = EmbeddedPostgres().start(data)
+    return url, True
+
+
+def _stop_embedded(settings: Settings) -> None:
+    from .embedded import EmbeddedPostgres
+
+    _say("stopping embedded PostgreSQL ...")
+    EmbeddedPostgres.stop_dir(settings.data_dir / "postgres")
+
+
+def _ensure_keys(settings: Settings) -> None:
+    if os.environ.get("CONEZIA_KEYS"):
+        return
+    path = settings.resolved_key_file
+    if create_key_file(path):
+        _say(f"created a new key file at {path} (owner-only). Back it up: without it, encrypted values are lost.")
+
+
+def _migrate(url: str, action: str, count: int | None) -> None:
+    from conezia.adapters.postgres.migrator import apply_migrations, migration_status, rollback_migrations
+
+    if action == "apply":
+        applied = apply_migrations(url, progress=lambda m: _say(f"applying {m}"))
+        _say(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
+    elif action == "rollback":
+        rolled = rollback_migrations(url, count=count if count is not None else 1)
+        _say(f"{len(rolled)} migration(s) rolled back: {', '.join(rolled) or '-'}")
+    else:
+        for mid, applied in migration_status(url):
+            print(f"{'applied' if applied else 'pending'}  {mid}")
+
+
+def _serve(settings: Settings, url: str) -> None:
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
+
+    # Workers are separate processes that build the app from the environment.
+    os.environ["CONEZIA_DATABASE_URL"] = url
+    os.environ.setdefault("CONEZIA_DATA_DIR", str(settings.data_dir))
+    load_keys(os.environ, settings.resolved_key_file)  # fail here, with a clear message, not in a worker
+    _say(f"serving on http://{settings.host}:{settings.port} (API docs: http://{settings.host}:{settings.port}/docs)")
+    Server(
+        "conezia.bootstrap:app_from_env",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        workers=settings.workers,
+        loop=Loops.uvloop if sys.platform != "win32" else Loops.auto,
+        factory=True,
+        log_access=False,
+    ).serve()
+
+
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    url, started = _database_url(settings, start=True)
+    try:
+        _ensure_keys(settings)
+        _migrate(url, "apply", None)
+        _serve(settings, url)
+    finally:
+        if started:
+            _stop_embedded(settings)
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    url, _ = _database_url(settings, start=False)
+    _serve(settings, url)
+
+
+def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    url, started = _database_url(settings, start=not settings.database_url)
+    try:
+        _migrate(url, args.action, args.count)
+    finally:
+        if started and not args.keep_running:
+            _stop_embedded(settings)
+
+
+def _cmd_db(settings: Settings, args: argparse.Namespace) -> None:
+    from .embedded import EmbeddedPostgres
+
+    data = settings.data_dir / "postgres"
+    if args.action == "start":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = EmbeddedPostgres().start(data)
+        _say(f"embedded PostgreSQL running; export CONEZIA_DATABASE_URL='{url}' to use it from other commands")
+    elif args.action == "stop":
+        EmbeddedPostgres.stop_dir(data)
+        _say("embedded PostgreSQL stopped")
+    elif args.action == "url":
+        print(EmbeddedPostgres.url_for(data))
+    else:
+        running = EmbeddedPostgres.status(data)
+        print("running" if running else "stopped")
+        if not running:
+            raise SystemExit(3)
+
+
+def _cmd_keys(settings: Settings, args: argparse.Namespace) -> None:
+    path = settings.resolved_key_file
+    if args.action == "init":
+        if create_key_file(path):
+            _say(f"created {path} (owner-only); back it up somewhere safe")
+        else:
+            _say(f"{path} exists already; it is never overwritten")
+    else:
+        key_id = rotate_key_file(path)
+        _say(f"new active encryption key {key_id}; older keys stay in {path} to read older values. "
+             "Restart the server to pick it up.")
+
+
+def _cmd_admin(settings: Settings, args: argparse.Namespace) -> None:
+    from conezia.core import services
+
+    from .bootstrap import build_deps, open_backend
+
+    url, started = _database_url(settings, start=not settings.database_url)
+    backend = open_backend(url)
+    try:
+        deps = build_deps(settings, keys=load_keys(os.environ, settings.resolved_key_file), backend=backend)
+        with deps.uow() as uow:
+            user = uow.users.get_by_email(args.email)
+        if user is None:
+            raise SystemExit(f"conezia: no user with email {args.email}")
+        services.change_tier(deps, user.id, args.tier)
+        _say(f"{args.email} is now on the {args.tier} tier")
+    finally:
+        backend.close()
+        if started:
+            _stop_embedded(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conezia", description="Conezia personal CRM backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the embedded PostgreSQL (unless CONEZIA_DATABASE_URL), migrate and serve")
+    sub.add_parser("serve", help="serve the HTTP API (database must be running)")
+    m = sub.add_parser("migrate", help="apply, roll back or list migrations")
+    m.add_argument("action", nargs="?", choices=("apply", "rollback", "status"), default="apply")
+    m.add_argument("--count", type=int, default=None, help="rollback: how many (default 1)")
+    m.add_argument("--keep-running", action="store_true", help="leave the embedded PostgreSQL running")
+    d = sub.add_parser("db", help="the embedded PostgreSQL under the data folder")
+    d.add_argument("action", choices=("start", "stop", "status", "url"))
+    k = sub.add_parser("keys", help="the encryption key file")
+    k.add_argument("action", choices=("init", "rotate"))
+    a = sub.add_parser("admin", help="administrator tasks")
+    asub = a.add_subparsers(dest="admin_command", required=True)
+    t = asub.add_parser("set-tier", help="change a user's subscription tier")
+    t.add_argument("email")
+    t.add_argument("tier", choices=("free", "personal", "professional", "enterprise"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise SystemExit(f"conezia: {exc}") from exc
+    handlers = {
+        "run": _cmd_run, "serve": _cmd_serve, "migrate": _cmd_migrate,
+        "db": _cmd_db, "keys": _cmd_keys, "admin": _cmd_admin,
+    }
+    try:
+        handlers[args.command](settings, args)
+    except KeyConfigError as exc:
+        raise SystemExit(f"conezia: {exc}") from exc
+    except KeyboardInterrupt:
+        _say("interrupted")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Encryption and blind-index keys: from the environment, or from a key file in the data folder."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+__all__ = ["KeyConfigError", "KeyRing", "create_key_file", "load_key_file", "load_keys", "rotate_key_file"]
+
+
+class KeyConfigError(Exception):
+    """The keys are missing or malformed; the message says what to do."""
+
+
+@attrs.frozen(repr=False)
+class KeyRing:
+    """Every encryption key by id, the one new data uses, and the blind-index key."""
+
+    encryption_keys: Mapping[str, bytes]
+    active_key_id: str
+    blind_index_key: bytes
+
+    def __repr__(self) -> str:
+        return f"KeyRing(key_ids={sorted(self.encryption_keys)}, active_key_id={self.active_key_id!r})"
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyConfigError(f"{what} is not valid base64") from exc
+
+
+def _new_key_id(existing: Mapping[str, object]) -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d")
+    n = 1
+    while f"k{stamp}-{n}" in existing:
+        n += 1
+    return f"k{stamp}-{n}"
+
+
+def _write_private(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def create_key_file(path: Path) -> bool:
+    """Create a key file with fresh keys, owner-only; never overwrites. Returns whether it was created."""
+    if path.exists():
+        return False
+    key_id = _new_key_id({})
+    data = {
+        "active_key_id": key_id,
+        "encryption_keys": {key_id: base64.b64encode(secrets.token_bytes(32)).decode()},
+        "blind_index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+    return True
+
+
+def _parse(data: object, source: str) -> KeyRing:
+    if not isinstance(data, dict):
+        raise KeyConfigError(f"{source}: expected a JSON object")
+    keys_raw = data.get("encryption_keys")
+    active = data.get("active_key_id")
+    blind = data.get("blind_index_key")
+    if not isinstance(keys_raw, dict) or not keys_raw or not isinstance(active, str) or not isinstance(blind, str):
+        raise KeyConfigError(f"{source}: needs encryption_keys (object), active_key_id and blind_index_key")
+    keys = {str(k): _b64(v, f"{source}: encryption key {k!r}") for k, v in keys_raw.items()}
+    if active not in keys:
+        raise KeyConfigError(f"{source}: active_key_id {active!r} is not among encryption_keys")
+    if any(len(k) != 32 for k in keys.values()):
+        raise KeyConfigError(f"{source}: every encryption key must be 32 bytes (base64 of 32 random bytes)")
+    blind_key = _b64(blind, f"{source}: blind_index_key")
+    if len(blind_key) < 32:
+        raise KeyConfigError(f"{source}: blind_index_key must be at least 32 bytes")
+    return KeyRing(encryption_keys=keys, active_key_id=active, blind_index_key=blind_key)
+
+
+def load_key_file(path: Path) -> KeyRing:
+    try:
+        text = path.read_text()
+    except FileNotFoundError as exc:
+        raise KeyConfigError(
+            f"no key file at {path}: run `conezia keys init` (or `make run`, which creates one), "
+            "or restore your backup of it; without it encrypted values cannot be read"
+        ) from exc
+    try:
+        return _parse(json.loads(text), str(path))
+    except json.JSONDecodeError as exc:
+        raise KeyConfigError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def load_keys(env: Mapping[str, str], key_file: Path) -> KeyRing:
+    """Keys from ``CONEZIA_KEYS`` (the key file's JSON, inline) if set, else from ``key_file``."""
+    inline = env.get("CONEZIA_KEYS")
+    if inline:
+        try:
+            return _parse(json.loads(inline), "CONEZIA_KEYS")
+        except json.JSONDecodeError as exc:
+            raise KeyConfigError(f"CONEZIA_KEYS is not valid JSON: {exc}") from exc
+    return load_key_file(key_file)
+
+
+def rotate_key_file(path: Path) -> str:
+    """Add a new encryption key and make it the active one; older keys stay for reading. Returns its id."""
+    ring = load_key_file(path)
+    data = json.loads(path.read_text())
+    key_id = _new_key_id(ring.encryption_keys)
+    data["encryption_keys"][key_id] = base64.b64encode(secrets.token_bytes(32)).decode()
+    data["active_key_id"] = key_id
+    _write_private(path, data)
+    return key_id

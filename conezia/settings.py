@@ -1,0 +1,103 @@
+"""Settings, read once from the environment by the composition root."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+__all__ = ["DEFAULT_RATE_LIMITS", "Settings", "SettingsError"]
+
+DEFAULT_RATE_LIMITS: Mapping[str, int] = {
+    "free": 600,
+    "personal": 1200,
+    "professional": 3000,
+    "enterprise": 12000,
+}
+
+
+class SettingsError(Exception):
+    """A setting is malformed; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
+    return value
+
+
+@attrs.frozen
+class Settings:
+    """Everything configurable. Build with :meth:`from_env`, or directly when embedding.
+
+    Attributes:
+        database_url: an external PostgreSQL; ``None`` starts the embedded one under ``data_dir``.
+        data_dir: the data folder (embedded PostgreSQL, key file, mail outbox).
+        key_file: defaults to ``data_dir / "keys.json"``.
+        password_profile: ``"default"`` (argon2id, 64 MiB) or ``"test"`` (cheap; tests only).
+        rate_limits: requests per ``rate_window`` seconds for each tier.
+        max_body_bytes: request bodies larger than this get 413.
+        default_phone_region: region (e.g. ``"US"``) for phone numbers written without ``+``.
+    """
+
+    database_url: str | None = None
+    data_dir: Path = Path("var")
+    key_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    pool_size: int = 10
+    password_profile: str = "default"
+    max_concurrent_hashes: int = 2
+    rate_limits: Mapping[str, int] = attrs.field(factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    rate_window: int = 60
+    login_max_failures: int = 5
+    login_window: int = 900
+    max_body_bytes: int = 1_048_576
+    default_phone_region: str | None = None
+    debug: bool = False
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "keys.json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``CONEZIA_*`` variables (see the README for the list)."""
+        env = os.environ if env is None else env
+        limits = dict(DEFAULT_RATE_LIMITS)
+        for tier in limits:
+            limits[tier] = _int(env, f"CONEZIA_RATE_LIMIT_{tier.upper()}", limits[tier], minimum=1)
+        profile = env.get("CONEZIA_PASSWORD_PROFILE", "default")
+        if profile not in ("default", "test"):
+            raise SettingsError("CONEZIA_PASSWORD_PROFILE must be 'default' or 'test'")
+        region = env.get("CONEZIA_DEFAULT_PHONE_REGION") or None
+        if region is not None and not (len(region) == 2 and region.isalpha()):
+            raise SettingsError("CONEZIA_DEFAULT_PHONE_REGION must be a two-letter region code such as US")
+        return cls(
+            database_url=env.get("CONEZIA_DATABASE_URL") or None,
+            data_dir=Path(env.get("CONEZIA_DATA_DIR") or "var"),
+            key_file=Path(env["CONEZIA_KEY_FILE"]) if env.get("CONEZIA_KEY_FILE") else None,
+            host=env.get("CONEZIA_HOST", "127.0.0.1"),
+            port=_int(env, "CONEZIA_PORT", 8000, minimum=1),
+            workers=_int(env, "CONEZIA_WORKERS", 1, minimum=1),
+            pool_size=_int(env, "CONEZIA_POOL_SIZE", 10, minimum=1),
+            password_profile=profile,
+            max_concurrent_hashes=_int(env, "CONEZIA_MAX_CONCURRENT_HASHES", 2, minimum=1),
+            rate_limits=limits,
+            rate_window=_int(env, "CONEZIA_RATE_WINDOW", 60, minimum=1),
+            login_max_failures=_int(env, "CONEZIA_LOGIN_MAX_FAILURES", 5, minimum=1),
+            login_window=_int(env, "CONEZIA_LOGIN_WINDOW", 900, minimum=1),
+            max_body_bytes=_int(env, "CONEZIA_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+            default_phone_region=region.upper() if region else None,
+            debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
+        )
