@@ -9,6 +9,7 @@ from typing import Any, Final
 from sqlalchemy import ARRAY, String, any_, bindparam, delete, insert, select, update
 
 from conezia.core.accounts import AuthProvider, User, UserToken
+from conezia.core.errors import NotFoundError
 
 from ._base import Repository, attribute_names, columns_for, owned_values
 from .tables import auth_providers, user_tokens, users
@@ -50,7 +51,8 @@ class PostgresUserRepository(Repository):
     def update(self, user: User) -> None:
         params = owned_values(_USER_MUTABLE, user)
         params["b_id"] = user.id
-        self._execute(_UPDATE_USER, params, users)
+        if self._execute(_UPDATE_USER, params, users).rowcount == 0:
+            raise NotFoundError("user")
 
     def delete(self, user_id: uuid.UUID) -> bool:
         return self._execute(_DELETE_USER, {"id": user_id}).rowcount > 0
@@ -147,7 +149,8 @@ class PostgresAuthProviderRepository(Repository):
         params = owned_values(_PROVIDER_MUTABLE, provider)
         params["b_id"] = provider.id
         params["b_user_id"] = provider.user_id
-        self._execute(_UPDATE_PROVIDER, params, auth_providers)
+        if self._execute(_UPDATE_PROVIDER, params, auth_providers).rowcount == 0:
+            raise NotFoundError("auth provider")
 
     def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
         params = {"b_id": provider_id, "b_user_id": user_id}

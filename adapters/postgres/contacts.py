@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from conezia.core.entities import Entity, Relationship
+from conezia.core.errors import NotFoundError
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest, page_of
 
@@ -126,7 +127,8 @@ class PostgresEntityRepository(Repository):
         params = owned_values(_ENTITY_MUTABLE, entity)
         params["b_id"] = entity.id
         params["b_owner_id"] = entity.owner_id
-        self._execute(_UPDATE_ENTITY, params, entities)
+        if self._execute(_UPDATE_ENTITY, params, entities).rowcount == 0:
+            raise NotFoundError("entity")
 
     def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         # relationships, identifiers and memberships go by ON DELETE CASCADE
@@ -254,7 +256,8 @@ class PostgresRelationshipRepository(Repository):
         params = owned_values(_RELATIONSHIP_MUTABLE, relationship)
         params["b_id"] = relationship.id
         params["b_user_id"] = relationship.user_id
-        self._execute(_UPDATE_RELATIONSHIP, params, relationships)
+        if self._execute(_UPDATE_RELATIONSHIP, params, relationships).rowcount == 0:
+            raise NotFoundError("relationship")
 
     def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
         params = {"b_id": relationship_id, "b_user_id": user_id}

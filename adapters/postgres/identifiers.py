@@ -8,6 +8,7 @@ from typing import Final
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 
+from conezia.core.errors import NotFoundError
 from conezia.core.identifiers import Identifier
 
 from ._base import Repository, attribute_names, columns_for, owned_values
@@ -80,7 +81,8 @@ class PostgresIdentifierRepository(Repository):
         params = owned_values(_IDENTIFIER_MUTABLE, identifier)
         params["b_id"] = identifier.id
         params["b_entity_id"] = identifier.entity_id
-        self._execute(_UPDATE_IDENTIFIER, params, identifiers)
+        if self._execute(_UPDATE_IDENTIFIER, params, identifiers).rowcount == 0:
+            raise NotFoundError("identifier")
 
     def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         params = {"owner_id": owner_id, "id": identifier_id}

@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql
 
 from conezia.core.entities import Entity
+from conezia.core.errors import NotFoundError
 from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page, PageRequest, page_of
 
@@ -49,6 +50,9 @@ _DETACH: Final = delete(entity_tags).where(
     entity_tags.c.entity_id == bindparam("entity_id"),
     entity_tags.c.tag_id == bindparam("tag_id"),
 )
+_TAG_LINK_OWNER: Final = select(entity_tags.c.user_id).where(
+    entity_tags.c.entity_id == bindparam("entity_id"), entity_tags.c.tag_id == bindparam("tag_id")
+)
 _TAGS_FOR_ENTITY: Final = (
     select(*_TAG_COLUMNS)
     .select_from(tags.join(entity_tags, entity_tags.c.tag_id == tags.c.id))
@@ -76,15 +80,21 @@ class PostgresTagRepository(Repository):
         params = owned_values(_TAG_MUTABLE, tag)
         params["b_id"] = tag.id
         params["b_user_id"] = tag.user_id
-        self._execute(_UPDATE_TAG, params, tags)
+        if self._execute(_UPDATE_TAG, params, tags).rowcount == 0:
+            raise NotFoundError("tag")
 
     def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
         return self._execute(_DELETE_TAG, {"b_id": tag_id, "b_user_id": user_id}).rowcount > 0
 
     def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
-        # The composite foreign keys refuse an entity or tag of another user.
+        # The composite foreign keys refuse an entity or tag of another user,
+        # but ON CONFLICT skips them when that user has made this very link.
         params = {"user_id": user_id, "entity_id": entity_id, "tag_id": tag_id, "at": at}
-        return self._execute(_ATTACH, params, entity_tags).rowcount > 0
+        if self._execute(_ATTACH, params, entity_tags).rowcount > 0:
+            return True
+        if self._execute(_TAG_LINK_OWNER, params).scalar() != user_id:
+            raise NotFoundError("entity")
+        return False
 
     def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
         params = {"user_id": user_id, "entity_id": entity_id, "tag_id": tag_id}
@@ -128,6 +138,9 @@ _OF_GROUP: Final = (
     entity_groups.c.user_id == bindparam("user_id"),
     entity_groups.c.group_id == bindparam("group_id"),
 )
+_MEMBERSHIP_OWNER: Final = select(entity_groups.c.user_id).where(
+    entity_groups.c.entity_id == bindparam("entity_id"), entity_groups.c.group_id == bindparam("group_id")
+)
 _REMOVE_MEMBER: Final = delete(entity_groups).where(
     *_OF_GROUP, entity_groups.c.entity_id == bindparam("entity_id")
 )
@@ -170,15 +183,20 @@ class PostgresGroupRepository(Repository):
         params = owned_values(_GROUP_MUTABLE, group)
         params["b_id"] = group.id
         params["b_user_id"] = group.user_id
-        self._execute(_UPDATE_GROUP, params, groups)
+        if self._execute(_UPDATE_GROUP, params, groups).rowcount == 0:
+            raise NotFoundError("group")
 
     def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
         return self._execute(_DELETE_GROUP, {"b_id": group_id, "b_user_id": user_id}).rowcount > 0
 
     def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
-        # The composite foreign keys refuse a group or entity of another user.
+        # As for tags: foreign keys, except where ON CONFLICT met another user's membership.
         params = {"user_id": user_id, "group_id": group_id, "entity_id": entity_id, "at": at}
-        return self._execute(_ADD_MEMBER, params, entity_groups).rowcount > 0
+        if self._execute(_ADD_MEMBER, params, entity_groups).rowcount > 0:
+            return True
+        if self._execute(_MEMBERSHIP_OWNER, params).scalar() != user_id:
+            raise NotFoundError("group")
+        return False
 
     def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         params = {"user_id": user_id, "group_id": group_id, "entity_id": entity_id}

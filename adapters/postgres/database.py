@@ -1,0 +1,89 @@
+"""The PostgreSQL database: an engine with its connection pool, and units of work over it."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import tables
+from .unit_of_work import PostgresUnitOfWork
+
+__all__ = ["PostgresDatabase", "engine_url"]
+
+_POSTGRES_SCHEMES: Final = {"postgres", "postgresql"}
+# Timestamps come back in UTC, and "+ n days" means n * 24 hours, as in Python.
+_UTC_SESSION: Final = "-c TimeZone=UTC"
+
+
+def engine_url(database_url: str) -> URL:
+    """``database_url`` with SQLAlchemy's psycopg 3 driver.
+
+    Args:
+        database_url: ``postgresql+psycopg://``, ``postgresql://`` or ``postgres://``
+            URL, unix-socket ones (``...@/db?host=/socket/dir``) included.
+
+    Raises:
+        ValueError: If the URL is not a PostgreSQL URL.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() not in _POSTGRES_SCHEMES:
+        raise ValueError(f"not a PostgreSQL URL: {url!r}")
+    return url.set(drivername="postgresql+psycopg")
+
+
+class PostgresDatabase:
+    """Owns the engine; hands out one :class:`PostgresUnitOfWork` per use-case call.
+
+    Creating it does not connect: the pool opens connections on first use.
+
+    Args:
+        url: Where the database is (see :func:`engine_url`).
+        pool_size: Connections kept open in the pool.
+        max_overflow: Connections opened beyond ``pool_size`` under load, closed when returned.
+
+    Attributes:
+        engine: The SQLAlchemy engine.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
+        target = engine_url(url)
+        options = target.query.get("options")
+        if isinstance(options, tuple):
+            options = " ".join(options)
+        connect_args: dict[str, Any] = {
+            "options": f"{options} {_UTC_SESSION}" if options else _UTC_SESSION,
+        }
+        self.engine: Engine = create_engine(
+            target,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_pre_ping=False,
+            connect_args=connect_args,
+        )
+
+    def unit_of_work(self) -> PostgresUnitOfWork:
+        """A new unit of work; enter it to start its transaction."""
+        return PostgresUnitOfWork(self.engine)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def truncate_all(self) -> None:
+        """Empty every table (for tests)."""
+        preparer = self.engine.dialect.identifier_preparer
+        names = ", ".join(preparer.format_table(table) for table in tables.metadata.sorted_tables)
+        with self.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+
+    def ping(self) -> bool:
+        """Whether the database answers a query."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+        except (SQLAlchemyError, OSError):
+            return False
+        return True

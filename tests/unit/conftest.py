@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import uuid
+
+import pytest
+
+from conezia.adapters.mail import MemoryOutbox
+from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
+from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
+from conezia.adapters.system import SystemSecrets
+from conezia.adapters.throttle import MemoryLoginThrottle
+from conezia.core.deps import Deps
+
+T0 = dt.datetime(2026, 1, 17, 9, 30, 0, 250_000, tzinfo=dt.timezone.utc)
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime = T0) -> None:
+        self.current = now
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+class SequentialIds:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self) -> uuid.UUID:
+        return uuid.UUID(int=next(self._counter))
+
+
+HASHER = Argon2Hasher(profile="test")
+
+
+def make_deps(clock: FakeClock | None = None) -> Deps:
+    store = MemoryStore()
+    return Deps(
+        uow=lambda: MemoryUnitOfWork(store),
+        clock=clock or FakeClock(),
+        ids=SequentialIds(),
+        secrets=SystemSecrets(),
+        hasher=HASHER,
+        cipher=AesGcmCipher({"k1": os.urandom(32)}, "k1"),
+        blind_index=HmacBlindIndex(os.urandom(32)),
+        login_throttle=MemoryLoginThrottle(max_failures=5, window=900),
+        mailer=MemoryOutbox(),
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def deps(clock: FakeClock) -> Deps:
+    return make_deps(clock)
