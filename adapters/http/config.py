@@ -1,0 +1,38 @@
+"""Settings of the HTTP adapter, handed over by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+__all__ = ["HttpConfig"]
+
+
+def _copy_limits(limits: Mapping[str, int]) -> dict[str, int]:
+    return dict(limits)
+
+
+def _check_limits(_instance: object, _attribute: object, limits: dict[str, int]) -> None:
+    if "free" not in limits:
+        raise ValueError("rate_limits needs a 'free' entry: anonymous requests are budgeted with it")
+    if any(value < 1 for value in limits.values()):
+        raise ValueError("every rate limit must be at least 1")
+
+
+@attrs.frozen
+class HttpConfig:
+    """How the HTTP API limits its callers.
+
+    Attributes:
+        rate_limits: requests allowed per ``rate_window`` for each user tier
+            (``free``, ``personal``, ...); ``free`` also budgets anonymous callers.
+        rate_window: length of a rate-limit window, in seconds.
+        max_body_bytes: larger request bodies are refused with 413.
+        debug: Litestar's debug mode. Error responses never carry internals either way.
+    """
+
+    rate_limits: dict[str, int] = attrs.field(converter=_copy_limits, validator=_check_limits)
+    rate_window: int = attrs.field(validator=attrs.validators.ge(1))
+    max_body_bytes: int = attrs.field(validator=attrs.validators.ge(1))
+    debug: bool = False
