@@ -8,36 +8,92 @@ from typing import Any, Final
 import attrs
 from sqlalchemy import Connection, CursorResult, DateTime, Executable, Table, bindparam, tuple_
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.sql.elements import ColumnElement
 
 from ._errors import translate
 
-__all__ = ["Repository", "after_key", "attribute_names", "columns_for", "owned_values"]
+__all__ = ["LazyTransaction", "Repository", "after_key", "attribute_names", "columns_for", "owned_values"]
 
 _UUID: Final = postgresql.UUID(as_uuid=True)
 _TIMESTAMPTZ: Final = DateTime(timezone=True)
+
+
+class LazyTransaction:
+    """A unit of work's connection and its database transaction, begun at the first write.
+
+    The connection is in autocommit mode: statements before the first write
+    run on their own, which at READ COMMITTED sees exactly what they would see
+    inside the transaction, and saves a read-only unit of work the BEGIN and
+    ROLLBACK round trips. Every write, and everything after it, runs in one
+    transaction that only :meth:`end` finishes.
+
+    Attributes:
+        connection: The connection, checked out of the pool for the unit of work.
+        begun: Whether BEGIN was sent and not yet ended.
+        failed: Whether a statement failed since BEGIN, which aborts the transaction.
+    """
+
+    __slots__ = ("begun", "connection", "failed")
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.begun = False
+        self.failed = False
+
+    def begin(self) -> None:
+        """Start the transaction."""
+        # Pinned: reading outside the transaction is equivalent at this level only.
+        self.connection.exec_driver_sql("BEGIN ISOLATION LEVEL READ COMMITTED")
+        self.begun = True
+        self.failed = False
+
+    def end(self, *, commit: bool) -> None:
+        """Commit or roll back the transaction, if one was begun.
+
+        Raises:
+            PendingRollbackError: On commit after a statement of the transaction
+                failed; PostgreSQL has rolled it all back instead.
+        """
+        if not self.begun:
+            return
+        # A failed COMMIT or ROLLBACK ends the transaction all the same.
+        self.begun = False
+        if self.connection.invalidated:
+            if commit:
+                raise PendingRollbackError("the connection was lost; nothing was committed")
+            return  # the transaction died with the server connection
+        if commit and self.failed:
+            self.connection.exec_driver_sql("ROLLBACK")
+            raise PendingRollbackError("a statement of the transaction failed; nothing was committed")
+        self.connection.exec_driver_sql("COMMIT" if commit else "ROLLBACK")
 
 
 class Repository:
     """Base of the repositories: they all run on the unit of work's one connection.
 
     Args:
-        connection: The connection holding the unit of work's transaction.
+        transaction: The unit of work's connection and transaction.
     """
 
-    __slots__ = ("_connection",)
+    __slots__ = ("_transaction",)
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, transaction: LazyTransaction) -> None:
+        self._transaction = transaction
 
     def _execute(
         self, statement: Executable, params: Mapping[str, Any] | None = None, table: Table | None = None
     ) -> CursorResult[Any]:
+        transaction = self._transaction
+        if statement.is_dml and not transaction.begun:
+            transaction.begin()
         try:
-            return self._connection.execute(statement, params)
-        except (IntegrityError, DataError) as error:
-            raise translate(error, table, params) from error
+            return transaction.connection.execute(statement, params)
+        except DBAPIError as error:
+            transaction.failed = transaction.begun
+            if isinstance(error, (IntegrityError, DataError)):
+                raise translate(error, table, params) from error
+            raise
 
 
 def attribute_names(cls: type) -> tuple[str, ...]:

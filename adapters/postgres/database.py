@@ -45,7 +45,9 @@ class PostgresDatabase:
         max_overflow: Connections opened beyond ``pool_size`` under load, closed when returned.
 
     Attributes:
-        engine: The SQLAlchemy engine.
+        engine: The SQLAlchemy engine. Its connections are in autocommit mode
+            (units of work send BEGIN themselves, at their first write): use
+            :meth:`unit_of_work` for anything that needs a transaction.
     """
 
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
@@ -61,11 +63,13 @@ class PostgresDatabase:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_pre_ping=False,
+            # Set once per pooled connection, not switched at every checkout.
+            isolation_level="AUTOCOMMIT",
             connect_args=connect_args,
         )
 
     def unit_of_work(self) -> PostgresUnitOfWork:
-        """A new unit of work; enter it to start its transaction."""
+        """A new unit of work; entering it checks a connection out of the pool."""
         return PostgresUnitOfWork(self.engine)
 
     def close(self) -> None:
@@ -76,7 +80,7 @@ class PostgresDatabase:
         """Empty every table (for tests)."""
         preparer = self.engine.dialect.identifier_preparer
         names = ", ".join(preparer.format_table(table) for table in tables.metadata.sorted_tables)
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection:
             connection.execute(text(f"TRUNCATE {names} CASCADE"))
 
     def ping(self) -> bool:

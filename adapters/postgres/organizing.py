@@ -44,6 +44,8 @@ _ATTACH: Final = (
         inserted_at=bindparam("at", type_=_TIMESTAMPTZ),
     )
     .on_conflict_do_nothing(index_elements=[entity_tags.c.entity_id, entity_tags.c.tag_id])
+    # SQLAlchemy keeps the row count of UPDATE and DELETE only, unless asked.
+    .execution_options(preserve_rowcount=True)
 )
 _DETACH: Final = delete(entity_tags).where(
     entity_tags.c.user_id == bindparam("user_id"),
@@ -133,6 +135,8 @@ _ADD_MEMBER: Final = (
         added_at=bindparam("at", type_=_TIMESTAMPTZ),
     )
     .on_conflict_do_nothing(index_elements=[entity_groups.c.entity_id, entity_groups.c.group_id])
+    # SQLAlchemy keeps the row count of UPDATE and DELETE only, unless asked.
+    .execution_options(preserve_rowcount=True)
 )
 _OF_GROUP: Final = (
     entity_groups.c.user_id == bindparam("user_id"),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
-
-from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
+from ._base import LazyTransaction
 from ._errors import translate
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
@@ -15,18 +14,19 @@ from .organizing import PostgresGroupRepository, PostgresTagRepository
 
 __all__ = ["PostgresUnitOfWork"]
 
-_NOT_ENTERED: Final = "the unit of work is used outside its with block"
-
 
 class PostgresUnitOfWork:
     """:class:`~conezia.core.ports.UnitOfWork` over PostgreSQL.
 
-    Entering checks a connection out of the pool and begins a transaction;
-    the repositories run on that connection. Leaving rolls back whatever was
-    not committed and returns the connection to the pool.
+    Entering checks a connection out of the pool; the repositories run on
+    that connection. The transaction begins with the first write (see
+    :class:`~conezia.adapters.postgres._base.LazyTransaction`), so a unit of
+    work that only reads costs no more than its queries. Leaving rolls back
+    whatever was not committed and returns the connection to the pool. After
+    a commit the unit of work stays usable: later writes need another commit.
 
     Args:
-        engine: The engine whose pool lends the connection.
+        engine: An engine in autocommit mode, whose pool lends the connection.
     """
 
     users: PostgresUserRepository
@@ -40,54 +40,45 @@ class PostgresUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._connection: Connection | None = None
-        self._transaction: RootTransaction | None = None
+        self._transaction: LazyTransaction | None = None
 
     def __enter__(self) -> PostgresUnitOfWork:
-        if self._connection is not None:
-            raise RuntimeError("the unit of work is in use already")
-        connection = self._engine.connect()
-        try:
-            self._transaction = connection.begin()
-        except BaseException:
-            connection.close()
-            raise
-        self._connection = connection
-        self.users = PostgresUserRepository(connection)
-        self.tokens = PostgresTokenRepository(connection)
-        self.auth_providers = PostgresAuthProviderRepository(connection)
-        self.entities = PostgresEntityRepository(connection)
-        self.relationships = PostgresRelationshipRepository(connection)
-        self.identifiers = PostgresIdentifierRepository(connection)
-        self.tags = PostgresTagRepository(connection)
-        self.groups = PostgresGroupRepository(connection)
+        if self._transaction is not None:
+            raise RuntimeError("this unit of work is in use already")
+        transaction = self._transaction = LazyTransaction(self._engine.connect())
+        self.users = PostgresUserRepository(transaction)
+        self.tokens = PostgresTokenRepository(transaction)
+        self.auth_providers = PostgresAuthProviderRepository(transaction)
+        self.entities = PostgresEntityRepository(transaction)
+        self.relationships = PostgresRelationshipRepository(transaction)
+        self.identifiers = PostgresIdentifierRepository(transaction)
+        self.tags = PostgresTagRepository(transaction)
+        self.groups = PostgresGroupRepository(transaction)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        connection = self._connection
-        if connection is None:
+        transaction = self._transaction
+        if transaction is None:
             return
-        self._connection = None
         self._transaction = None
         try:
-            if connection.in_transaction():
-                connection.rollback()
+            transaction.end(commit=False)
         finally:
-            connection.close()
+            transaction.connection.close()
 
     def commit(self) -> None:
-        """Make everything written so far durable. Later writes need another commit."""
-        connection = self._require_connection()
+        """Make everything written so far durable."""
+        transaction = self._require_transaction()
         try:
-            connection.commit()
+            transaction.end(commit=True)
         except (IntegrityError, DataError) as error:
             raise translate(error) from error
 
     def rollback(self) -> None:
         """Discard everything written since the last commit."""
-        self._require_connection().rollback()
+        self._require_transaction().end(commit=False)
 
-    def _require_connection(self) -> Connection:
-        if self._connection is None:
-            raise RuntimeError(_NOT_ENTERED)
-        return self._connection
+    def _require_transaction(self) -> LazyTransaction:
+        if self._transaction is None:
+            raise RuntimeError("use the unit of work inside its `with` block")
+        return self._transaction

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 from conezia.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from conezia.adapters.postgres.database import engine_url
@@ -53,7 +54,9 @@ def new_user(email: str | None = None, **fields: Any) -> User:
 
 def new_entity(owner: User, name: str = "Ada", *, minute: int = 0, **fields: Any) -> Entity:
     fields.setdefault("type", "person")
-    return Entity(id=uuid.uuid4(), owner_id=owner.id, name=name, inserted_at=at(minute), updated_at=at(minute), **fields)
+    return Entity(
+        id=uuid.uuid4(), owner_id=owner.id, name=name, inserted_at=at(minute), updated_at=at(minute), **fields
+    )
 
 
 def new_relationship(entity: Entity, *, minute: int = 0, **fields: Any) -> Relationship:
@@ -95,15 +98,21 @@ def new_provider(user: User, uid: str = "g-1") -> AuthProvider:
     )
 
 
+_REPOSITORY_OF: dict[type, str] = {
+    User: "users", UserToken: "tokens", AuthProvider: "auth_providers", Entity: "entities",
+    Relationship: "relationships", Identifier: "identifiers", Tag: "tags", Group: "groups",
+}
+
+
+def add_row(work: PostgresUnitOfWork, row: Any) -> None:
+    getattr(work, _REPOSITORY_OF[type(row)]).add(row)
+
+
 def save(uow: Callable[[], PostgresUnitOfWork], *rows: Any) -> None:
-    """Store rows through their repositories, in order, in one committed transaction."""
-    repository_of = {
-        User: "users", UserToken: "tokens", AuthProvider: "auth_providers", Entity: "entities",
-        Relationship: "relationships", Identifier: "identifiers", Tag: "tags", Group: "groups",
-    }
+    """Store rows through their repositories, in order, in one committed unit of work."""
     with uow() as work:
         for row in rows:
-            getattr(work, repository_of[type(row)]).add(row)
+            add_row(work, row)
         work.commit()
 
 
@@ -137,6 +146,16 @@ def test_creating_a_database_does_not_connect() -> None:
     db = PostgresDatabase("postgresql://nobody@/nowhere?host=/nonexistent")
     try:
         assert db.ping() is False
+    finally:
+        db.close()
+
+
+def test_sessions_run_in_utc_whatever_the_url_asks(migrated_database_url: str) -> None:
+    separator = "&" if "?" in migrated_database_url else "?"
+    db = PostgresDatabase(f"{migrated_database_url}{separator}options=-c%20TimeZone%3DAmerica/New_York")
+    try:
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
     finally:
         db.close()
 
@@ -391,14 +410,20 @@ def test_primary_exists_sees_the_primary_of_a_type_except_the_excluded_one(
         assert work.identifiers.primary_exists(entity.id, "phone", except_id=primary.id) is False
 
 
+def anothers_relationship(owner: User, theirs: Entity) -> Relationship:
+    relationship = new_relationship(theirs)
+    relationship.user_id = owner.id
+    return relationship
+
+
 @pytest.mark.parametrize(
     ("build", "resource"),
     [
-        (lambda user, entity: new_entity(new_user()), "user"),
-        (lambda user, entity: new_token(new_user()), "user"),
-        (lambda user, entity: new_tag(new_user()), "user"),
-        (lambda user, entity: new_relationship(entity, minute=0), "entity"),
-        (lambda user, entity: new_identifier(new_entity(user)), "entity"),
+        (lambda owner, theirs: new_entity(new_user()), "user"),
+        (lambda owner, theirs: new_token(new_user()), "user"),
+        (lambda owner, theirs: new_tag(new_user()), "user"),
+        (anothers_relationship, "entity"),
+        (lambda owner, theirs: new_identifier(new_entity(owner)), "entity"),
     ],
     ids=["entity-owner", "token-user", "tag-user", "relationship-to-anothers-entity", "identifier-entity"],
 )
@@ -408,19 +433,9 @@ def test_a_missing_parent_row_is_not_found(
 ) -> None:
     theirs = new_entity(stranger)
     save(uow, theirs)
-    row = build(owner, theirs)
-    if isinstance(row, Relationship):
-        row.user_id = owner.id
     with uow() as work, pytest.raises(NotFoundError) as raised:
-        save_in(work, row)
+        add_row(work, build(owner, theirs))
     assert raised.value.resource == resource
-
-
-def save_in(work: PostgresUnitOfWork, row: Any) -> None:
-    name = {Entity: "entities", UserToken: "tokens", Tag: "tags", Relationship: "relationships"}.get(
-        type(row), "identifiers"
-    )
-    getattr(work, name).add(row)
 
 
 def test_tagging_or_grouping_another_users_rows_is_not_found(
@@ -480,16 +495,9 @@ def test_rows_breaking_a_check_are_validation_errors(
     entity = new_entity(owner)
     save(uow, entity)
     with uow() as work, pytest.raises(ValidationError) as raised:
-        save_in_any(work, row(owner, entity))
+        add_row(work, row(owner, entity))
     assert type(raised.value) is ValidationError
     assert_errors(raised, errors)
-
-
-def save_in_any(work: PostgresUnitOfWork, row: Any) -> None:
-    name = {
-        Entity: "entities", Relationship: "relationships", Identifier: "identifiers", Tag: "tags", Group: "groups",
-    }[type(row)]
-    getattr(work, name).add(row)
 
 
 # -- transactions -------------------------------------------------------------------
@@ -512,6 +520,21 @@ def test_a_failed_unique_insert_leaves_nothing_of_its_unit_of_work_written(
         work.users.add(fresh)
         work.users.add(new_user(owner.email))
         work.commit()
+    with uow() as work:
+        assert work.users.get(fresh.id) is None
+
+
+def test_committing_after_a_failed_statement_raises_instead_of_losing_writes_silently(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    fresh = new_user()
+    with uow() as work:
+        work.users.add(fresh)
+        with pytest.raises(ConflictError):
+            work.users.add(new_user(owner.email))
+        with pytest.raises(PendingRollbackError):
+            work.commit()
+        work.users.add(new_user())  # the unit of work stays usable
     with uow() as work:
         assert work.users.get(fresh.id) is None
 
@@ -539,6 +562,51 @@ def test_an_exception_in_the_block_rolls_back_and_returns_the_connection(
     assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     with uow() as work:
         assert work.users.get(user.id) is None
+
+
+def open_transactions(database: PostgresDatabase) -> int:
+    with database.engine.connect() as connection:
+        return connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database()"
+            " AND state IN ('idle in transaction', 'idle in transaction (aborted)')"
+        ).scalar_one()
+
+
+def test_a_transaction_is_open_from_the_first_write_until_the_end_of_the_unit_of_work(
+    uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User
+) -> None:
+    with uow() as work:
+        work.users.get(owner.id)
+        work.entities.list(owner.id, EntityFilter(), PageRequest())
+        assert open_transactions(database) == 0
+        work.users.add(new_user())
+        assert open_transactions(database) == 1
+        work.commit()
+        assert open_transactions(database) == 0
+        work.users.add(new_user())
+        assert open_transactions(database) == 1
+    assert open_transactions(database) == 0
+
+
+def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
+    uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase
+) -> None:
+    lost = new_user()
+    with pytest.raises(DBAPIError), uow() as work:
+        work.users.add(lost)
+        with database.engine.connect() as killer:
+            killer.exec_driver_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state IN ('idle in transaction', 'idle in transaction (aborted)')"
+            )
+        work.users.get(lost.id)
+    kept = new_user()
+    save(uow, kept)
+    with uow() as work:
+        assert work.users.get(kept.id) == kept
+        assert work.users.get(lost.id) is None
 
 
 # -- tenant scoping -------------------------------------------------------------------
