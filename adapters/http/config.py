@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 import attrs
 
-__all__ = ["HttpConfig"]
+__all__ = ["API_PREFIX", "HttpConfig"]
+
+API_PREFIX: Final = "/api/v1"
 
 
 def _copy_limits(limits: Mapping[str, int]) -> dict[str, int]:

@@ -1,0 +1,66 @@
+"""Per-request state shared by the guard middleware, the dependencies and the error handlers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Final, cast
+
+import attrs
+
+from conezia.adapters.throttle import Decision
+from conezia.core.accounts import User
+
+__all__ = ["RequestContext", "client_address", "context_of"]
+
+_SCOPE_KEY: Final = "conezia.context"
+
+
+@attrs.define
+class RequestContext:
+    """What the API learned about the current request.
+
+    Attributes:
+        request_id: echoed as ``X-Request-ID`` and written to the logs, to match the two up.
+        user: the authenticated caller, on routes that require one.
+        token: the caller's bearer token (never logged, never echoed).
+        rate: the rate-limit decision, turned into ``RateLimit-*`` headers.
+        rate_window: the window of that decision, in seconds.
+    """
+
+    request_id: str = attrs.Factory(lambda: uuid.uuid4().hex)
+    user: User | None = None
+    token: str | None = attrs.field(default=None, repr=False)
+    rate: Decision | None = None
+    rate_window: int = 0
+
+
+def context_of(scope: Any) -> RequestContext:
+    """The context of the request behind an ASGI scope, created on first use.
+
+    Args:
+        scope: the ASGI scope (Litestar keeps one dict per request throughout).
+
+    Returns:
+        The request's context.
+    """
+    raw = cast("dict[str, Any]", scope)
+    context = raw.get(_SCOPE_KEY)
+    if context is None:
+        context = raw[_SCOPE_KEY] = RequestContext()
+    return cast("RequestContext", context)
+
+
+def client_address(scope: Any) -> str:
+    """The peer address of a request, as the ASGI server reports it.
+
+    Behind a reverse proxy this is the proxy's address unless the server is told
+    to trust forwarded headers (granian and uvicorn both can be).
+
+    Args:
+        scope: the ASGI scope.
+
+    Returns:
+        The address, or ``"unknown"`` when the server gave none.
+    """
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"

@@ -1,0 +1,108 @@
+"""The gate every API request passes before its body is read: authentication, budget, content type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
+from litestar.exceptions import ClientException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from conezia.core import services
+from conezia.core.accounts import User
+from conezia.core.deps import Deps, RateLimitedError
+from conezia.core.errors import AuthenticationError
+
+from .auth import bearer_token
+from .context import client_address, context_of
+from .ratelimit import RateLimiter
+
+__all__ = ["ApiGuard"]
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _has_body(headers: Headers) -> bool:
+    length = headers.get("content-length")
+    if length is not None:
+        return length.strip() not in ("", "0")
+    return "transfer-encoding" in headers
+
+
+class ApiGuard(ASGIMiddleware):
+    """Authenticates, budgets and screens the content type of each API request.
+
+    Runs before Litestar reads the body, so an anonymous or over-budget caller
+    never gets to make the server parse one.
+
+    Args:
+        deps: the core's dependencies (to verify sessions).
+        limiter: the request budgets.
+        require_auth: whether the guarded routes need a bearer token.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, deps: Deps, limiter: RateLimiter, *, require_auth: bool) -> None:
+        self.deps = deps
+        self.limiter = limiter
+        self.require_auth = require_auth
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ApiGuard:
+        # Litestar deep-copies routers when registering them; the guard must stay one
+        # object so that every route spends the same budgets (and locks cannot be copied).
+        return self
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Let the request through, or raise the error its problem response is made from.
+
+        Raises:
+            AuthenticationError: a protected route without a valid bearer token (401).
+            RateLimitedError: the caller's budget is spent (429).
+            ClientException: a body that is not JSON (400).
+        """
+        context = context_of(scope)
+        context.rate_window = self.limiter.window
+        headers = Headers.from_scope(scope)
+        # OPTIONS only describes the route (and CORS preflights never carry credentials)
+        if self.require_auth and scope.get("method") != "OPTIONS":
+            token = bearer_token(headers.get("authorization"))
+            user = await self._authenticate(token)
+            if user is None:
+                # failed attempts spend the address's budget, which caps token guessing
+                context.rate = self.limiter.hit_client(client_address(scope))
+                if not context.rate.allowed:
+                    raise RateLimitedError(context.rate.reset_after)
+                raise AuthenticationError(
+                    "missing bearer token" if token is None else "invalid or expired session"
+                )
+            context.user, context.token = user, token
+            context.rate = self.limiter.hit_user(user)
+        else:
+            context.rate = self.limiter.hit_client(client_address(scope))
+        if not context.rate.allowed:
+            raise RateLimitedError(context.rate.reset_after)
+        if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get("content-type", "")):
+            raise ClientException("Content-Type must be application/json.")
+        await next_app(scope, receive, send)
+
+    async def _authenticate(self, token: str | None) -> User | None:
+        if token is None:
+            return None
+        try:
+            # verify_session reads the database: keep it off the event loop
+            user, _ = await anyio.to_thread.run_sync(services.verify_session, self.deps, token)
+        except AuthenticationError:
+            return None
+        return user
+
+
+def _takes_body(scope: Scope) -> bool:
+    handler: Any = scope.get("route_handler")
+    return handler is not None and "data" in handler.parsed_fn_signature.parameters

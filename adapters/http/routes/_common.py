@@ -1,0 +1,84 @@
+"""What the route modules share: query parameters, paging and small body envelopes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Final
+
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+
+from conezia.core.accounts import User
+from conezia.core.deps import Deps
+from conezia.core.errors import ValidationError
+from conezia.core.pagination import MAX_PAGE_SIZE, PageRequest
+
+__all__ = [
+    "AUTHENTICATED",
+    "Core",
+    "CurrentUser",
+    "Cursor",
+    "Limit",
+    "SessionToken",
+    "envelope",
+    "page_request",
+]
+
+# Problems every protected route may answer with, besides its own.
+AUTHENTICATED: Final = (401, 429)
+
+# Injected by make_app: the core's dependencies (app-wide), and on protected routes
+# the authenticated caller and their bearer token.
+Core = NamedDependency[Deps]
+CurrentUser = NamedDependency[User]
+SessionToken = NamedDependency[str]
+
+Limit = Annotated[
+    int | None,
+    QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE} (default 50)."),
+]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(max_length=200, description="The `next_cursor` of the previous page."),
+]
+
+
+def page_request(limit: int | None, cursor: str | None) -> PageRequest:
+    """A page request from the ``limit`` and ``cursor`` query parameters.
+
+    Raises:
+        ValidationError: on ``limit`` or ``cursor``.
+    """
+    return PageRequest.parse(limit=limit, cursor=cursor)
+
+
+def envelope(data: object, required: Iterable[str] = (), optional: Iterable[str] = ()) -> dict[str, Any]:
+    """Check the outline of a body whose values a use-case takes one by one.
+
+    Args:
+        data: the decoded JSON body (``None`` when there was none).
+        required: fields that must be present and not null.
+        optional: fields that may be present.
+
+    Returns:
+        Each permitted field's value (``None`` when absent).
+
+    Raises:
+        ValidationError: the body is not an object, a required field is missing, or
+            an unknown field was sent (a typo must never silently do nothing).
+    """
+    required, optional = tuple(required), tuple(optional)
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ValidationError(body="must be an object")
+    errors: dict[str, list[str]] = {}
+    for key in data:
+        if key not in required and key not in optional:
+            errors.setdefault(str(key), []).append("is not a permitted field")
+    for key in required:
+        if data.get(key) is None:
+            errors.setdefault(key, []).append("can't be blank")
+    if errors:
+        raise ValidationError(errors)
+    return {key: data.get(key) for key in (*required, *optional)}

@@ -1,0 +1,125 @@
+"""Accounts and sessions: register, log in and out, confirm the address, reset the password."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, post
+from litestar.params import QueryParameter
+
+from conezia.core import services
+from conezia.core.accounts import TOKEN_VALIDITY
+
+from ..context import client_address
+from ..schemas import (
+    Accepted,
+    LoginOut,
+    LoginRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    RegisterRequest,
+    TokenRequest,
+    UserOut,
+    body,
+    responses,
+)
+from ..serialization import dump
+from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
+
+__all__ = ["PROTECTED", "PUBLIC"]
+
+TAGS = ["auth"]
+ACCEPTED = {"status": "accepted"}
+
+RegisterBody = Annotated[Any, body(RegisterRequest)]
+LoginBody = Annotated[Any, body(LoginRequest)]
+TokenBody = Annotated[Any, body(TokenRequest)]
+ResetRequestBody = Annotated[Any, body(PasswordResetRequest)]
+ResetConfirmBody = Annotated[Any, body(PasswordResetConfirm)]
+
+
+@post(
+    "/auth/register", status_code=201, sync_to_thread=True, tags=TAGS, summary="Create an account",
+    responses=responses(UserOut, 201, errors=(400, 409, 413, 422, 429)),
+)
+def register(deps: Core, data: RegisterBody = None) -> dict[str, Any]:
+    """Create an account. A confirmation token is sent to the address; the account works before it is confirmed."""
+    return dump(services.register(deps, data))
+
+
+@post(
+    "/auth/login", status_code=200, sync_to_thread=True, tags=TAGS, summary="Log in",
+    responses=responses(LoginOut, errors=(400, 401, 413, 422, 429)),
+)
+def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> dict[str, Any]:
+    """Open a 60-day session. After repeated failures for an account or from an address, answers 429."""
+    fields = envelope(data, required=("email", "password"))
+    session = services.log_in(deps, fields["email"], fields["password"], client=client_address(request.scope))
+    return {
+        "token": session.token,
+        "token_type": "bearer",
+        # Session does not carry its expiry; its row was stamped a moment ago, within this call
+        "expires_at": dump(deps.clock.now() + TOKEN_VALIDITY["session"]),
+        "user": dump(session.user),
+    }
+
+
+@post(
+    "/auth/confirm-email", status_code=200, sync_to_thread=True, tags=TAGS, summary="Confirm the email address",
+    responses=responses(UserOut, errors=(400, 413, 422, 429)),
+)
+def confirm_email(deps: Core, data: TokenBody = None) -> dict[str, Any]:
+    """Confirm the address a confirmation token was sent to. The token is used up."""
+    fields = envelope(data, required=("token",))
+    return dump(services.confirm_email(deps, fields["token"]))
+
+
+@post(
+    "/auth/password-reset/request", status_code=202, sync_to_thread=True, tags=TAGS,
+    summary="Ask for a password reset token",
+    responses=responses(Accepted, 202, errors=(400, 413, 422, 429)),
+)
+def request_password_reset(deps: Core, data: ResetRequestBody = None) -> dict[str, Any]:
+    """Send a one-hour reset token. The answer is the same whether or not the address has an account."""
+    fields = envelope(data, optional=("email",))
+    services.request_password_reset(deps, fields["email"])
+    return ACCEPTED
+
+
+@post(
+    "/auth/password-reset/confirm", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Set a new password with a reset token",
+    responses=responses(UserOut, errors=(400, 413, 422, 429)),
+)
+def confirm_password_reset(deps: Core, data: ResetConfirmBody = None) -> dict[str, Any]:
+    """Set a new password. Every session of the account ends; log in again."""
+    fields = envelope(data, optional=("token", "password"))
+    return dump(services.confirm_password_reset(deps, fields["token"], fields["password"]))
+
+
+@post(
+    "/auth/logout", status_code=204, sync_to_thread=True, tags=TAGS, summary="Log out",
+    responses=responses(None, 204, errors=(*AUTHENTICATED, 422)),
+)
+def log_out(
+    deps: Core,
+    token: SessionToken,
+    everywhere: Annotated[bool, QueryParameter(description="End every session of the account.")] = False,
+) -> None:
+    """End this session, or with `everywhere=true` every session of the account."""
+    services.log_out(deps, token, everywhere=everywhere)
+
+
+@post(
+    "/auth/confirm-email/resend", status_code=202, sync_to_thread=True, tags=TAGS,
+    summary="Send a new confirmation token",
+    responses=responses(Accepted, 202, errors=(*AUTHENTICATED, 422)),
+)
+def resend_confirmation(deps: Core, user: CurrentUser) -> dict[str, Any]:
+    """Send a new 24-hour confirmation token to the current address (422 if it is confirmed already)."""
+    services.request_email_confirmation(deps, user.id)
+    return ACCEPTED
+
+
+PUBLIC = [register, log_in, confirm_email, request_password_reset, confirm_password_reset]
+PROTECTED = [log_out, resend_confirmation]

@@ -1,0 +1,130 @@
+"""Entities: the people, organizations and things in the caller's life."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import delete, get, patch, post
+from litestar.params import FromPath, QueryParameter
+
+from conezia.core import services
+
+from ..schemas import EntityCreate, EntityOut, EntityPage, EntityUpdate, InteractionRecord, body, responses
+from ..serialization import dump, dump_page
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, envelope, page_request
+
+__all__ = ["ROUTES"]
+
+TAGS = ["entities"]
+
+CreateBody = Annotated[Any, body(EntityCreate)]
+UpdateBody = Annotated[Any, body(EntityUpdate)]
+InteractionBody = Annotated[Any, body(InteractionRecord)]
+
+
+def _filter(description: str, name: str | None = None) -> QueryParameter:
+    return QueryParameter(name=name, description=description, max_length=1000, required=False)
+
+
+@get(
+    "/entities", sync_to_thread=True, tags=TAGS, summary="List entities",
+    responses=responses(EntityPage, errors=(*AUTHENTICATED, 422)),
+)
+def list_entities(
+    deps: Core,
+    user: CurrentUser,
+    type_: Annotated[str | None, _filter("Entity types, comma-separated (any of them).", "type")] = None,
+    tag: Annotated[str | None, _filter("Tag names, comma-separated (all of them).")] = None,
+    relationship_type: Annotated[str | None, _filter("Relationship types, comma-separated.")] = None,
+    relationship_status: Annotated[str | None, _filter("Relationship statuses, comma-separated.")] = None,
+    archived: Annotated[str | None, _filter("`false` (default), `true` or `all`.")] = None,
+    q: Annotated[str | None, _filter("Part of the name, any case.")] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The caller's entities, oldest first; only live ones unless `archived` says otherwise.
+
+    Every filter given must hold.
+    """
+    given = {
+        "type": type_, "tag": tag, "relationship_type": relationship_type,
+        "relationship_status": relationship_status, "archived": archived, "q": q,
+    }
+    criteria = services.parse_entity_filter({k: v for k, v in given.items() if v is not None})
+    return dump_page(services.list_entities(deps, user.id, criteria, page_request(limit, cursor)))
+
+
+@post(
+    "/entities", status_code=201, sync_to_thread=True, tags=TAGS, summary="Create an entity",
+    responses=responses(EntityOut, 201, errors=(*AUTHENTICATED, 400, 413, 422)),
+)
+def create_entity(deps: Core, user: CurrentUser, data: CreateBody = None) -> dict[str, Any]:
+    """Create an entity; `type` and `name` are required."""
+    return dump(services.create_entity(deps, user.id, data))
+
+
+@get(
+    "/entities/{entity_id:uuid}", sync_to_thread=True, tags=TAGS, summary="Show an entity",
+    responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
+)
+def show_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """One of the caller's entities."""
+    return dump(services.get_entity(deps, user.id, entity_id))
+
+
+@patch(
+    "/entities/{entity_id:uuid}", status_code=200, sync_to_thread=True, tags=TAGS, summary="Change an entity",
+    responses=responses(EntityOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+)
+def update_entity(
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: UpdateBody = None
+) -> dict[str, Any]:
+    """Change the fields sent."""
+    return dump(services.update_entity(deps, user.id, entity_id, data))
+
+
+@delete(
+    "/entities/{entity_id:uuid}", status_code=204, sync_to_thread=True, tags=TAGS, summary="Delete an entity",
+    responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+)
+def delete_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> None:
+    """Delete for good, with its relationship, identifiers and memberships."""
+    services.delete_entity(deps, user.id, entity_id)
+
+
+@post(
+    "/entities/{entity_id:uuid}/archive", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Archive an entity", responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
+)
+def archive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """Hide an entity from lists and relationship health without deleting anything."""
+    return dump(services.archive_entity(deps, user.id, entity_id))
+
+
+@post(
+    "/entities/{entity_id:uuid}/unarchive", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Unarchive an entity", responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
+)
+def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """Bring an archived entity back."""
+    return dump(services.unarchive_entity(deps, user.id, entity_id))
+
+
+@post(
+    "/entities/{entity_id:uuid}/interactions", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Record an interaction",
+    responses=responses(EntityOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+)
+def record_interaction(
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: InteractionBody = None
+) -> dict[str, Any]:
+    """Note that you were in touch (now, or at `at`); this resets the relationship's health clock."""
+    fields = envelope(data, optional=("at",))
+    return dump(services.record_interaction(deps, user.id, entity_id, fields["at"]))
+
+
+ROUTES = [
+    list_entities, create_entity, show_entity, update_entity, delete_entity,
+    archive_entity, unarchive_entity, record_interaction,
+]

@@ -1,0 +1,102 @@
+"""Identifiers: phones, emails, handles and ID numbers; sensitive ones stay encrypted."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import delete, get, patch, post
+from litestar.params import FromPath
+
+from conezia.core import services
+
+from ..schemas import (
+    DuplicateQuery,
+    IdentifierCreate,
+    IdentifierList,
+    IdentifierOut,
+    IdentifierUpdate,
+    RevealedValue,
+    body,
+    responses,
+)
+from ..serialization import dump, dump_list
+from ._common import AUTHENTICATED, Core, CurrentUser, envelope
+
+__all__ = ["ROUTES"]
+
+TAGS = ["identifiers"]
+
+CreateBody = Annotated[Any, body(IdentifierCreate)]
+UpdateBody = Annotated[Any, body(IdentifierUpdate)]
+DuplicateBody = Annotated[Any, body(DuplicateQuery)]
+
+
+@get(
+    "/entities/{entity_id:uuid}/identifiers", sync_to_thread=True, tags=TAGS, summary="An entity's identifiers",
+    responses=responses(IdentifierList, errors=(*AUTHENTICATED, 404)),
+)
+def list_identifiers(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """The entity's identifiers, oldest first; sensitive values are null."""
+    return dump_list(services.list_identifiers(deps, user.id, entity_id))
+
+
+@post(
+    "/entities/{entity_id:uuid}/identifiers", status_code=201, sync_to_thread=True, tags=TAGS,
+    summary="Add an identifier",
+    responses=responses(IdentifierOut, 201, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+)
+def add_identifier(
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = None
+) -> dict[str, Any]:
+    """Phones are stored in E.164, emails lower-cased; ssn, government_id and account_number are encrypted."""
+    return dump(services.add_identifier(deps, user.id, entity_id, data))
+
+
+@patch(
+    "/identifiers/{identifier_id:uuid}", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Change an identifier",
+    responses=responses(IdentifierOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+)
+def update_identifier(
+    deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID], data: UpdateBody = None
+) -> dict[str, Any]:
+    """Change the fields sent; a new value is unverified unless `verified_at` comes with it."""
+    return dump(services.update_identifier(deps, user.id, identifier_id, data))
+
+
+@delete(
+    "/identifiers/{identifier_id:uuid}", status_code=204, sync_to_thread=True, tags=TAGS,
+    summary="Remove an identifier", responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+)
+def remove_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> None:
+    """Remove an identifier."""
+    services.remove_identifier(deps, user.id, identifier_id)
+
+
+@post(
+    "/identifiers/{identifier_id:uuid}/reveal", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Reveal an identifier's value", responses=responses(RevealedValue, errors=(*AUTHENTICATED, 404)),
+)
+def reveal_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """The plain value, decrypted for sensitive types. A POST, so that it is never cached or prefetched."""
+    return {"value": services.reveal_identifier(deps, user.id, identifier_id)}
+
+
+@post(
+    "/identifiers/duplicates", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Find identifiers with a value",
+    responses=responses(IdentifierList, errors=(*AUTHENTICATED, 400, 413, 422)),
+)
+def find_duplicates(deps: Core, user: CurrentUser, data: DuplicateBody = None) -> dict[str, Any]:
+    """Which of your identifiers carry this value, compared by blind index.
+
+    A POST, so that an SSN never sits in a URL or an access log.
+    """
+    fields = envelope(data, optional=("type", "value"))
+    return dump_list(services.find_duplicates(deps, user.id, fields["type"], fields["value"]))
+
+
+ROUTES = [
+    list_identifiers, add_identifier, update_identifier, remove_identifier, reveal_identifier, find_duplicates,
+]

@@ -1,0 +1,114 @@
+"""The caller's own account: profile, preferences, linked sign-ins, deletion."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import delete, get, patch, post
+from litestar.params import FromPath
+
+from conezia.core import services
+
+from ..schemas import (
+    AccountDeletion,
+    AuthProviderLink,
+    AuthProviderList,
+    AuthProviderOut,
+    PreferencesUpdate,
+    ProfileUpdate,
+    ProviderTokens,
+    UserOut,
+    body,
+    responses,
+)
+from ..serialization import dump, dump_list
+from ._common import AUTHENTICATED, Core, CurrentUser, envelope
+
+__all__ = ["ROUTES"]
+
+TAGS = ["me"]
+
+ProfileBody = Annotated[Any, body(ProfileUpdate)]
+PreferencesBody = Annotated[Any, body(PreferencesUpdate)]
+DeletionBody = Annotated[Any, body(AccountDeletion)]
+LinkBody = Annotated[Any, body(AuthProviderLink)]
+
+
+@get(
+    "/me", sync_to_thread=True, tags=TAGS, summary="Your account",
+    responses=responses(UserOut, errors=AUTHENTICATED),
+)
+def show_me(user: CurrentUser) -> dict[str, Any]:
+    """The authenticated user's account."""
+    return dump(user)
+
+
+@patch(
+    "/me", status_code=200, sync_to_thread=True, tags=TAGS, summary="Change your profile",
+    responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
+)
+def update_me(deps: Core, user: CurrentUser, data: ProfileBody = None) -> dict[str, Any]:
+    """Change name, email, avatar, timezone or onboarding time. A new email must be confirmed again."""
+    return dump(services.update_profile(deps, user.id, data))
+
+
+@patch(
+    "/me/preferences", status_code=200, sync_to_thread=True, tags=TAGS, summary="Change your preferences",
+    responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 413, 422)),
+)
+def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = None) -> dict[str, Any]:
+    """Replace `settings` and/or merge `notification_preferences`."""
+    return dump(services.update_preferences(deps, user.id, data))
+
+
+@delete(
+    "/me", status_code=204, sync_to_thread=True, tags=TAGS, summary="Delete your account",
+    responses=responses(None, 204, errors=(*AUTHENTICATED, 400, 413, 422)),
+)
+def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = None) -> None:
+    """Delete the account and everything it holds, after checking the password."""
+    fields = envelope(data, required=("password",))
+    services.delete_account(deps, user.id, fields["password"])
+
+
+@get(
+    "/me/auth-providers", sync_to_thread=True, tags=TAGS, summary="Your linked sign-ins",
+    responses=responses(AuthProviderList, errors=AUTHENTICATED),
+)
+def list_auth_providers(deps: Core, user: CurrentUser) -> dict[str, Any]:
+    """The external sign-ins linked to the account; their tokens are never listed."""
+    return dump_list(services.list_auth_providers(deps, user.id))
+
+
+@post(
+    "/me/auth-providers", status_code=201, sync_to_thread=True, tags=TAGS, summary="Link a sign-in",
+    responses=responses(AuthProviderOut, 201, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
+)
+def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = None) -> dict[str, Any]:
+    """Link an external sign-in; linking the same provider account again updates it."""
+    return dump(services.link_auth_provider(deps, user.id, data))
+
+
+@delete(
+    "/me/auth-providers/{provider_id:uuid}", status_code=204, sync_to_thread=True, tags=TAGS,
+    summary="Unlink a sign-in", responses=responses(None, 204, errors=(*AUTHENTICATED, 404, 422)),
+)
+def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> None:
+    """Unlink a sign-in; refused (422) if it is the only way left to sign in."""
+    services.unlink_auth_provider(deps, user.id, provider_id)
+
+
+@post(
+    "/me/auth-providers/{provider_id:uuid}/reveal", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Reveal a sign-in's tokens", responses=responses(ProviderTokens, errors=(*AUTHENTICATED, 404)),
+)
+def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """The decrypted provider tokens, for the owner's own sync code."""
+    return dump(services.reveal_provider_tokens(deps, user.id, provider_id))
+
+
+ROUTES = [
+    show_me, update_me, update_my_preferences, delete_me,
+    list_auth_providers, link_auth_provider, unlink_auth_provider, reveal_auth_provider,
+]

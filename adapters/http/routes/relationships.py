@@ -1,0 +1,141 @@
+"""Relationships to entities, and relationship health: who needs attention."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import delete, get, patch, post
+from litestar.params import FromPath, QueryParameter
+
+from conezia.core import services
+from conezia.core.deps import Deps
+from conezia.core.entities import Relationship
+from conezia.core.errors import NotFoundError
+
+from ..schemas import (
+    AttentionList,
+    RelationshipCreate,
+    RelationshipOut,
+    RelationshipPage,
+    RelationshipUpdate,
+    body,
+    responses,
+)
+from ..serialization import dump, dump_list, dump_page
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, page_request
+
+__all__ = ["ROUTES"]
+
+TAGS = ["relationships"]
+
+CreateBody = Annotated[Any, body(RelationshipCreate)]
+UpdateBody = Annotated[Any, body(RelationshipUpdate)]
+
+
+def _relationship_of_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship:
+    # Stop-gap until the core offers this read as a use-case; then call that instead.
+    with deps.uow() as uow:
+        if uow.entities.get(user_id, entity_id) is None:
+            raise NotFoundError("entity")
+        relationship = uow.relationships.get_for_entity(user_id, entity_id)
+    if relationship is None:
+        raise NotFoundError("relationship")
+    return relationship
+
+
+@post(
+    "/entities/{entity_id:uuid}/relationship", status_code=201, sync_to_thread=True, tags=TAGS,
+    summary="Record your relationship to an entity",
+    responses=responses(RelationshipOut, 201, errors=(*AUTHENTICATED, 400, 404, 409, 413, 422)),
+)
+def create_relationship(
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = None
+) -> dict[str, Any]:
+    """One relationship per entity; 409 if it has one already (change it instead)."""
+    return dump(services.set_relationship(deps, user.id, entity_id, data))
+
+
+@get(
+    "/entities/{entity_id:uuid}/relationship", sync_to_thread=True, tags=TAGS,
+    summary="Your relationship to an entity", responses=responses(RelationshipOut, errors=(*AUTHENTICATED, 404)),
+)
+def show_entity_relationship(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """The relationship to one entity (404 if there is none)."""
+    return dump(_relationship_of_entity(deps, user.id, entity_id))
+
+
+@get(
+    "/relationships", sync_to_thread=True, tags=TAGS, summary="List relationships",
+    responses=responses(RelationshipPage, errors=(*AUTHENTICATED, 422)),
+)
+def list_relationships(
+    deps: Core,
+    user: CurrentUser,
+    status: Annotated[
+        str | None, QueryParameter(description="`active`, `inactive` or `archived`.", max_length=20)
+    ] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+) -> dict[str, Any]:
+    """The caller's relationships, oldest first."""
+    page = services.list_relationships(deps, user.id, page_request(limit, cursor), status)
+    return dump_page(page)
+
+
+@get(
+    "/relationships/{relationship_id:uuid}", sync_to_thread=True, tags=TAGS, summary="Show a relationship",
+    responses=responses(RelationshipOut, errors=(*AUTHENTICATED, 404)),
+)
+def show_relationship(deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """One of the caller's relationships."""
+    return dump(services.get_relationship(deps, user.id, relationship_id))
+
+
+@patch(
+    "/relationships/{relationship_id:uuid}", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="Change a relationship",
+    responses=responses(RelationshipOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+)
+def update_relationship(
+    deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID], data: UpdateBody = None
+) -> dict[str, Any]:
+    """Change the fields sent."""
+    return dump(services.update_relationship(deps, user.id, relationship_id, data))
+
+
+@delete(
+    "/relationships/{relationship_id:uuid}", status_code=204, sync_to_thread=True, tags=TAGS,
+    summary="Delete a relationship", responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+)
+def delete_relationship(deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID]) -> None:
+    """Forget a relationship (the entity stays)."""
+    services.delete_relationship(deps, user.id, relationship_id)
+
+
+@post(
+    "/relationships/{relationship_id:uuid}/end", status_code=200, sync_to_thread=True, tags=TAGS,
+    summary="End a relationship", responses=responses(RelationshipOut, errors=(*AUTHENTICATED, 404)),
+)
+def end_relationship(deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """Mark it inactive: it stays on record but no longer asks for attention."""
+    return dump(services.end_relationship(deps, user.id, relationship_id))
+
+
+@get(
+    "/attention", sync_to_thread=True, tags=TAGS, summary="Who needs attention",
+    responses=responses(AttentionList, errors=(*AUTHENTICATED, 422)),
+)
+def attention(
+    deps: Core,
+    user: CurrentUser,
+    limit: Annotated[int, QueryParameter(ge=1, le=200, description="At most this many (default 50).")] = 50,
+) -> dict[str, Any]:
+    """Relationship health: active relationships past their threshold without contact, most overdue first."""
+    return dump_list(services.needing_attention(deps, user.id, limit))
+
+
+ROUTES = [
+    create_relationship, show_entity_relationship, list_relationships, show_relationship,
+    update_relationship, delete_relationship, end_relationship, attention,
+]

@@ -1,0 +1,82 @@
+"""The API describes itself (OpenAPI, interactive docs) and answers health probes."""
+
+from __future__ import annotations
+
+from tests.integration.http_fixtures import API, Api, api, http_backend
+
+__all__ = ["api", "http_backend"]
+
+PUBLIC_OPERATIONS = {
+    ("post", f"{API}/auth/register"),
+    ("post", f"{API}/auth/login"),
+    ("post", f"{API}/auth/confirm-email"),
+    ("post", f"{API}/auth/password-reset/request"),
+    ("post", f"{API}/auth/password-reset/confirm"),
+}
+
+
+def test_the_openapi_document_describes_every_route_its_bodies_and_the_bearer_scheme(api: Api) -> None:
+    response = api.get("/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "Conezia API"
+    assert document["info"]["version"] == "1"
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer", "description": "A session token from `POST /api/v1/auth/login`.",
+    }
+
+    documented = {
+        (method, path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    served = {
+        (method.lower(), route.path.replace(":uuid", ""))
+        for route in api.client.app.routes
+        if route.path.startswith(API)
+        for method in route.methods  # type: ignore[attr-defined]
+        if method not in ("OPTIONS", "HEAD")
+    }
+    assert served <= documented
+
+    for method, path in served:
+        operation = document["paths"][path][method]
+        if (method, path) in PUBLIC_OPERATIONS:
+            assert "security" not in operation, path
+        else:
+            assert operation["security"] == [{"bearer": []}], path
+            assert "401" in operation["responses"], path
+
+    create_entity = document["paths"][f"{API}/entities"]["post"]
+    schema = create_entity["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["type"] == "object"
+    assert set(schema["required"]) == {"type", "name"}
+    assert set(schema["properties"]["type"]["enum"]) >= {"person", "organization"}
+    assert {"description", "avatar_url", "metadata", "last_interaction_at"} <= set(schema["properties"])
+    assert set(create_entity["responses"]) >= {"201", "401", "422", "429"}
+    problem = create_entity["responses"]["422"]["content"]["application/problem+json"]["schema"]
+    assert problem["$ref"].endswith("/Problem")
+
+    group_rules = document["paths"][f"{API}/groups"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert "tags" in str(group_rules["properties"]["rules"])
+
+
+def test_the_interactive_documentation_is_served_at_docs(api: Api) -> None:
+    docs = api.get("/docs")
+    assert docs.status_code == 200
+    assert docs.headers["content-type"].startswith("text/html")
+    assert "swagger-ui" in docs.text.lower()
+    assert "<title>Conezia API</title>" in docs.text
+    assert f"{API}/entities" in docs.text  # the document is embedded in the page
+    scalar = api.get("/schema/scalar")
+    assert scalar.status_code == 200
+
+
+def test_health_probes_answer_without_authentication(api: Api) -> None:
+    live = api.get("/health")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+    ready = api.get("/health/ready")
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+    assert "RateLimit-Limit" not in live.headers
+    assert live.headers["X-Request-ID"]
