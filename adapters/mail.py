@@ -72,5 +72,5 @@ class FileOutbox:
     def send_password_reset(self, to: str, token: str) -> None:
         self._write("reset_password", to, "Reset your password",
                     f"Reset your Conezia password within one hour with this token:\n\n{token}\n\n"
-                    "POST it with a new password to /api/v1/auth/reset-password.\n"
+                    "POST it with a new password to /api/v1/auth/password-reset/confirm\n"
                     "If you did not ask for this, ignore this message.\n")

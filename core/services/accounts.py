@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import binascii
 import hashlib
 import uuid
@@ -47,6 +48,7 @@ class Session:
     token: str = attrs.field(repr=False)
     user: User
     token_id: uuid.UUID
+    expires_at: dt.datetime
 
 
 def _hash_token(token: str) -> bytes | None:
@@ -131,7 +133,7 @@ def log_in(deps: Deps, email: object, password: object, *, client: str | None = 
         uow.tokens.add(row)
         uow.commit()
     deps.login_throttle.succeeded(keys)
-    return Session(token=token, user=user, token_id=row.id)
+    return Session(token=token, user=user, token_id=row.id, expires_at=row.expires_at())
 
 
 def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:

@@ -23,6 +23,7 @@ __all__ = [
     "delete_relationship",
     "end_relationship",
     "get_entity",
+    "get_entity_relationship",
     "get_relationship",
     "list_entities",
     "list_relationships",
@@ -180,6 +181,21 @@ def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, param
 def get_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
     with deps.uow() as uow:
         rel = uow.relationships.get(user_id, relationship_id)
+    if rel is None:
+        raise NotFoundError("relationship")
+    return rel
+
+
+def get_entity_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship:
+    """The user's relationship to one of their entities.
+
+    Raises:
+        NotFoundError: the entity is not the user's, or there is no relationship to it.
+    """
+    with deps.uow() as uow:
+        if uow.entities.get(user_id, entity_id) is None:
+            raise NotFoundError("entity")
+        rel = uow.relationships.get_for_entity(user_id, entity_id)
     if rel is None:
         raise NotFoundError("relationship")
     return rel

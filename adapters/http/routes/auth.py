@@ -8,7 +8,6 @@ from litestar import Request, post
 from litestar.params import QueryParameter
 
 from conezia.core import services
-from conezia.core.accounts import TOKEN_VALIDITY
 
 from ..context import client_address
 from ..schemas import (
@@ -58,8 +57,7 @@ def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) 
     return {
         "token": session.token,
         "token_type": "bearer",
-        # Session does not carry its expiry; its row was stamped a moment ago, within this call
-        "expires_at": dump(deps.clock.now() + TOKEN_VALIDITY["session"]),
+        "expires_at": dump(session.expires_at),
         "user": dump(session.user),
     }
 

@@ -9,9 +9,7 @@ from litestar import delete, get, patch, post
 from litestar.params import FromPath, QueryParameter
 
 from conezia.core import services
-from conezia.core.deps import Deps
 from conezia.core.entities import Relationship
-from conezia.core.errors import NotFoundError
 
 from ..schemas import (
     AttentionList,
@@ -33,17 +31,6 @@ CreateBody = Annotated[Any, body(RelationshipCreate)]
 UpdateBody = Annotated[Any, body(RelationshipUpdate)]
 
 
-def _relationship_of_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship:
-    # Stop-gap until the core offers this read as a use-case; then call that instead.
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
-        relationship = uow.relationships.get_for_entity(user_id, entity_id)
-    if relationship is None:
-        raise NotFoundError("relationship")
-    return relationship
-
-
 @post(
     "/entities/{entity_id:uuid}/relationship", status_code=201, sync_to_thread=True, tags=TAGS,
     summary="Record your relationship to an entity",
@@ -62,7 +49,7 @@ def create_relationship(
 )
 def show_entity_relationship(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
     """The relationship to one entity (404 if there is none)."""
-    return dump(_relationship_of_entity(deps, user.id, entity_id))
+    return dump(services.get_entity_relationship(deps, user.id, entity_id))
 
 
 @get(
