@@ -123,6 +123,10 @@ class TokenRepository(Protocol):
 
     def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None: ...
 
+    def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
+        """The token and its user in one read (the per-request session check)."""
+        ...
+
     def delete(self, token_id: uuid.UUID) -> bool: ...
 
     def delete_for_user(self, user_id: uuid.UUID, contexts: Collection[str] | None = None) -> int:

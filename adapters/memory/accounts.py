@@ -88,6 +88,11 @@ class MemoryTokenRepository:
                 return clone(token)
         return None
 
+    def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
+        token = self.get_by_hash(context, token_hash)
+        user = self._tables().users.get(token.user_id) if token is not None else None
+        return None if token is None or user is None else (token, clone(user))
+
     def delete(self, token_id: uuid.UUID) -> bool:
         return self._tables().tokens.pop(token_id, None) is not None
 

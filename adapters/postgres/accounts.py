@@ -66,6 +66,11 @@ _INSERT_TOKEN: Final = insert(user_tokens)
 _GET_TOKEN_BY_HASH: Final = select(*_TOKEN_COLUMNS).where(
     user_tokens.c.context == bindparam("context"), user_tokens.c.token == bindparam("token")
 )
+_GET_TOKEN_WITH_USER: Final = (
+    select(*_TOKEN_COLUMNS, *_USER_COLUMNS)
+    .join_from(user_tokens, users, users.c.id == user_tokens.c.user_id)
+    .where(user_tokens.c.context == bindparam("context"), user_tokens.c.token == bindparam("token"))
+)
 _DELETE_TOKEN: Final = delete(user_tokens).where(user_tokens.c.id == bindparam("id"))
 _DELETE_USER_TOKENS: Final = delete(user_tokens).where(user_tokens.c.user_id == bindparam("user_id"))
 _DELETE_USER_TOKENS_OF_CONTEXTS: Final = _DELETE_USER_TOKENS.where(
@@ -87,6 +92,13 @@ class PostgresTokenRepository(Repository):
     def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None:
         row = self._execute(_GET_TOKEN_BY_HASH, {"context": context, "token": token_hash}).first()
         return None if row is None else UserToken(*row)
+
+    def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
+        row = self._execute(_GET_TOKEN_WITH_USER, {"context": context, "token": token_hash}).first()
+        if row is None:
+            return None
+        split = len(_TOKEN_COLUMNS)
+        return UserToken(*row[:split]), User(*row[split:])
 
     def delete(self, token_id: uuid.UUID) -> bool:
         return self._execute(_DELETE_TOKEN, {"id": token_id}).rowcount > 0

@@ -146,12 +146,10 @@ def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:
     if token_hash is None:
         raise AuthenticationError("invalid or expired session")
     with deps.uow() as uow:
-        row = uow.tokens.get_by_hash("session", token_hash)
-        if row is None or not row.is_valid_at(deps.clock.now()):
-            raise AuthenticationError("invalid or expired session")
-        user = uow.users.get(row.user_id)
-        if user is None:
-            raise AuthenticationError("invalid or expired session")
+        found = uow.tokens.get_with_user("session", token_hash)
+    if found is None or not found[0].is_valid_at(deps.clock.now()):
+        raise AuthenticationError("invalid or expired session")
+    row, user = found
     return user, row
 
 

@@ -440,6 +440,15 @@ class TestTokens:
         assert read(uow_factory, lambda uow: uow.tokens.get_by_hash("reset_password", token.token_hash)) is None
         assert read(uow_factory, lambda uow: uow.tokens.get_by_hash("session", os.urandom(32))) is None
 
+    def test_a_token_reads_back_with_its_user_in_one_call(self, uow_factory: Factory) -> None:
+        user, other = a_user(), a_user()
+        token = a_token(user, "session", inserted_at=at(microseconds=7))
+        add_all(uow_factory, user, other, token, a_token(other, "session"))
+
+        assert read(uow_factory, lambda uow: uow.tokens.get_with_user("session", token.token_hash)) == (token, user)
+        assert read(uow_factory, lambda uow: uow.tokens.get_with_user("confirm_email", token.token_hash)) is None
+        assert read(uow_factory, lambda uow: uow.tokens.get_with_user("session", os.urandom(32))) is None
+
     def test_the_same_hash_twice_in_one_context_is_a_conflict(self, uow_factory: Factory) -> None:
         user = a_user()
         first = a_token(user, "session")
