@@ -43,7 +43,9 @@ def open_backend(target: str, *, pool_size: int = 10) -> Backend:
         return Backend(kind="memory", uow=lambda: MemoryUnitOfWork(store), close=lambda: None, database=store)
     from conezia.adapters.postgres import PostgresDatabase
 
-    database = PostgresDatabase(target, pool_size=pool_size, max_overflow=pool_size)
+    # No overflow: connections opened beyond the pool are closed on return, and a new
+    # PostgreSQL session per request costs more than waiting for a pooled one.
+    database = PostgresDatabase(target, pool_size=pool_size, max_overflow=0)
     return Backend(kind="postgres", uow=database.unit_of_work, close=database.close, database=database)
 
 
@@ -103,6 +105,7 @@ def create_app(
         rate_window=settings.rate_window,
         max_body_bytes=settings.max_body_bytes,
         debug=settings.debug,
+        session_cache_seconds=settings.session_cache_seconds,
     )
     return make_app(deps, config=config, on_shutdown=on_shutdown)
 

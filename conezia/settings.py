@@ -47,6 +47,8 @@ class Settings:
         rate_limits: requests per ``rate_window`` seconds for each tier.
         max_body_bytes: request bodies larger than this get 413.
         default_phone_region: region (e.g. ``"US"``) for phone numbers written without ``+``.
+        session_cache_seconds: a verified session is reused this long without a database
+            read; other server processes may accept an ended session for that long.
     """
 
     database_url: str | None = None
@@ -64,6 +66,7 @@ class Settings:
     login_window: int = 900
     max_body_bytes: int = 1_048_576
     default_phone_region: str | None = None
+    session_cache_seconds: int = 5
     debug: bool = False
 
     @property
@@ -99,5 +102,6 @@ class Settings:
             login_window=_int(env, "CONEZIA_LOGIN_WINDOW", 900, minimum=1),
             max_body_bytes=_int(env, "CONEZIA_MAX_BODY_BYTES", 1_048_576, minimum=1024),
             default_phone_region=region.upper() if region else None,
+            session_cache_seconds=_int(env, "CONEZIA_SESSION_CACHE_SECONDS", 5),
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
         )

@@ -23,6 +23,7 @@ from .context import context_of
 from .guard import ApiGuard
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
+from .sessions import SESSIONS_STATE_KEY, SessionCache
 from .routes import auth, entities, health, identifiers, me, organizing, relationships
 
 __all__ = ["make_app"]
@@ -73,6 +74,7 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], N
         The ASGI application.
     """
     limiter = RateLimiter(config)
+    sessions = SessionCache(config.session_cache_seconds, wall_clock=deps.clock.now)
 
     def provide_deps() -> Deps:
         return deps
@@ -80,7 +82,7 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], N
     public_api = Router(
         API_PREFIX,
         route_handlers=auth.PUBLIC,
-        middleware=[ApiGuard(deps, limiter, require_auth=False)],
+        middleware=[ApiGuard(deps, limiter, sessions, require_auth=False)],
     )
     protected_api = Router(
         API_PREFIX,
@@ -88,7 +90,7 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], N
             *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES,
             *identifiers.ROUTES, *organizing.ROUTES,
         ],
-        middleware=[ApiGuard(deps, limiter, require_auth=True)],
+        middleware=[ApiGuard(deps, limiter, sessions, require_auth=True)],
         dependencies={
             "user": Provide(provide_user, sync_to_thread=False),
             "token": Provide(provide_token, sync_to_thread=False),
@@ -104,7 +106,7 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], N
             Exception: handle_unexpected_error,
         },
         before_send=[_add_response_headers],
-        state=State({LIMITER_STATE_KEY: limiter}),
+        state=State({LIMITER_STATE_KEY: limiter, SESSIONS_STATE_KEY: sessions}),
         request_max_body_size=config.max_body_bytes,
         openapi_config=_openapi_config(),
         on_shutdown=list(on_shutdown),

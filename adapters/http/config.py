@@ -33,9 +33,12 @@ class HttpConfig:
         rate_window: length of a rate-limit window, in seconds.
         max_body_bytes: larger request bodies are refused with 413.
         debug: Litestar's debug mode. Error responses never carry internals either way.
+        session_cache_seconds: how long a verified session is reused without a
+            database read (0: never); see :mod:`conezia.adapters.http.sessions`.
     """
 
     rate_limits: dict[str, int] = attrs.field(converter=_copy_limits, validator=_check_limits)
     rate_window: int = attrs.field(validator=attrs.validators.ge(1))
     max_body_bytes: int = attrs.field(validator=attrs.validators.ge(1))
     debug: bool = False
+    session_cache_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))

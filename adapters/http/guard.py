@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import anyio.to_thread
 from litestar.datastructures import Headers
@@ -17,8 +17,10 @@ from conezia.core.deps import Deps, RateLimitedError
 from conezia.core.errors import AuthenticationError
 
 from .auth import bearer_token
+from .config import API_PREFIX
 from .context import client_address, context_of
 from .ratelimit import RateLimiter
+from .sessions import SessionCache
 
 __all__ = ["ApiGuard"]
 
@@ -49,9 +51,10 @@ class ApiGuard(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, deps: Deps, limiter: RateLimiter, *, require_auth: bool) -> None:
+    def __init__(self, deps: Deps, limiter: RateLimiter, sessions: SessionCache, *, require_auth: bool) -> None:
         self.deps = deps
         self.limiter = limiter
+        self.sessions = sessions
         self.require_auth = require_auth
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ApiGuard:
@@ -91,16 +94,31 @@ class ApiGuard(ASGIMiddleware):
         if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get("content-type", "")):
             raise ClientException("Content-Type must be application/json.")
         await next_app(scope, receive, send)
+        if context.user is not None and scope.get("method") not in _SAFE_METHODS and _changes_account(scope):
+            # the account or its sessions may have changed: the next request reads them afresh
+            self.sessions.forget_user(context.user.id)
 
     async def _authenticate(self, token: str | None) -> User | None:
         if token is None:
             return None
+        user = self.sessions.get(token)
+        if user is not None:
+            return user
         try:
             # verify_session reads the database: keep it off the event loop
-            user, _ = await anyio.to_thread.run_sync(services.verify_session, self.deps, token)
+            user, row = await anyio.to_thread.run_sync(services.verify_session, self.deps, token)
         except AuthenticationError:
             return None
+        self.sessions.put(token, user, row.expires_at())
         return user
+
+
+_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+_ACCOUNT_PATHS: Final = (f"{API_PREFIX}/me", f"{API_PREFIX}/auth/")
+
+
+def _changes_account(scope: Scope) -> bool:
+    return str(scope.get("path", "")).startswith(_ACCOUNT_PATHS)
 
 
 def _takes_body(scope: Scope) -> bool:

@@ -23,6 +23,7 @@ from ..schemas import (
     responses,
 )
 from ..serialization import dump
+from ..sessions import SESSIONS_STATE_KEY
 from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
 
 __all__ = ["PROTECTED", "PUBLIC"]
@@ -89,10 +90,14 @@ def request_password_reset(deps: Core, data: ResetRequestBody = None) -> dict[st
     summary="Set a new password with a reset token",
     responses=responses(UserOut, errors=(400, 413, 422, 429)),
 )
-def confirm_password_reset(deps: Core, data: ResetConfirmBody = None) -> dict[str, Any]:
+def confirm_password_reset(
+    deps: Core, request: Request[Any, Any, Any], data: ResetConfirmBody = None
+) -> dict[str, Any]:
     """Set a new password. Every session of the account ends; log in again."""
     fields = envelope(data, optional=("token", "password"))
-    return dump(services.confirm_password_reset(deps, fields["token"], fields["password"]))
+    user = services.confirm_password_reset(deps, fields["token"], fields["password"])
+    request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)
+    return dump(user)
 
 
 @post(
