@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 
 from conezia.core.accounts import User
+from conezia.core.deps import Deps
 from conezia.core.errors import AuthenticationError
 
 from .context import context_of
@@ -32,11 +34,13 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def provide_user(request: Request[Any, Any, Any]) -> User:
+def provide_user(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -> User:
     """The authenticated caller (a dependency of every protected route).
 
     The guard middleware has verified the token before the body was read; this
-    only hands its result over.
+    only hands its result over. It names ``deps`` only so that Litestar resolves
+    the two one after the other: dependencies of one level are resolved in a new
+    task group per request, which costs more than the handler's own work.
 
     Raises:
         AuthenticationError: the route was reached without the guard (never, when wired by ``make_app``).
@@ -47,8 +51,8 @@ def provide_user(request: Request[Any, Any, Any]) -> User:
     return user
 
 
-def provide_token(request: Request[Any, Any, Any]) -> str:
-    """The caller's verified bearer token (for logging out).
+def provide_token(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -> str:
+    """The caller's verified bearer token (for logging out); ``deps`` as in :func:`provide_user`.
 
     Raises:
         AuthenticationError: as :func:`provide_user`.
