@@ -21,6 +21,7 @@ from .auth import provide_token, provide_user
 from .config import API_PREFIX, HttpConfig
 from .context import context_of
 from .guard import ApiGuard
+from .hashing import PASSWORD_LIMITER_STATE_KEY, password_limiter
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
 from .sessions import SESSIONS_STATE_KEY, SessionCache
@@ -106,7 +107,11 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], N
             Exception: handle_unexpected_error,
         },
         before_send=[_add_response_headers],
-        state=State({LIMITER_STATE_KEY: limiter, SESSIONS_STATE_KEY: sessions}),
+        state=State({
+            LIMITER_STATE_KEY: limiter,
+            SESSIONS_STATE_KEY: sessions,
+            PASSWORD_LIMITER_STATE_KEY: password_limiter(config.password_threads),
+        }),
         request_max_body_size=config.max_body_bytes,
         openapi_config=_openapi_config(),
         on_shutdown=list(on_shutdown),

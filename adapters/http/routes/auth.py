@@ -10,6 +10,7 @@ from litestar.params import QueryParameter
 from conezia.core import services
 
 from ..context import client_address
+from ..hashing import run_password_work
 from ..schemas import (
     Accepted,
     LoginOut,
@@ -39,22 +40,24 @@ ResetConfirmBody = Annotated[Any, body(PasswordResetConfirm)]
 
 
 @post(
-    "/auth/register", status_code=201, sync_to_thread=True, tags=TAGS, summary="Create an account",
+    "/auth/register", status_code=201, tags=TAGS, summary="Create an account",
     responses=responses(UserOut, 201, errors=(400, 409, 413, 422, 429)),
 )
-def register(deps: Core, data: RegisterBody = None) -> dict[str, Any]:
+async def register(deps: Core, request: Request[Any, Any, Any], data: RegisterBody = None) -> dict[str, Any]:
     """Create an account. A confirmation token is sent to the address; the account works before it is confirmed."""
-    return dump(services.register(deps, data))
+    return dump(await run_password_work(request, services.register, deps, data))
 
 
 @post(
-    "/auth/login", status_code=200, sync_to_thread=True, tags=TAGS, summary="Log in",
+    "/auth/login", status_code=200, tags=TAGS, summary="Log in",
     responses=responses(LoginOut, errors=(400, 401, 413, 422, 429)),
 )
-def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> dict[str, Any]:
+async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> dict[str, Any]:
     """Open a 60-day session. After repeated failures for an account or from an address, answers 429."""
     fields = envelope(data, required=("email", "password"))
-    session = services.log_in(deps, fields["email"], fields["password"], client=client_address(request.scope))
+    session = await run_password_work(
+        request, services.log_in, deps, fields["email"], fields["password"], client=client_address(request.scope)
+    )
     return {
         "token": session.token,
         "token_type": "bearer",
@@ -86,16 +89,16 @@ def request_password_reset(deps: Core, data: ResetRequestBody = None) -> dict[st
 
 
 @post(
-    "/auth/password-reset/confirm", status_code=200, sync_to_thread=True, tags=TAGS,
+    "/auth/password-reset/confirm", status_code=200, tags=TAGS,
     summary="Set a new password with a reset token",
     responses=responses(UserOut, errors=(400, 413, 422, 429)),
 )
-def confirm_password_reset(
+async def confirm_password_reset(
     deps: Core, request: Request[Any, Any, Any], data: ResetConfirmBody = None
 ) -> dict[str, Any]:
     """Set a new password. Every session of the account ends; log in again."""
     fields = envelope(data, optional=("token", "password"))
-    user = services.confirm_password_reset(deps, fields["token"], fields["password"])
+    user = await run_password_work(request, services.confirm_password_reset, deps, fields["token"], fields["password"])
     request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)
     return dump(user)
 

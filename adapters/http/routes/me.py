@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import delete, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath
 
 from conezia.core import services
@@ -22,6 +22,7 @@ from ..schemas import (
     body,
     responses,
 )
+from ..hashing import run_password_work
 from ..serialization import dump, dump_list
 from ._common import AUTHENTICATED, Core, CurrentUser, envelope
 
@@ -63,13 +64,15 @@ def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody =
 
 
 @delete(
-    "/me", status_code=204, sync_to_thread=True, tags=TAGS, summary="Delete your account",
+    "/me", status_code=204, tags=TAGS, summary="Delete your account",
     responses=responses(None, 204, errors=(*AUTHENTICATED, 400, 413, 422)),
 )
-def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = None) -> None:
+async def delete_me(
+    deps: Core, user: CurrentUser, request: Request[Any, Any, Any], data: DeletionBody = None
+) -> None:
     """Delete the account and everything it holds, after checking the password."""
     fields = envelope(data, required=("password",))
-    services.delete_account(deps, user.id, fields["password"])
+    await run_password_work(request, services.delete_account, deps, user.id, fields["password"])
 
 
 @get(
