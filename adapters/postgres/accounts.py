@@ -155,7 +155,7 @@ class PostgresAuthProviderRepository(Repository):
         return None if row is None else AuthProvider(*row)
 
     def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]:
-        return [AuthProvider(*row) for row in self._execute(_LIST_PROVIDERS, {"user_id": user_id})]
+        return [AuthProvider(*row) for row in self._execute(_LIST_PROVIDERS, {"user_id": user_id}).all()]
 
     def update(self, provider: AuthProvider) -> None:
         params = owned_values(_PROVIDER_MUTABLE, provider)

@@ -164,7 +164,7 @@ class PostgresEntityRepository(Repository):
         if _after(page, params):
             conditions.append(_ENTITY_AFTER)
         statement = _LIST_ENTITIES.where(*conditions).limit(page.limit + 1)
-        rows = [Entity(*row) for row in self._execute(statement, params)]
+        rows = [Entity(*row) for row in self._execute(statement, params).all()]
         return page_of(rows, page.limit, _entity_key)
 
 
@@ -249,7 +249,7 @@ class PostgresRelationshipRepository(Repository):
             params["status"] = status
         if _after(page, params):
             statement = statement.where(_RELATIONSHIP_AFTER)
-        rows = [Relationship(*row) for row in self._execute(statement.limit(page.limit + 1), params)]
+        rows = [Relationship(*row) for row in self._execute(statement.limit(page.limit + 1), params).all()]
         return page_of(rows, page.limit, _relationship_key)
 
     def update(self, relationship: Relationship) -> None:

@@ -75,7 +75,7 @@ class PostgresIdentifierRepository(Repository):
 
     def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "entity_id": entity_id}
-        return [Identifier(*row) for row in self._execute(_LIST_FOR_ENTITY, params)]
+        return [Identifier(*row) for row in self._execute(_LIST_FOR_ENTITY, params).all()]
 
     def update(self, identifier: Identifier) -> None:
         params = owned_values(_IDENTIFIER_MUTABLE, identifier)
@@ -96,4 +96,4 @@ class PostgresIdentifierRepository(Repository):
 
     def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "type": type_, "value_hash": value_hash}
-        return [Identifier(*row) for row in self._execute(_FIND_BY_HASH, params)]
+        return [Identifier(*row) for row in self._execute(_FIND_BY_HASH, params).all()]

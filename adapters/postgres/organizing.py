@@ -76,7 +76,7 @@ class PostgresTagRepository(Repository):
         return None if row is None else Tag(*row)
 
     def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
-        return [Tag(*row) for row in self._execute(_LIST_TAGS, {"user_id": user_id})]
+        return [Tag(*row) for row in self._execute(_LIST_TAGS, {"user_id": user_id}).all()]
 
     def update(self, tag: Tag) -> None:
         params = owned_values(_TAG_MUTABLE, tag)
@@ -104,7 +104,7 @@ class PostgresTagRepository(Repository):
 
     def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
         params = {"user_id": user_id, "entity_id": entity_id}
-        return [Tag(*row) for row in self._execute(_TAGS_FOR_ENTITY, params)]
+        return [Tag(*row) for row in self._execute(_TAGS_FOR_ENTITY, params).all()]
 
 
 _GROUP_COLUMNS: Final = columns_for(Group, groups)
@@ -181,7 +181,7 @@ class PostgresGroupRepository(Repository):
         return None if row is None else Group(*row)
 
     def list(self, user_id: uuid.UUID) -> Sequence[Group]:
-        return [Group(*row) for row in self._execute(_LIST_GROUPS, {"user_id": user_id})]
+        return [Group(*row) for row in self._execute(_LIST_GROUPS, {"user_id": user_id}).all()]
 
     def update(self, group: Group) -> None:
         params = owned_values(_GROUP_MUTABLE, group)
@@ -215,9 +215,9 @@ class PostgresGroupRepository(Repository):
         if page.after is not None:
             params["after_at"], params["after_id"] = page.after
             statement = statement.where(_MEMBER_AFTER)
-        rows = [Entity(*row) for row in self._execute(statement.limit(page.limit + 1), params)]
+        rows = [Entity(*row) for row in self._execute(statement.limit(page.limit + 1), params).all()]
         return page_of(rows, page.limit, _entity_key)
 
     def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
         params = {"user_id": user_id, "entity_id": entity_id}
-        return [Group(*row) for row in self._execute(_GROUPS_FOR_ENTITY, params)]
+        return [Group(*row) for row in self._execute(_GROUPS_FOR_ENTITY, params).all()]
