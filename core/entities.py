@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import attrs
 
-from .validation import UNSET, Changes
+from .validation import UNSET, Changes, apply_set
 
 __all__ = [
     "ENTITY_TYPES",
@@ -69,20 +69,15 @@ class Entity:
         changes.raise_if_invalid()
         entity = cls(id=id, owner_id=owner_id, type=values["type"], name=values["name"],
                      inserted_at=now, updated_at=now)
-        entity._apply(values)
+        apply_set(entity, values)
         return entity
 
     def update(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, ENTITY_FIELDS)
         values = _cast_entity(changes, creating=False)
         changes.raise_if_invalid()
-        self._apply(values)
+        apply_set(self, values)
         self.updated_at = now
-
-    def _apply(self, values: dict[str, Any]) -> None:
-        for key, value in values.items():
-            if value is not UNSET:
-                setattr(self, key, value)
 
     @property
     def is_archived(self) -> bool:
@@ -142,20 +137,15 @@ class Relationship:
         values = _cast_relationship(changes)
         changes.raise_if_invalid()
         rel = cls(id=id, user_id=user_id, entity_id=entity_id, inserted_at=now, updated_at=now)
-        rel._apply(values)
+        apply_set(rel, values)
         return rel
 
     def update(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, RELATIONSHIP_FIELDS)
         values = _cast_relationship(changes)
         changes.raise_if_invalid()
-        self._apply(values)
+        apply_set(self, values)
         self.updated_at = now
-
-    def _apply(self, values: dict[str, Any]) -> None:
-        for key, value in values.items():
-            if value is not UNSET:
-                setattr(self, key, value)
 
     def end(self, now: dt.datetime) -> None:
         """The relationship is over but kept for history: it no longer asks for attention."""

@@ -10,7 +10,7 @@ from typing import Any, Final
 import attrs
 
 from .entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES
-from .validation import UNSET, Changes
+from .validation import UNSET, Changes, apply_set
 
 __all__ = [
     "SMART_RULE_KEYS",
@@ -65,14 +65,14 @@ class Tag:
         values = cls._cast(changes, creating=True)
         changes.raise_if_invalid()
         tag = cls(id=id, user_id=user_id, name=values["name"], inserted_at=now, updated_at=now)
-        tag._apply(values)
+        apply_set(tag, values)
         return tag
 
     def update(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, TAG_FIELDS)
         values = self._cast(changes, creating=False)
         changes.raise_if_invalid()
-        self._apply(values)
+        apply_set(self, values)
         self.updated_at = now
 
     @staticmethod
@@ -82,11 +82,6 @@ class Tag:
             "color": changes.choice("color", TAG_COLORS, nullable=False),
             "description": changes.string("description", max_length=255, blank_to_none=True),
         }
-
-    def _apply(self, values: Mapping[str, Any]) -> None:
-        for key, value in values.items():
-            if value is not UNSET:
-                setattr(self, key, value)
 
 
 def _one_or_many(changes: Changes, key: str, value: Any, allowed: tuple[str, ...]) -> list[str] | None:

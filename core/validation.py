@@ -26,6 +26,7 @@ from .errors import ValidationError
 __all__ = [
     "UNSET",
     "Changes",
+    "apply_set",
     "Unset",
     "is_valid_email",
     "is_valid_timezone",
@@ -341,6 +342,13 @@ def _is_json(value: object, depth: int = 0) -> bool:
     if isinstance(value, (list, tuple)):
         return all(_is_json(v, depth + 1) for v in value)
     return False
+
+
+def apply_set(target: object, values: Mapping[str, Any]) -> None:
+    """Set each attribute whose value is not :data:`UNSET` (a partial update)."""
+    for key, value in values.items():
+        if value is not UNSET:
+            setattr(target, key, value)
 
 
 def only_set(values: Mapping[str, T]) -> dict[str, T]:
