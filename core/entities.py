@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import attrs
 
-from .validation import UNSET, Changes, apply_set
+from .validation import Changes, apply_set
 
 __all__ = [
     "ENTITY_TYPES",
