@@ -96,10 +96,12 @@ class Changes:
 
     def __init__(self, params: object, permitted: Collection[str]) -> None:
         self.errors: dict[str, list[str]] = {}
+        self._body_ok = True
         if params is None:
             params = {}
         if not isinstance(params, Mapping):
             self.params: Mapping[str, Any] = {}
+            self._body_ok = False  # one clear error, not one per missing field
             self.add_error("body", "must be an object")
             return
         self.params = params
@@ -127,7 +129,7 @@ class Changes:
 
     def _raw(self, field: str, *, required: bool, nullable: bool) -> Any:
         if field not in self.params:
-            if required:
+            if required and self._body_ok:
                 self.add_error(field, "can't be blank")
             return UNSET
         value = self.params[field]
