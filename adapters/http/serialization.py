@@ -30,6 +30,8 @@ T = TypeVar("T")
 
 
 def _datetime(value: dt.datetime) -> str:
+    if value.tzinfo is dt.timezone.utc:
+        return value.isoformat()
     if value.tzinfo is None or value.utcoffset() is None:
         # The core keeps every instant aware; a naive one here is a bug, not a guess to make.
         raise ValueError("refusing to serialize a naive datetime")
@@ -64,17 +66,29 @@ def _expose(
     unknown = set(wanted) - names
     if unknown:
         raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}")
-    omitted = {name: override(omit=True) for name in names - set(wanted)}
-    base = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]
+    overrides = {name: override(omit=True) for name in names - set(wanted)}
+    # JSON objects the core validated on the way in (metadata, settings, rules...)
+    # go out as they are: copying them key by key cost a third of a list's time.
+    overrides.update({name: override(unstruct_hook=_as_is) for name in wanted if name in _JSON_OBJECTS})
+    base = make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
+    if extra is None:
+        converter.register_unstructure_hook(cls, base)
+        return
 
     def hook(obj: T) -> dict[str, Any]:
         out = base(obj)
         ordered = {name: out[name] for name in wanted}
-        if extra is not None:
-            extra(obj, ordered)
+        extra(obj, ordered)
         return ordered
 
     converter.register_unstructure_hook(cls, hook)
+
+
+_JSON_OBJECTS: Final = frozenset({"metadata", "settings", "notification_preferences", "rules", "provider_meta"})
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _identifier_extra(identifier: Identifier, out: dict[str, Any]) -> None:
