@@ -167,6 +167,9 @@ class Scenario:
 SCENARIOS: Final = (
     Scenario("hello", "hello (baseline)", "baseline", "GET", "/hello"),
     Scenario("bare-select", "bare SELECT (baseline)", "baseline", "GET", "/entities/{owner_id}/{entity_id}"),
+    Scenario(
+        "bare-select-sync", "bare SELECT, thread pool", "baseline", "GET", "/sync/entities/{owner_id}/{entity_id}"
+    ),
     Scenario("get-one", "GET one entity", "app", "GET", "/api/v1/entities/{entity_id}", auth=True),
     Scenario("list", "list entities, limit=50", "app", "GET", "/api/v1/entities?limit=50", auth=True),
     Scenario(
@@ -997,8 +1000,9 @@ def _verdicts(results: Mapping[str, Measurement]) -> list[dict[str, Any]]:
 def format_table(results: Mapping[str, Measurement], failures: Mapping[str, str]) -> str:
     """The human-readable summary."""
     base = results.get("bare-select")
+    same_shape = results.get("bare-select-sync")
     targets = {t.scenario: t for t in TARGETS}
-    header = (f"{'scenario':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x bare-SELECT':>15}{'target':>9}"
+    header = (f"{'scenario':<26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x bare-SELECT':>15}{'x same shape':>14}{'target':>9}"
               f"{'result':>10}{'srv CPU µs/req':>16}{'PG CPU µs/req':>15}{'new PG sessions':>17}")
     lines = [header, "-" * len(header)]
     for scenario in SCENARIOS:
@@ -1008,6 +1012,7 @@ def format_table(results: Mapping[str, Measurement], failures: Mapping[str, str]
             lines.append(f"{scenario.title:<26}{'FAILED':>10}")
             continue
         ratio = m.req_per_s / base.req_per_s if base and base.req_per_s else None
+        shaped = m.req_per_s / same_shape.req_per_s if same_shape and same_shape.req_per_s else None
         if target is None:
             verdict, goal = ("baseline" if scenario.server == "baseline" else ""), "-"
         else:
@@ -1018,7 +1023,8 @@ def format_table(results: Mapping[str, Measurement], failures: Mapping[str, str]
         sessions = f"{m.db_sessions_opened:,}" if m.db_sessions_opened is not None else "-"
         lines.append(
             f"{scenario.title:<26}{m.req_per_s:>10,.0f}{m.p50_ms:>9.2f}{m.p99_ms:>9.2f}"
-            f"{(f'{ratio:.2f}x' if ratio is not None else '-'):>15}{goal:>9}{verdict:>10}{cpu:>16}{db:>15}{sessions:>17}"
+            f"{(f'{ratio:.2f}x' if ratio is not None else '-'):>15}"
+            f"{(f'{shaped:.2f}x' if shaped is not None else '-'):>14}{goal:>9}{verdict:>10}{cpu:>16}{db:>15}{sessions:>17}"
         )
     for name, why in failures.items():
         lines.append(f"  {name}: {why.splitlines()[0]}")
@@ -1126,6 +1132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_table(results, failures))
         print("CPU columns: CPU time per request of the server's processes and of PostgreSQL's (from /proc);"
               " new PG sessions: connections opened during the measurement (pool churn shows here).")
+        print("Targets are judged against the async bare SELECT; \"x same shape\" compares with the same SELECT in a\n"
+              "sync handler in the thread pool, as the API runs: what the core, SQLAlchemy and auth add.")
         print("Targets are informational (compare only figures from one run; the machines are noisy).")
     say(f"results written to {out.relative_to(REPO_DIR)}")
     if status == "interrupted":
