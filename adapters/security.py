@@ -30,11 +30,13 @@ class Argon2Hasher:
     """
 
     def __init__(self, *, max_concurrent: int = 2, profile: str = "default") -> None:
-        params = argon2.profiles.CHEAPEST if profile == "test" else argon2.profiles.RFC_9106_LOW_MEMORY
-        if profile == "default":
-            self._hasher = argon2.PasswordHasher()
-        else:
-            self._hasher = argon2.PasswordHasher.from_parameters(params)
+        if profile not in ("default", "test"):
+            raise ValueError("profile must be 'default' or 'test'")
+        self._hasher = (
+            argon2.PasswordHasher()
+            if profile == "default"
+            else argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+        )
         self._slots = threading.BoundedSemaphore(max_concurrent)
         # Verifying against this when the account does not exist keeps timing uniform.
         self._dummy = self._hasher.hash(os.urandom(16).hex())
