@@ -32,7 +32,7 @@ class MemoryUserRepository:
         self._check_email(tables, user)
         tables.users[user.id] = clone(user)
 
-    def get(self, user_id: uuid.UUID) -> User | None:
+    def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         user = self._tables().users.get(user_id)
         return clone(user) if user is not None else None
 

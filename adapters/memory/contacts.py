@@ -40,7 +40,7 @@ class MemoryEntityRepository:
             raise NotFoundError("user")
         tables.entities[entity.id] = clone(entity)
 
-    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
+    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         entity = _owned_entity(self._tables(), owner_id, entity_id)
         return clone(entity) if entity is not None else None
 
@@ -116,7 +116,9 @@ class MemoryRelationshipRepository:
         self._check(tables, relationship)
         tables.relationships[relationship.id] = clone(relationship)
 
-    def get(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship | None:
+    def get(
+        self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
+    ) -> Relationship | None:
         rel = self._tables().relationships.get(relationship_id)
         return clone(rel) if rel is not None and rel.user_id == user_id else None
 
@@ -199,7 +201,9 @@ class MemoryIdentifierRepository:
             raise NotFoundError("entity")
         tables.identifiers[identifier.id] = clone(identifier)
 
-    def get(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Identifier | None:
+    def get(
+        self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
+    ) -> Identifier | None:
         tables = self._tables()
         identifier = tables.identifiers.get(identifier_id)
         if identifier is None or _owned_entity(tables, owner_id, identifier.entity_id) is None:

@@ -42,7 +42,7 @@ class MemoryTagRepository:
             raise NotFoundError("user")
         tables.tags[tag.id] = clone(tag)
 
-    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag | None:
+    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
         tag = self._owned(self._tables(), user_id, tag_id)
         return clone(tag) if tag is not None else None
 
@@ -120,7 +120,7 @@ class MemoryGroupRepository:
             raise NotFoundError("user")
         tables.groups[group.id] = clone(group)
 
-    def get(self, user_id: uuid.UUID, group_id: uuid.UUID) -> Group | None:
+    def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
         group = self._owned(self._tables(), user_id, group_id)
         return clone(group) if group is not None else None
 

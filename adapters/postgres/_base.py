@@ -81,6 +81,12 @@ class Repository:
     def __init__(self, transaction: LazyTransaction) -> None:
         self._transaction = transaction
 
+    def _read_for_update(self, statement: Executable, params: Mapping[str, Any]) -> CursorResult[Any]:
+        """A ``SELECT ... FOR UPDATE``: it opens the transaction, so its locks last until the end."""
+        if not self._transaction.begun:
+            self._transaction.begin()
+        return self._execute(statement, params)
+
     def _execute(
         self, statement: Executable, params: Mapping[str, Any] | None = None, table: Table | None = None
     ) -> CursorResult[Any]:

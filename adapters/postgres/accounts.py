@@ -22,6 +22,7 @@ _USER_MUTABLE: Final = tuple(name for name in _USER_FIELDS if name != "id")
 
 _INSERT_USER: Final = insert(users)
 _GET_USER: Final = select(*_USER_COLUMNS).where(users.c.id == bindparam("id"))
+_GET_USER_FOR_UPDATE: Final = _GET_USER.with_for_update()
 _GET_USER_BY_EMAIL: Final = select(*_USER_COLUMNS).where(users.c.email == bindparam("email"))
 _UPDATE_USER: Final = (
     update(users)
@@ -40,8 +41,10 @@ class PostgresUserRepository(Repository):
         params = owned_values(_USER_FIELDS, user)
         self._execute(_INSERT_USER, params, users)
 
-    def get(self, user_id: uuid.UUID) -> User | None:
-        row = self._execute(_GET_USER, {"id": user_id}).first()
+    def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+        params = {"id": user_id}
+        result = self._read_for_update(_GET_USER_FOR_UPDATE, params) if for_update else self._execute(_GET_USER, params)
+        row = result.first()
         return None if row is None else User(*row)
 
     def get_by_email(self, email: str) -> User | None:

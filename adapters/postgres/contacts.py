@@ -48,6 +48,7 @@ _OWNED_ENTITY: Final = (entities.c.id == bindparam("b_id"), entities.c.owner_id 
 
 _INSERT_ENTITY: Final = insert(entities)
 _GET_ENTITY: Final = select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY)
+_GET_ENTITY_FOR_UPDATE: Final = _GET_ENTITY.with_for_update()
 _UPDATE_ENTITY: Final = (
     update(entities).where(*_OWNED_ENTITY).values({name: bindparam(name) for name in _ENTITY_MUTABLE})
 )
@@ -119,8 +120,12 @@ class PostgresEntityRepository(Repository):
     def add(self, entity: Entity) -> None:
         self._execute(_INSERT_ENTITY, owned_values(_ENTITY_FIELDS, entity), entities)
 
-    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
-        row = self._execute(_GET_ENTITY, {"b_id": entity_id, "b_owner_id": owner_id}).first()
+    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
+        params = {"b_id": entity_id, "b_owner_id": owner_id}
+        if for_update:
+            row = self._read_for_update(_GET_ENTITY_FOR_UPDATE, params).first()
+        else:
+            row = self._execute(_GET_ENTITY, params).first()
         return None if row is None else Entity(*row)
 
     def update(self, entity: Entity) -> None:
@@ -178,6 +183,7 @@ _OWNED_RELATIONSHIP: Final = (
 
 _INSERT_RELATIONSHIP: Final = insert(relationships)
 _GET_RELATIONSHIP: Final = select(*RELATIONSHIP_COLUMNS).where(*_OWNED_RELATIONSHIP)
+_GET_RELATIONSHIP_FOR_UPDATE: Final = _GET_RELATIONSHIP.with_for_update()
 _GET_RELATIONSHIP_FOR_ENTITY: Final = select(*RELATIONSHIP_COLUMNS).where(
     relationships.c.user_id == bindparam("user_id"), relationships.c.entity_id == bindparam("entity_id")
 )
@@ -231,9 +237,14 @@ class PostgresRelationshipRepository(Repository):
         params = owned_values(_RELATIONSHIP_FIELDS, relationship)
         self._execute(_INSERT_RELATIONSHIP, params, relationships)
 
-    def get(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship | None:
+    def get(
+        self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
+    ) -> Relationship | None:
         params = {"b_id": relationship_id, "b_user_id": user_id}
-        row = self._execute(_GET_RELATIONSHIP, params).first()
+        if for_update:
+            row = self._read_for_update(_GET_RELATIONSHIP_FOR_UPDATE, params).first()
+        else:
+            row = self._execute(_GET_RELATIONSHIP, params).first()
         return None if row is None else Relationship(*row)
 
     def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:

@@ -30,6 +30,8 @@ _IN_ORDER: Final = (identifiers.c.inserted_at, identifiers.c.id)
 
 _INSERT_IDENTIFIER: Final = insert(identifiers)
 _GET_IDENTIFIER: Final = _OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id"))
+# Only the identifier's row: its entity may be read by others meanwhile.
+_GET_IDENTIFIER_FOR_UPDATE: Final = _GET_IDENTIFIER.with_for_update(of=identifiers)
 _LIST_FOR_ENTITY: Final = _OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(
     *_IN_ORDER
 )
@@ -69,8 +71,14 @@ class PostgresIdentifierRepository(Repository):
     def add(self, identifier: Identifier) -> None:
         self._execute(_INSERT_IDENTIFIER, owned_values(_IDENTIFIER_FIELDS, identifier), identifiers)
 
-    def get(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Identifier | None:
-        row = self._execute(_GET_IDENTIFIER, {"owner_id": owner_id, "id": identifier_id}).first()
+    def get(
+        self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
+    ) -> Identifier | None:
+        params = {"owner_id": owner_id, "id": identifier_id}
+        if for_update:
+            row = self._read_for_update(_GET_IDENTIFIER_FOR_UPDATE, params).first()
+        else:
+            row = self._execute(_GET_IDENTIFIER, params).first()
         return None if row is None else Identifier(*row)
 
     def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:

@@ -32,6 +32,7 @@ _TAGS_BY_NAME: Final = (tags.c.name.collate("C"), tags.c.id)
 
 _INSERT_TAG: Final = insert(tags)
 _GET_TAG: Final = select(*_TAG_COLUMNS).where(*_OWNED_TAG)
+_GET_TAG_FOR_UPDATE: Final = _GET_TAG.with_for_update()
 _LIST_TAGS: Final = select(*_TAG_COLUMNS).where(tags.c.user_id == bindparam("user_id")).order_by(*_TAGS_BY_NAME)
 _UPDATE_TAG: Final = update(tags).where(*_OWNED_TAG).values({name: bindparam(name) for name in _TAG_MUTABLE})
 _DELETE_TAG: Final = delete(tags).where(*_OWNED_TAG)
@@ -71,8 +72,9 @@ class PostgresTagRepository(Repository):
     def add(self, tag: Tag) -> None:
         self._execute(_INSERT_TAG, owned_values(_TAG_FIELDS, tag), tags)
 
-    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag | None:
-        row = self._execute(_GET_TAG, {"b_id": tag_id, "b_user_id": user_id}).first()
+    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
+        params = {"b_id": tag_id, "b_user_id": user_id}
+        row = (self._read_for_update(_GET_TAG_FOR_UPDATE, params) if for_update else self._execute(_GET_TAG, params)).first()
         return None if row is None else Tag(*row)
 
     def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
@@ -117,6 +119,7 @@ _RULES: Final = bindparam("rules", type_=postgresql.JSONB(none_as_null=True))
 
 _INSERT_GROUP: Final = insert(groups).values(rules=_RULES)
 _GET_GROUP: Final = select(*_GROUP_COLUMNS).where(*_OWNED_GROUP)
+_GET_GROUP_FOR_UPDATE: Final = _GET_GROUP.with_for_update()
 _LIST_GROUPS: Final = (
     select(*_GROUP_COLUMNS).where(groups.c.user_id == bindparam("user_id")).order_by(*_GROUPS_BY_NAME)
 )
@@ -176,8 +179,11 @@ class PostgresGroupRepository(Repository):
     def add(self, group: Group) -> None:
         self._execute(_INSERT_GROUP, owned_values(_GROUP_FIELDS, group), groups)
 
-    def get(self, user_id: uuid.UUID, group_id: uuid.UUID) -> Group | None:
-        row = self._execute(_GET_GROUP, {"b_id": group_id, "b_user_id": user_id}).first()
+    def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
+        params = {"b_id": group_id, "b_user_id": user_id}
+        row = (
+            self._read_for_update(_GET_GROUP_FOR_UPDATE, params) if for_update else self._execute(_GET_GROUP, params)
+        ).first()
         return None if row is None else Group(*row)
 
     def list(self, user_id: uuid.UUID) -> Sequence[Group]:

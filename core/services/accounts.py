@@ -201,7 +201,7 @@ def confirm_email(deps: Deps, token: object) -> User:
         row = uow.tokens.get_by_hash("confirm_email", token_hash)
         if row is None or not row.is_valid_at(deps.clock.now()):
             raise invalid
-        user = uow.users.get(row.user_id)
+        user = uow.users.get(row.user_id, for_update=True)
         if user is None or row.sent_to is None or row.sent_to.lower() != user.email.lower():
             raise invalid
         user.confirm(deps.clock.now())
@@ -242,7 +242,7 @@ def confirm_password_reset(deps: Deps, token: object, password: object) -> User:
     assert token_hash is not None and new_password is not None
     with deps.uow() as uow:
         row = uow.tokens.get_by_hash("reset_password", token_hash)
-        user = uow.users.get(row.user_id) if row else None
+        user = uow.users.get(row.user_id, for_update=True) if row else None
         if (
             row is None
             or user is None
@@ -265,7 +265,7 @@ def update_profile(deps: Deps, user_id: uuid.UUID, params: object) -> User:
         ValidationError: every failing field; ``email`` "has already been taken".
     """
     with deps.uow() as uow:
-        user = uow.users.get(user_id)
+        user = uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
         email_changed = user.update_profile(params, now=deps.clock.now())
@@ -288,7 +288,7 @@ def update_profile(deps: Deps, user_id: uuid.UUID, params: object) -> User:
 def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> User:
     """Replace ``settings`` and/or merge ``notification_preferences`` (quiet hours HH:MM)."""
     with deps.uow() as uow:
-        user = uow.users.get(user_id)
+        user = uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
         user.update_preferences(params, now=deps.clock.now())
@@ -300,7 +300,7 @@ def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> User:
 def change_tier(deps: Deps, user_id: uuid.UUID, tier: object) -> User:
     """Administrators only (errata D2): never exposed to a user's own requests."""
     with deps.uow() as uow:
-        user = uow.users.get(user_id)
+        user = uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
         user.change_tier(tier, now=deps.clock.now())

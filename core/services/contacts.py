@@ -102,7 +102,7 @@ def list_entities(
 
 def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Entity:
     with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id)
+        entity = uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.update(params, now=deps.clock.now())
@@ -114,7 +114,7 @@ def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params:
 def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     """Hide an entity from lists and health without deleting anything. Idempotent."""
     with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id)
+        entity = uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.archive(deps.clock.now())
@@ -125,7 +125,7 @@ def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Ent
 
 def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id)
+        entity = uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.unarchive(deps.clock.now())
@@ -141,7 +141,7 @@ def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at
     changes.raise_if_invalid()
     now = deps.clock.now()
     with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id)
+        entity = uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.touch_interaction(when or now, now)
@@ -213,7 +213,7 @@ def list_relationships(
 
 def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID, params: object) -> Relationship:
     with deps.uow() as uow:
-        rel = uow.relationships.get(user_id, relationship_id)
+        rel = uow.relationships.get(user_id, relationship_id, for_update=True)
         if rel is None:
             raise NotFoundError("relationship")
         rel.update(params, now=deps.clock.now())
@@ -225,7 +225,7 @@ def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UU
 def end_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
     """Mark a relationship inactive; it stays on record but no longer needs attention."""
     with deps.uow() as uow:
-        rel = uow.relationships.get(user_id, relationship_id)
+        rel = uow.relationships.get(user_id, relationship_id, for_update=True)
         if rel is None:
             raise NotFoundError("relationship")
         rel.end(deps.clock.now())

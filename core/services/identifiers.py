@@ -73,7 +73,7 @@ def list_identifiers(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> S
 def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID, params: object) -> Identifier:
     """Change value, label, primary flag or verification; the value is re-validated only if given."""
     with deps.uow() as uow:
-        identifier = uow.identifiers.get(owner_id, identifier_id)
+        identifier = uow.identifiers.get(owner_id, identifier_id, for_update=True)
         if identifier is None:
             raise NotFoundError("identifier")
         data = cast_identifier(

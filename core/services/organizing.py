@@ -56,7 +56,7 @@ def list_tags(deps: Deps, user_id: uuid.UUID) -> Sequence[Tag]:
 
 def update_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID, params: object) -> Tag:
     with deps.uow() as uow:
-        tag = uow.tags.get(user_id, tag_id)
+        tag = uow.tags.get(user_id, tag_id, for_update=True)
         if tag is None:
             raise NotFoundError("tag")
         tag.update(params, now=deps.clock.now())
@@ -130,7 +130,7 @@ def list_groups(deps: Deps, user_id: uuid.UUID) -> Sequence[Group]:
 def update_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, params: object) -> Group:
     """Change a group. Turning a group smart drops its hand-picked members."""
     with deps.uow() as uow:
-        group = uow.groups.get(user_id, group_id)
+        group = uow.groups.get(user_id, group_id, for_update=True)
         if group is None:
             raise NotFoundError("group")
         was_smart = group.is_smart
