@@ -12,6 +12,7 @@ from ..validation import UNSET, Changes
 
 __all__ = [
     "add_identifier",
+    "duplicates_of",
     "find_duplicates",
     "list_identifiers",
     "remove_identifier",
@@ -136,3 +137,19 @@ def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: objec
     digest = deps.blind_index.digest(scope=owner_id, kind=kind, value=normalize_for_index(kind, normalized))
     with deps.uow() as uow:
         return uow.identifiers.find_by_hash(owner_id, kind, digest)
+
+
+def duplicates_of(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Sequence[Identifier]:
+    """The owner's other identifiers with the same value as this one (e.g. one SSN on two entities).
+
+    Compared by blind index, so a sensitive value is never decrypted or re-typed.
+
+    Raises:
+        NotFoundError: the identifier is not the owner's.
+    """
+    with deps.uow() as uow:
+        identifier = uow.identifiers.get(owner_id, identifier_id)
+        if identifier is None:
+            raise NotFoundError("identifier")
+        matches = uow.identifiers.find_by_hash(owner_id, identifier.type, identifier.value_hash)
+    return [m for m in matches if m.id != identifier.id]

@@ -42,3 +42,4 @@ def test_a_session_past_its_60_days_is_refused_even_if_remembered(api: Api) -> N
     assert api.get(f"{API}/me", token=token).status_code == 200
     api.clock.advance(days=60)
     assert api.get(f"{API}/me", token=token).status_code == 401
+

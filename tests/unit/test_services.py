@@ -274,3 +274,18 @@ def test_pages_walk_every_entity_once(deps: Deps, clock: FakeClock) -> None:
             break
         cursor = page.next_cursor
     assert seen == created
+
+
+def test_the_duplicates_of_an_identifier_are_the_owners_other_identifiers_with_its_value(deps: Deps) -> None:
+    owner = register(deps)
+    other = register(deps, "bob@example.com")
+    a = services.create_entity(deps, owner, {"type": "person", "name": "A"})
+    b = services.create_entity(deps, owner, {"type": "person", "name": "B"})
+    c = services.create_entity(deps, other, {"type": "person", "name": "C"})
+    first = services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+1 202-555-0123"})
+    second = services.add_identifier(deps, owner, b.id, {"type": "phone", "value": "+12025550123"})
+    services.add_identifier(deps, owner, b.id, {"type": "phone", "value": "+12025550199"})
+    services.add_identifier(deps, other, c.id, {"type": "phone", "value": "+12025550123"})
+    assert [i.id for i in services.duplicates_of(deps, owner, first.id)] == [second.id]
+    with pytest.raises(NotFoundError):
+        services.duplicates_of(deps, other, first.id)

@@ -83,6 +83,17 @@ def reveal_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uui
     return {"value": services.reveal_identifier(deps, user.id, identifier_id)}
 
 
+@get(
+    "/identifiers/{identifier_id:uuid}/duplicates", sync_to_thread=True, tags=TAGS,
+    summary="Other identifiers with the same value",
+    responses=responses(IdentifierList, errors=(*AUTHENTICATED, 404)),
+)
+def duplicates_of(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+    """Your other identifiers carrying this one's value (for example one phone on two people),
+    compared by blind index: a sensitive value is never decrypted for this."""
+    return dump_list(services.duplicates_of(deps, user.id, identifier_id))
+
+
 @post(
     "/identifiers/duplicates", status_code=200, sync_to_thread=True, tags=TAGS,
     summary="Find identifiers with a value",
@@ -98,5 +109,6 @@ def find_duplicates(deps: Core, user: CurrentUser, data: DuplicateBody = None) -
 
 
 ROUTES = [
-    list_identifiers, add_identifier, update_identifier, remove_identifier, reveal_identifier, find_duplicates,
+    list_identifiers, add_identifier, update_identifier, remove_identifier, reveal_identifier, duplicates_of,
+    find_duplicates,
 ]
