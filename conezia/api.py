@@ -226,6 +226,9 @@ class UserScope:
     def find_duplicates(self, type: str, value: str) -> Sequence[Identifier]:  # noqa: A002
         return services.find_duplicates(self.deps, self.user_id, type, value)
 
+    def duplicates_of(self, identifier_id: uuid.UUID) -> Sequence[Identifier]:
+        return services.duplicates_of(self.deps, self.user_id, identifier_id)
+
     # tags
     def create_tag(self, **params: Any) -> Tag:
         return services.create_tag(self.deps, self.user_id, params)
