@@ -204,6 +204,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(f"conezia: {exc}") from exc
     except KeyboardInterrupt:
         _say("interrupted")
+    except Exception as exc:
+        message = _database_problem(exc)
+        if message is None:
+            raise
+        raise SystemExit(f"conezia: {message}") from exc
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """A what-to-do message for a database that cannot be reached, or None for other errors."""
+    import psycopg
+    import sqlalchemy.exc
+
+    if not isinstance(exc, (psycopg.OperationalError, sqlalchemy.exc.OperationalError)):
+        return None
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return (
+        f"cannot use the database: {reason}\n"
+        "  Check CONEZIA_DATABASE_URL (server, port, user, database name); create a missing database "
+        "with `createdb NAME`, or unset the variable to use the embedded PostgreSQL under the data folder."
+    )
 
 
 if __name__ == "__main__":

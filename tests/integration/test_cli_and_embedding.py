@@ -99,3 +99,13 @@ def test_the_embedding_api_works_over_postgresql_and_keeps_users_apart(migrated_
             a.create_entity(type="robot", name="")
         assert set(info.value.errors) == {"type", "name"}
         assert [e.name for e in a.entities().items] == ["Grace Hopper"]
+
+
+def test_a_database_that_cannot_be_reached_is_a_clear_error_not_a_traceback(migrated_database_url: str, tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    missing = make_url(migrated_database_url).set(database="conezia_no_such_database").render_as_string(hide_password=False)
+    result = run_cli("migrate", "status", env={"CONEZIA_DATABASE_URL": missing, "CONEZIA_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "cannot use the database" in result.stderr and "CONEZIA_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
