@@ -1,7 +1,14 @@
-"""Fixtures shared by every test directory."""
+"""Fixtures shared by every test directory, and the hypothesis profile."""
 
 from __future__ import annotations
+
+from hypothesis import settings
 
 from tests.database_fixtures import *  # noqa: F403
 
 __all__: list[str] = []
+
+# Speed is measured by `make bench`, never asserted in tests: no per-example deadlines,
+# which would make a loaded CI machine fail correct code.
+settings.register_profile("conezia", deadline=None)
+settings.load_profile("conezia")
