@@ -8,12 +8,15 @@ PYTEST_ARGS ?=
 .PHONY: install run test test-unit test-integration bench clean-data
 
 $(PY):
+	@echo "== creating $(VENV) with $$($(PYTHON) --version 2>&1)"
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(PY)
+	@echo "== installing Conezia and its dependencies into $(VENV) (the first time takes a minute or two)"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --progress-bar off -e '.[test]'
 	@touch $(STAMP)
+	@echo "== installed"
 
 install: $(STAMP)
 
