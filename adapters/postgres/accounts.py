@@ -11,7 +11,7 @@ from sqlalchemy import ARRAY, String, any_, bindparam, delete, insert, select, u
 from conezia.core.accounts import AuthProvider, User, UserToken
 from conezia.core.errors import NotFoundError
 
-from ._base import Repository, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository, attribute_names, columns_for, owned_values
 from .tables import auth_providers, user_tokens, users
 
 __all__ = ["PostgresAuthProviderRepository", "PostgresTokenRepository", "PostgresUserRepository"]
@@ -21,9 +21,9 @@ _USER_FIELDS: Final = attribute_names(User)
 _USER_MUTABLE: Final = tuple(name for name in _USER_FIELDS if name != "id")
 
 _INSERT_USER: Final = insert(users)
-_GET_USER: Final = select(*_USER_COLUMNS).where(users.c.id == bindparam("id"))
+_GET_USER: Final = Prepared(select(*_USER_COLUMNS).where(users.c.id == bindparam("id")))
 _GET_USER_FOR_UPDATE: Final = _GET_USER.with_for_update()
-_GET_USER_BY_EMAIL: Final = select(*_USER_COLUMNS).where(users.c.email == bindparam("email"))
+_GET_USER_BY_EMAIL: Final = Prepared(select(*_USER_COLUMNS).where(users.c.email == bindparam("email")))
 _UPDATE_USER: Final = (
     update(users)
     .where(users.c.id == bindparam("b_id"))
@@ -66,13 +66,13 @@ _TOKEN_COLUMNS: Final = columns_for(UserToken, user_tokens, _TOKEN_RENAMED)
 _TOKEN_FIELDS: Final = attribute_names(UserToken)
 
 _INSERT_TOKEN: Final = insert(user_tokens)
-_GET_TOKEN_BY_HASH: Final = select(*_TOKEN_COLUMNS).where(
+_GET_TOKEN_BY_HASH: Final = Prepared(select(*_TOKEN_COLUMNS).where(
     user_tokens.c.context == bindparam("context"), user_tokens.c.token == bindparam("token")
-)
+))
 _GET_TOKEN_WITH_USER: Final = (
-    select(*_TOKEN_COLUMNS, *_USER_COLUMNS)
+    Prepared(select(*_TOKEN_COLUMNS, *_USER_COLUMNS)
     .join_from(user_tokens, users, users.c.id == user_tokens.c.user_id)
-    .where(user_tokens.c.context == bindparam("context"), user_tokens.c.token == bindparam("token"))
+    .where(user_tokens.c.context == bindparam("context"), user_tokens.c.token == bindparam("token")))
 )
 _DELETE_TOKEN: Final = delete(user_tokens).where(user_tokens.c.id == bindparam("id"))
 _DELETE_USER_TOKENS: Final = delete(user_tokens).where(user_tokens.c.user_id == bindparam("user_id"))
@@ -122,15 +122,15 @@ _OWNED_PROVIDER: Final = (
 )
 
 _INSERT_PROVIDER: Final = insert(auth_providers)
-_GET_PROVIDER: Final = select(*_PROVIDER_COLUMNS).where(*_OWNED_PROVIDER)
-_GET_PROVIDER_BY_UID: Final = select(*_PROVIDER_COLUMNS).where(
+_GET_PROVIDER: Final = Prepared(select(*_PROVIDER_COLUMNS).where(*_OWNED_PROVIDER))
+_GET_PROVIDER_BY_UID: Final = Prepared(select(*_PROVIDER_COLUMNS).where(
     auth_providers.c.provider == bindparam("provider"),
     auth_providers.c.provider_uid == bindparam("provider_uid"),
-)
+))
 _LIST_PROVIDERS: Final = (
-    select(*_PROVIDER_COLUMNS)
+    Prepared(select(*_PROVIDER_COLUMNS)
     .where(auth_providers.c.user_id == bindparam("user_id"))
-    .order_by(auth_providers.c.inserted_at, auth_providers.c.id)
+    .order_by(auth_providers.c.inserted_at, auth_providers.c.id))
 )
 _UPDATE_PROVIDER: Final = (
     update(auth_providers)

@@ -27,7 +27,7 @@ from conezia.core.errors import NotFoundError
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Repository, after_key, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository, after_key, attribute_names, columns_for, owned_values
 from .tables import entities, entity_tags, relationships, tags
 
 __all__ = ["PostgresEntityRepository", "PostgresRelationshipRepository", "escape_like"]
@@ -47,7 +47,7 @@ _ENTITY_MUTABLE: Final = tuple(name for name in _ENTITY_FIELDS if name not in ("
 _OWNED_ENTITY: Final = (entities.c.id == bindparam("b_id"), entities.c.owner_id == bindparam("b_owner_id"))
 
 _INSERT_ENTITY: Final = insert(entities)
-_GET_ENTITY: Final = select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY)
+_GET_ENTITY: Final = Prepared(select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY))
 _GET_ENTITY_FOR_UPDATE: Final = _GET_ENTITY.with_for_update()
 _UPDATE_ENTITY: Final = (
     update(entities).where(*_OWNED_ENTITY).values({name: bindparam(name) for name in _ENTITY_MUTABLE})
@@ -182,11 +182,11 @@ _OWNED_RELATIONSHIP: Final = (
 )
 
 _INSERT_RELATIONSHIP: Final = insert(relationships)
-_GET_RELATIONSHIP: Final = select(*RELATIONSHIP_COLUMNS).where(*_OWNED_RELATIONSHIP)
+_GET_RELATIONSHIP: Final = Prepared(select(*RELATIONSHIP_COLUMNS).where(*_OWNED_RELATIONSHIP))
 _GET_RELATIONSHIP_FOR_UPDATE: Final = _GET_RELATIONSHIP.with_for_update()
-_GET_RELATIONSHIP_FOR_ENTITY: Final = select(*RELATIONSHIP_COLUMNS).where(
+_GET_RELATIONSHIP_FOR_ENTITY: Final = Prepared(select(*RELATIONSHIP_COLUMNS).where(
     relationships.c.user_id == bindparam("user_id"), relationships.c.entity_id == bindparam("entity_id")
-)
+))
 _UPDATE_RELATIONSHIP: Final = (
     update(relationships)
     .where(*_OWNED_RELATIONSHIP)
@@ -205,7 +205,7 @@ _DUE: Final = func.coalesce(entities.c.last_interaction_at, relationships.c.inse
     0, 0, 0, relationships.c.health_threshold_days
 )
 _NEEDING_ATTENTION: Final = (
-    select(*ENTITY_COLUMNS, *RELATIONSHIP_COLUMNS)
+    Prepared(select(*ENTITY_COLUMNS, *RELATIONSHIP_COLUMNS)
     .select_from(
         relationships.join(
             entities,
@@ -219,7 +219,7 @@ _NEEDING_ATTENTION: Final = (
         _DUE <= bindparam("now", type_=_TIMESTAMPTZ),
     )
     .order_by(_DUE, entities.c.id)
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit")))
 )
 _ENTITY_WIDTH: Final = len(ENTITY_COLUMNS)
 

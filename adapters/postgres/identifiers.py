@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, exists, insert, select, update
 from conezia.core.errors import NotFoundError
 from conezia.core.identifiers import Identifier
 
-from ._base import Repository, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository, attribute_names, columns_for, owned_values
 from .tables import entities, identifiers
 
 __all__ = ["PostgresIdentifierRepository"]
@@ -29,15 +29,15 @@ _OWNERS_IDENTIFIERS: Final = (
 _IN_ORDER: Final = (identifiers.c.inserted_at, identifiers.c.id)
 
 _INSERT_IDENTIFIER: Final = insert(identifiers)
-_GET_IDENTIFIER: Final = _OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id"))
+_GET_IDENTIFIER: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id")))
 # Only the identifier's row: its entity may be read by others meanwhile.
 _GET_IDENTIFIER_FOR_UPDATE: Final = _GET_IDENTIFIER.with_for_update(of=identifiers)
-_LIST_FOR_ENTITY: Final = _OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(
+_LIST_FOR_ENTITY: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(
     *_IN_ORDER
-)
-_FIND_BY_HASH: Final = _OWNERS_IDENTIFIERS.where(
+))
+_FIND_BY_HASH: Final = Prepared(_OWNERS_IDENTIFIERS.where(
     identifiers.c.type == bindparam("type"), identifiers.c.value_hash == bindparam("value_hash")
-).order_by(*_IN_ORDER)
+).order_by(*_IN_ORDER))
 _UPDATE_IDENTIFIER: Final = (
     update(identifiers)
     .where(identifiers.c.id == bindparam("b_id"), identifiers.c.entity_id == bindparam("b_entity_id"))
@@ -53,7 +53,7 @@ _PRIMARY_OF_TYPE: Final = (
     identifiers.c.type == bindparam("type"),
     identifiers.c.is_primary,
 )
-_PRIMARY_EXISTS: Final = select(exists().where(*_PRIMARY_OF_TYPE))
+_PRIMARY_EXISTS: Final = Prepared(select(exists().where(*_PRIMARY_OF_TYPE)))
 _OTHER_PRIMARY_EXISTS: Final = select(
     exists().where(*_PRIMARY_OF_TYPE, identifiers.c.id != bindparam("except_id"))
 )

@@ -15,7 +15,7 @@ from conezia.core.errors import NotFoundError
 from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Repository, after_key, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository, after_key, attribute_names, columns_for, owned_values
 from .contacts import ENTITY_COLUMNS
 from .tables import entities, entity_groups, entity_tags, groups, tags
 
@@ -31,9 +31,9 @@ _OWNED_TAG: Final = (tags.c.id == bindparam("b_id"), tags.c.user_id == bindparam
 _TAGS_BY_NAME: Final = (tags.c.name.collate("C"), tags.c.id)
 
 _INSERT_TAG: Final = insert(tags)
-_GET_TAG: Final = select(*_TAG_COLUMNS).where(*_OWNED_TAG)
+_GET_TAG: Final = Prepared(select(*_TAG_COLUMNS).where(*_OWNED_TAG))
 _GET_TAG_FOR_UPDATE: Final = _GET_TAG.with_for_update()
-_LIST_TAGS: Final = select(*_TAG_COLUMNS).where(tags.c.user_id == bindparam("user_id")).order_by(*_TAGS_BY_NAME)
+_LIST_TAGS: Final = Prepared(select(*_TAG_COLUMNS).where(tags.c.user_id == bindparam("user_id")).order_by(*_TAGS_BY_NAME))
 _UPDATE_TAG: Final = update(tags).where(*_OWNED_TAG).values({name: bindparam(name) for name in _TAG_MUTABLE})
 _DELETE_TAG: Final = delete(tags).where(*_OWNED_TAG)
 _ATTACH: Final = (
@@ -57,10 +57,10 @@ _TAG_LINK_OWNER: Final = select(entity_tags.c.user_id).where(
     entity_tags.c.entity_id == bindparam("entity_id"), entity_tags.c.tag_id == bindparam("tag_id")
 )
 _TAGS_FOR_ENTITY: Final = (
-    select(*_TAG_COLUMNS)
+    Prepared(select(*_TAG_COLUMNS)
     .select_from(tags.join(entity_tags, entity_tags.c.tag_id == tags.c.id))
     .where(tags.c.user_id == bindparam("user_id"), entity_tags.c.entity_id == bindparam("entity_id"))
-    .order_by(*_TAGS_BY_NAME)
+    .order_by(*_TAGS_BY_NAME))
 )
 
 
@@ -118,10 +118,10 @@ _GROUPS_BY_NAME: Final = (groups.c.name.collate("C"), groups.c.id)
 _RULES: Final = bindparam("rules", type_=postgresql.JSONB(none_as_null=True))
 
 _INSERT_GROUP: Final = insert(groups).values(rules=_RULES)
-_GET_GROUP: Final = select(*_GROUP_COLUMNS).where(*_OWNED_GROUP)
+_GET_GROUP: Final = Prepared(select(*_GROUP_COLUMNS).where(*_OWNED_GROUP))
 _GET_GROUP_FOR_UPDATE: Final = _GET_GROUP.with_for_update()
 _LIST_GROUPS: Final = (
-    select(*_GROUP_COLUMNS).where(groups.c.user_id == bindparam("user_id")).order_by(*_GROUPS_BY_NAME)
+    Prepared(select(*_GROUP_COLUMNS).where(groups.c.user_id == bindparam("user_id")).order_by(*_GROUPS_BY_NAME))
 )
 _UPDATE_GROUP: Final = (
     update(groups)
@@ -160,10 +160,10 @@ _MEMBERS: Final = (
 )
 _MEMBER_AFTER: Final = after_key(entities)
 _GROUPS_FOR_ENTITY: Final = (
-    select(*_GROUP_COLUMNS)
+    Prepared(select(*_GROUP_COLUMNS)
     .select_from(groups.join(entity_groups, entity_groups.c.group_id == groups.c.id))
     .where(groups.c.user_id == bindparam("user_id"), entity_groups.c.entity_id == bindparam("entity_id"))
-    .order_by(*_GROUPS_BY_NAME)
+    .order_by(*_GROUPS_BY_NAME))
 )
 
 
