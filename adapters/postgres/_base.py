@@ -22,6 +22,7 @@ __all__ = [
     "attribute_names",
     "columns_for",
     "owned_values",
+    "page_statement",
 ]
 
 _UUID: Final = postgresql.UUID(as_uuid=True)
@@ -110,6 +111,24 @@ class Prepared:
 
     def with_for_update(self, **kwargs: Any) -> Prepared:
         return Prepared(self.statement.with_for_update(**kwargs))
+
+
+_PAGE_STATEMENTS: dict[tuple[int, ...], Prepared] = {}
+
+
+def page_statement(base: Select[Any], conditions: Sequence[ColumnElement[bool]]) -> Prepared:
+    """``base`` narrowed by ``conditions`` and limited by the ``limit`` parameter, prepared once.
+
+    The conditions are module-level constants, so each combination of them (a
+    small, fixed set) compiles once; a list request then runs as a prepared
+    statement with only its parameters changing.
+    """
+    # identities, not the clauses: SQL expressions overload ==, which dict keys need
+    key = (id(base), *map(id, conditions))
+    prepared = _PAGE_STATEMENTS.get(key)
+    if prepared is None:
+        prepared = _PAGE_STATEMENTS[key] = Prepared(base.where(*conditions).limit(bindparam("limit")))
+    return prepared
 
 
 class Rows:

@@ -27,7 +27,7 @@ from conezia.core.errors import NotFoundError
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Prepared, Repository, after_key, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository, after_key, page_statement, attribute_names, columns_for, owned_values
 from .tables import entities, entity_tags, relationships, tags
 
 __all__ = ["PostgresEntityRepository", "PostgresRelationshipRepository", "escape_like"]
@@ -168,8 +168,8 @@ class PostgresEntityRepository(Repository):
             params["name_pattern"] = f"%{escape_like(criteria.name_contains)}%"
         if _after(page, params):
             conditions.append(_ENTITY_AFTER)
-        statement = _LIST_ENTITIES.where(*conditions).limit(page.limit + 1)
-        rows = [Entity(*row) for row in self._execute(statement, params).all()]
+        params["limit"] = page.limit + 1
+        rows = [Entity(*row) for row in self._execute(page_statement(_LIST_ENTITIES, conditions), params).all()]
         return page_of(rows, page.limit, _entity_key)
 
 
@@ -253,14 +253,15 @@ class PostgresRelationshipRepository(Repository):
         return None if row is None else Relationship(*row)
 
     def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
-        params: dict[str, Any] = {"user_id": user_id}
-        statement = _LIST_RELATIONSHIPS
+        params: dict[str, Any] = {"user_id": user_id, "limit": page.limit + 1}
+        conditions: list[ColumnElement[bool]] = []
         if status is not None:
-            statement = statement.where(_OF_STATUS)
+            conditions.append(_OF_STATUS)
             params["status"] = status
         if _after(page, params):
-            statement = statement.where(_RELATIONSHIP_AFTER)
-        rows = [Relationship(*row) for row in self._execute(statement.limit(page.limit + 1), params).all()]
+            conditions.append(_RELATIONSHIP_AFTER)
+        statement = page_statement(_LIST_RELATIONSHIPS, conditions)
+        rows = [Relationship(*row) for row in self._execute(statement, params).all()]
         return page_of(rows, page.limit, _relationship_key)
 
     def update(self, relationship: Relationship) -> None:

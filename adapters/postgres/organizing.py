@@ -15,7 +15,7 @@ from conezia.core.errors import NotFoundError
 from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Prepared, Repository, after_key, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository, after_key, page_statement, attribute_names, columns_for, owned_values
 from .contacts import ENTITY_COLUMNS
 from .tables import entities, entity_groups, entity_tags, groups, tags
 
@@ -216,12 +216,12 @@ class PostgresGroupRepository(Repository):
         return self._execute(_CLEAR_MEMBERS, {"user_id": user_id, "group_id": group_id}).rowcount
 
     def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
-        params: dict[str, Any] = {"user_id": user_id, "group_id": group_id}
-        statement = _MEMBERS
+        params: dict[str, Any] = {"user_id": user_id, "group_id": group_id, "limit": page.limit + 1}
+        conditions = []
         if page.after is not None:
             params["after_at"], params["after_id"] = page.after
-            statement = statement.where(_MEMBER_AFTER)
-        rows = [Entity(*row) for row in self._execute(statement.limit(page.limit + 1), params).all()]
+            conditions.append(_MEMBER_AFTER)
+        rows = [Entity(*row) for row in self._execute(page_statement(_MEMBERS, conditions), params).all()]
         return page_of(rows, page.limit, _entity_key)
 
     def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
