@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
 from .settings import Settings, SettingsError

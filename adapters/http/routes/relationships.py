@@ -9,7 +9,6 @@ from litestar import delete, get, patch, post
 from litestar.params import FromPath, QueryParameter
 
 from conezia.core import services
-from conezia.core.entities import Relationship
 
 from ..schemas import (
     AttentionList,
