@@ -43,3 +43,11 @@ def test_a_session_past_its_60_days_is_refused_even_if_remembered(api: Api) -> N
     api.clock.advance(days=60)
     assert api.get(f"{API}/me", token=token).status_code == 401
 
+
+
+def test_a_confirmed_address_shows_at_once_on_a_remembered_session(api: Api) -> None:
+    token = api.new_user("confirm@example.com")
+    assert api.get(f"{API}/me", token=token).json()["confirmed_at"] is None  # now remembered
+    confirmation = api.mailed_token("confirm_email", "confirm@example.com")
+    assert api.post(f"{API}/auth/confirm-email", json={"token": confirmation}).status_code == 200
+    assert api.get(f"{API}/me", token=token).json()["confirmed_at"] is not None

@@ -70,10 +70,12 @@ async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = 
     "/auth/confirm-email", status_code=200, sync_to_thread=True, tags=TAGS, summary="Confirm the email address",
     responses=responses(UserOut, errors=(400, 413, 422, 429)),
 )
-def confirm_email(deps: Core, data: TokenBody = None) -> dict[str, Any]:
+def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = None) -> dict[str, Any]:
     """Confirm the address a confirmation token was sent to. The token is used up."""
     fields = envelope(data, required=("token",))
-    return dump(services.confirm_email(deps, fields["token"]))
+    user = services.confirm_email(deps, fields["token"])
+    request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)  # remembered sessions hold the old account
+    return dump(user)
 
 
 @post(
