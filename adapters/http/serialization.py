@@ -4,6 +4,11 @@ Every domain class is unstructured through an allow-list of its fields, so a
 field added to the domain later (say, another secret) stays private until it is
 listed here. ``bytes`` has no JSON form at all: ciphertexts and token hashes can
 never slip into a response by accident.
+
+UUIDs and timestamps stay objects here, checked (aware, in UTC) but not
+formatted: Litestar's msgspec encoder writes them in C (``"...Z"`` RFC 3339),
+several times faster than ``str()`` and ``isoformat()``; for a page of 50
+entities formatting in Python cost more than the query.
 """
 
 from __future__ import annotations
@@ -29,13 +34,21 @@ __all__ = ["converter", "dump", "dump_list", "dump_page"]
 T = TypeVar("T")
 
 
-def _datetime(value: dt.datetime) -> str:
+def _datetime(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is dt.timezone.utc:
-        return value.isoformat()
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         # The core keeps every instant aware; a naive one here is a bug, not a guess to make.
         raise ValueError("refusing to serialize a naive datetime")
-    return value.astimezone(dt.timezone.utc).isoformat()
+    return value.astimezone(dt.timezone.utc)
+
+
+def _uuid(value: uuid.UUID) -> uuid.UUID:
+    return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _no_bytes(value: bytes) -> Any:
@@ -44,10 +57,10 @@ def _no_bytes(value: bytes) -> Any:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_unstructure_hook(uuid.UUID, str)
+    conv.register_unstructure_hook(uuid.UUID, _uuid)
     conv.register_unstructure_hook(dt.datetime, _datetime)
     # datetime is a subclass of date: the more specific hook above wins for it.
-    conv.register_unstructure_hook(dt.date, dt.date.isoformat)
+    conv.register_unstructure_hook(dt.date, _as_is)
     conv.register_unstructure_hook(bytes, _no_bytes)
     return conv
 
@@ -86,9 +99,6 @@ def _expose(
 
 _JSON_OBJECTS: Final = frozenset({"metadata", "settings", "notification_preferences", "rules", "provider_meta"})
 
-
-def _as_is(value: Any) -> Any:
-    return value
 
 
 def _identifier_extra(identifier: Identifier, out: dict[str, Any]) -> None:
