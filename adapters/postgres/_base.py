@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import attrs
 import psycopg
-from sqlalchemy import Connection, DateTime, Executable, Select, Table, bindparam, tuple_
+from sqlalchemy import Connection, DateTime, Executable, Insert, Select, Table, bindparam, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.sql.elements import ColumnElement
@@ -80,36 +80,42 @@ class LazyTransaction:
 
 
 class Prepared:
-    """A constant SELECT, compiled by SQLAlchemy once and then run on the psycopg cursor.
+    """A constant statement, compiled by SQLAlchemy once and then run on the psycopg cursor.
 
     SQLAlchemy's execution context (cache-key lookup, result metadata, row
     processing) cost about a fifth of a simple API request's CPU. For the
-    statements that read rows by key on every request, nothing of it is needed:
-    psycopg returns UUIDs, timestamps and jsonb (decoded with the engine's
-    deserializer) as they are, and rows map positionally onto domain objects.
+    statements every request runs, nothing of it is needed: psycopg returns
+    UUIDs, timestamps and jsonb (decoded with the engine's deserializer) as they
+    are, takes dicts for jsonb parameters (see ``database.py``), and rows map
+    positionally onto domain objects.
 
     Args:
-        statement: a SELECT whose parameters are all named ``bindparam``s.
+        statement: a SELECT, INSERT or UPDATE whose parameters are all named; an
+            INSERT without values is compiled for the parameter names it is first run with.
     """
 
-    __slots__ = ("_defaults", "_sql", "statement")
+    __slots__ = ("_compiled", "is_dml", "statement")
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._sql: str | None = None
-        self._defaults: dict[str, Any] = {}
+        self.is_dml = bool(statement.is_dml)
+        self._compiled: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
 
-    def compiled(self, connection: Connection) -> tuple[str, dict[str, Any]]:
-        if self._sql is None:
-            compiled = self.statement.compile(dialect=connection.dialect)
+    def compiled(self, connection: Connection, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The SQL text and the literal values it binds, for these parameter names."""
+        key = tuple(params) if isinstance(self.statement, Insert) else ()
+        found = self._compiled.get(key)
+        if found is None:
+            compiled = self.statement.compile(dialect=connection.dialect, column_keys=list(key) or None)
             if "POSTCOMPILE" in compiled.string:
                 raise ValueError("expanding parameters cannot be prepared; use the statement as it is")
             # literal values in the statement become parameters with their values filled in
-            self._defaults = {k: v for k, v in compiled.params.items() if v is not None}
-            self._sql = compiled.string
-        return self._sql, self._defaults
+            defaults = {k: v for k, v in compiled.params.items() if v is not None and k not in params}
+            found = self._compiled[key] = (compiled.string, defaults)
+        return found
 
     def with_for_update(self, **kwargs: Any) -> Prepared:
+        assert isinstance(self.statement, Select)
         return Prepared(self.statement.with_for_update(**kwargs))
 
 
@@ -132,12 +138,13 @@ def page_statement(base: Select[Any], conditions: Sequence[ColumnElement[bool]])
 
 
 class Rows:
-    """The rows of a prepared SELECT, with the few result methods the repositories use."""
+    """The outcome of a prepared statement, with the few result methods the repositories use."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_rows", "rowcount")
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
         self._rows = rows
+        self.rowcount = rowcount
 
     def first(self) -> tuple[Any, ...] | None:
         return self._rows[0] if self._rows else None
@@ -179,7 +186,7 @@ class Repository:
             A SQLAlchemy result, or :class:`Rows` for a :class:`Prepared` statement.
         """
         if isinstance(statement, Prepared):
-            return self._run_prepared(statement, params or {})
+            return self._run_prepared(statement, params or {}, table)
         transaction = self._transaction
         if statement.is_dml and not transaction.begun:
             transaction.begin()
@@ -192,25 +199,29 @@ class Repository:
             raise
 
 
-    def _run_prepared(self, prepared: Prepared, params: Mapping[str, Any]) -> Rows:
+    def _run_prepared(self, prepared: Prepared, params: Mapping[str, Any], table: Table | None) -> Rows:
         transaction = self._transaction
+        if prepared.is_dml and not transaction.begun:
+            transaction.begin()
         connection = transaction.connection
-        sql, defaults = prepared.compiled(connection)
+        sql, defaults = prepared.compiled(connection, params)
+        # the DBAPI connection SQLAlchemy holds for this unit of work: same session, same transaction
+        driver = connection.connection.driver_connection
+        assert driver is not None
         try:
-            # the DBAPI connection SQLAlchemy holds for this unit of work: same session, same transaction
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            rows = driver.execute(sql, {**defaults, **params} if defaults else params).fetchall()
+            cursor = driver.execute(sql, {**defaults, **params} if defaults else params)
+            rows = cursor.fetchall() if cursor.description is not None else []
         except psycopg.Error as error:
             transaction.failed = transaction.begun
             lost = isinstance(error, psycopg.OperationalError) or driver.broken
             if lost:
                 connection.invalidate(error)  # never hand a dead connection back to the pool
             # the same exception types as SQLAlchemy's own execution path raises
-            raise DBAPIError.instance(
-                sql, params, error, psycopg.Error, connection_invalidated=lost
-            ) from error
-        return Rows(rows)
+            wrapped = DBAPIError.instance(sql, params, error, psycopg.Error, connection_invalidated=lost)
+            if isinstance(wrapped, (IntegrityError, DataError)):
+                raise translate(wrapped, table, params) from error
+            raise wrapped from error
+        return Rows(rows, cursor.rowcount)
 
 
 def attribute_names(cls: type) -> tuple[str, ...]:

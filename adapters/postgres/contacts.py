@@ -46,10 +46,10 @@ _ENTITY_FIELDS: Final = attribute_names(Entity)
 _ENTITY_MUTABLE: Final = tuple(name for name in _ENTITY_FIELDS if name not in ("id", "owner_id"))
 _OWNED_ENTITY: Final = (entities.c.id == bindparam("b_id"), entities.c.owner_id == bindparam("b_owner_id"))
 
-_INSERT_ENTITY: Final = insert(entities)
+_INSERT_ENTITY: Final = Prepared(insert(entities))
 _GET_ENTITY: Final = Prepared(select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY))
 _GET_ENTITY_FOR_UPDATE: Final = _GET_ENTITY.with_for_update()
-_UPDATE_ENTITY: Final = (
+_UPDATE_ENTITY: Final = Prepared(
     update(entities).where(*_OWNED_ENTITY).values({name: bindparam(name) for name in _ENTITY_MUTABLE})
 )
 _DELETE_ENTITY: Final = delete(entities).where(*_OWNED_ENTITY)

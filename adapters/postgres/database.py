@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 import msgspec
-from sqlalchemy import Engine, create_engine, text
+from psycopg.types.json import JsonbDumper
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -73,6 +74,7 @@ class PostgresDatabase:
             # jsonb columns (metadata, settings, rules) decode several times faster than with json.loads
             json_deserializer=msgspec.json.decode,
         )
+        event.listen(self.engine, "connect", _dump_dicts_as_jsonb)
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """A new unit of work; entering it checks a connection out of the pool."""
@@ -97,3 +99,9 @@ class PostgresDatabase:
         except (SQLAlchemyError, OSError):
             return False
         return True
+
+
+def _dump_dicts_as_jsonb(dbapi_connection: Any, _record: Any) -> None:
+    # Prepared statements hand jsonb parameters (metadata, settings, rules) to psycopg as
+    # dicts; SQLAlchemy's own path serializes them itself and is not affected.
+    dbapi_connection.adapters.register_dumper(dict, JsonbDumper)
