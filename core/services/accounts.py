@@ -350,18 +350,12 @@ def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthPr
             id=deps.ids.new_id(), user_id=user_id, provider=provider, provider_uid=uid,
             inserted_at=now, updated_at=now,
         )
-        if token is not UNSET:
-            link.provider_token = (
-                None if token is None
-                else deps.cipher.encrypt(token.encode(), context=_provider_context(link.id, "provider_token"))
-            )
-        if refresh is not UNSET:
-            link.provider_refresh_token = (
-                None if refresh is None
-                else deps.cipher.encrypt(
-                    refresh.encode(), context=_provider_context(link.id, "provider_refresh_token")
+        for column, plain in (("provider_token", token), ("provider_refresh_token", refresh)):
+            if plain is not UNSET:
+                sealed = None if plain is None else deps.cipher.encrypt(
+                    plain.encode(), context=_provider_context(link.id, column)
                 )
-            )
+                setattr(link, column, sealed)
         if meta is not UNSET:
             link.provider_meta = meta
         link.updated_at = now
