@@ -21,7 +21,7 @@ def test_no_more_password_jobs_run_at_once_than_the_limiter_allows() -> None:
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.02)
+        time.sleep(0.05)
         with lock:
             running -= 1
         return n * 2
