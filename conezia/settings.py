@@ -48,7 +48,8 @@ class Settings:
         max_body_bytes: request bodies larger than this get 413.
         default_phone_region: region (e.g. ``"US"``) for phone numbers written without ``+``.
         session_cache_seconds: a verified session is reused this long without a database
-            read; other server processes may accept an ended session for that long.
+            read. Another server process would accept an ended session for that long, so
+            by default it is 5 with one worker and 0 (off) with several.
     """
 
     database_url: str | None = None
@@ -86,13 +87,14 @@ class Settings:
         region = env.get("CONEZIA_DEFAULT_PHONE_REGION") or None
         if region is not None and not (len(region) == 2 and region.isalpha()):
             raise SettingsError("CONEZIA_DEFAULT_PHONE_REGION must be a two-letter region code such as US")
+        workers = _int(env, "CONEZIA_WORKERS", 1, minimum=1)
         return cls(
             database_url=env.get("CONEZIA_DATABASE_URL") or None,
             data_dir=Path(env.get("CONEZIA_DATA_DIR") or "var"),
             key_file=Path(env["CONEZIA_KEY_FILE"]) if env.get("CONEZIA_KEY_FILE") else None,
             host=env.get("CONEZIA_HOST", "127.0.0.1"),
             port=_int(env, "CONEZIA_PORT", 8000, minimum=1),
-            workers=_int(env, "CONEZIA_WORKERS", 1, minimum=1),
+            workers=workers,
             pool_size=_int(env, "CONEZIA_POOL_SIZE", 10, minimum=1),
             password_profile=profile,
             max_concurrent_hashes=_int(env, "CONEZIA_MAX_CONCURRENT_HASHES", 2, minimum=1),
@@ -102,6 +104,6 @@ class Settings:
             login_window=_int(env, "CONEZIA_LOGIN_WINDOW", 900, minimum=1),
             max_body_bytes=_int(env, "CONEZIA_MAX_BODY_BYTES", 1_048_576, minimum=1024),
             default_phone_region=region.upper() if region else None,
-            session_cache_seconds=_int(env, "CONEZIA_SESSION_CACHE_SECONDS", 5),
+            session_cache_seconds=_int(env, "CONEZIA_SESSION_CACHE_SECONDS", 5 if workers == 1 else 0),
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
         )

@@ -159,3 +159,11 @@ def test_a_client_address_is_blocked_after_many_accounts_fail() -> None:
         throttle.failed([f"account:{n}@x.io", "client:9.9.9.9"])
     assert throttle.retry_after(["account:fresh@x.io", "client:9.9.9.9"]) is not None
     assert throttle.retry_after(["account:fresh@x.io", "client:1.1.1.1"]) is None
+
+
+def test_the_session_memory_is_off_by_default_with_several_workers() -> None:
+    from conezia.settings import Settings
+
+    assert Settings.from_env({}).session_cache_seconds == 5
+    assert Settings.from_env({"CONEZIA_WORKERS": "2"}).session_cache_seconds == 0
+    assert Settings.from_env({"CONEZIA_WORKERS": "2", "CONEZIA_SESSION_CACHE_SECONDS": "3"}).session_cache_seconds == 3
