@@ -152,6 +152,10 @@ class UserScope:
     def update_preferences(self, **params: Any) -> User:
         return services.update_preferences(self.deps, self.user_id, params)
 
+    def change_password(self, current_password: str, new_password: str) -> User:
+        """Every session of the user ends; log in again with the new password."""
+        return services.change_password(self.deps, self.user_id, current_password, new_password)
+
     def link_auth_provider(self, **params: Any) -> AuthProvider:
         return services.link_auth_provider(self.deps, self.user_id, params)
 

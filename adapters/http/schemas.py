@@ -27,6 +27,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "Accepted",
     "AccountDeletion",
+    "PasswordChange",
     "AttentionItemOut",
     "AttentionList",
     "AuthProviderLink",
@@ -186,6 +187,14 @@ class AccountDeletion(_In):
     """The current password, to confirm deleting the account and everything it holds."""
 
     password: str
+
+
+class PasswordChange(_In):
+    """The current password and the new one (8 to 256 characters, with a lowercase and an
+    uppercase letter and a digit). Every other session of the account ends."""
+
+    current_password: str
+    new_password: str
 
 
 class AuthProviderLink(_In):

@@ -19,6 +19,7 @@ from ..validation import UNSET, Changes
 
 __all__ = [
     "Session",
+    "change_password",
     "change_tier",
     "confirm_email",
     "confirm_password_reset",
@@ -293,6 +294,41 @@ def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> User:
             raise NotFoundError("user")
         user.update_preferences(params, now=deps.clock.now())
         uow.users.update(user)
+        uow.commit()
+    return user
+
+
+def change_password(
+    deps: Deps, user_id: uuid.UUID, current_password: object, new_password: object, *, keep_token: str | None = None
+) -> User:
+    """Set a new password after checking the current one; every other session ends.
+
+    Args:
+        keep_token: the bearer token of the session making the change, which stays open.
+
+    Raises:
+        ValidationError: ``current_password`` "is incorrect", and every rule ``new_password`` breaks.
+    """
+    changes = Changes({"new_password": new_password}, ("new_password",))
+    password = check_password(changes, "new_password")
+    if not isinstance(current_password, str) or not current_password:
+        changes.add_error("current_password", "can't be blank")
+    changes.raise_if_invalid()
+    assert password is not None and isinstance(current_password, str)
+    kept_hash = _hash_token(keep_token) if keep_token else None
+    with deps.uow() as uow:
+        user = uow.users.get(user_id, for_update=True)
+        if user is None:
+            raise NotFoundError("user")
+        if not deps.hasher.verify(user.hashed_password, current_password):
+            raise ValidationError(current_password="is incorrect")
+        user.hashed_password = deps.hasher.hash(password)
+        user.updated_at = deps.clock.now()
+        uow.users.update(user)
+        kept = uow.tokens.get_by_hash("session", kept_hash) if kept_hash else None
+        uow.tokens.delete_for_user(user.id, ["session", "reset_password"])
+        if kept is not None and kept.user_id == user.id:
+            uow.tokens.add(kept)
         uow.commit()
     return user
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.http_fixtures import API, PASSWORD, Api, api, http_backend  # noqa: F401 - fixtures
+from tests.integration.http_fixtures import API, PASSWORD, Api, api, database_rows, http_backend  # noqa: F401 - fixtures
 
 
 def test_a_logged_out_token_is_refused_on_the_very_next_request(api: Api) -> None:
@@ -51,3 +51,25 @@ def test_a_confirmed_address_shows_at_once_on_a_remembered_session(api: Api) -> 
     confirmation = api.mailed_token("confirm_email", "confirm@example.com")
     assert api.post(f"{API}/auth/confirm-email", json={"token": confirmation}).status_code == 200
     assert api.get(f"{API}/me", token=token).json()["confirmed_at"] is not None
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(api: Api) -> None:
+    here = api.new_user("change@example.com")
+    elsewhere = api.log_in("change@example.com")
+    assert api.get(f"{API}/me", token=elsewhere).status_code == 200  # remembered
+    before = database_rows(api.backend)["users"]
+    wrong = api.post(f"{API}/me/password", token=here, json={"current_password": "nope", "new_password": "x"})
+    assert wrong.status_code == 422
+    assert set(wrong.json()["errors"]) == {"new_password"}
+    wrong = api.post(f"{API}/me/password", token=here,
+                     json={"current_password": "Wrong-Pass-1", "new_password": "Brand-New-Pass-2"})
+    assert wrong.status_code == 422 and wrong.json()["errors"] == {"current_password": ["is incorrect"]}
+    assert database_rows(api.backend)["users"] == before
+
+    changed = api.post(f"{API}/me/password", token=here,
+                       json={"current_password": PASSWORD, "new_password": "Brand-New-Pass-2"})
+    assert changed.status_code == 200, changed.text
+    assert "hashed_password" not in changed.json() and "Brand-New" not in changed.text
+    assert api.get(f"{API}/me", token=here).status_code == 200
+    assert api.get(f"{API}/me", token=elsewhere).status_code == 401
+    assert api.log_in("change@example.com", "Brand-New-Pass-2")

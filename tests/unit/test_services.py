@@ -289,3 +289,22 @@ def test_the_duplicates_of_an_identifier_are_the_owners_other_identifiers_with_i
     assert [i.id for i in services.duplicates_of(deps, owner, first.id)] == [second.id]
     with pytest.raises(NotFoundError):
         services.duplicates_of(deps, other, first.id)
+
+
+def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions(deps: Deps) -> None:
+    user_id = register(deps)
+    here = services.log_in(deps, "ada@example.com", PASSWORD)
+    elsewhere = services.log_in(deps, "ada@example.com", PASSWORD)
+    with pytest.raises(ValidationError) as info:
+        services.change_password(deps, user_id, "Wrong-Pass-1", "short", keep_token=here.token)
+    assert set(info.value.errors) == {"new_password"}
+    with pytest.raises(ValidationError) as info:
+        services.change_password(deps, user_id, "Wrong-Pass-1", "Brand-New-Pass-2", keep_token=here.token)
+    assert info.value.errors == {"current_password": ["is incorrect"]}
+    services.log_in(deps, "ada@example.com", PASSWORD)  # nothing changed
+
+    services.change_password(deps, user_id, PASSWORD, "Brand-New-Pass-2", keep_token=here.token)
+    services.verify_session(deps, here.token)
+    with pytest.raises(AuthenticationError):
+        services.verify_session(deps, elsewhere.token)
+    services.log_in(deps, "ada@example.com", "Brand-New-Pass-2")

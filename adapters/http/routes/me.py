@@ -21,10 +21,11 @@ from ..schemas import (
     UserOut,
     body,
     responses,
+    PasswordChange,
 )
 from ..hashing import run_password_work
 from ..serialization import dump, dump_list
-from ._common import AUTHENTICATED, Core, CurrentUser, envelope
+from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
 
 __all__ = ["ROUTES"]
 
@@ -33,6 +34,7 @@ TAGS = ["me"]
 ProfileBody = Annotated[Any, body(ProfileUpdate)]
 PreferencesBody = Annotated[Any, body(PreferencesUpdate)]
 DeletionBody = Annotated[Any, body(AccountDeletion)]
+PasswordBody = Annotated[Any, body(PasswordChange)]
 LinkBody = Annotated[Any, body(AuthProviderLink)]
 
 
@@ -111,7 +113,23 @@ def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uu
     return dump(services.reveal_provider_tokens(deps, user.id, provider_id))
 
 
+@post(
+    "/me/password", status_code=200, tags=TAGS, summary="Change your password",
+    responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 413, 422)),
+)
+async def change_my_password(
+    deps: Core, user: CurrentUser, token: SessionToken, request: Request[Any, Any, Any], data: PasswordBody = None
+) -> dict[str, Any]:
+    """Set a new password after checking the current one. This session stays open; every other one ends."""
+    fields = envelope(data, optional=("current_password", "new_password"))
+    changed = await run_password_work(
+        request, services.change_password, deps, user.id, fields["current_password"], fields["new_password"],
+        keep_token=token,
+    )
+    return dump(changed)
+
+
 ROUTES = [
-    show_me, update_me, update_my_preferences, delete_me,
+    show_me, update_me, update_my_preferences, change_my_password, delete_me,
     list_auth_providers, link_auth_provider, unlink_auth_provider, reveal_auth_provider,
 ]
