@@ -1807,6 +1807,21 @@ class TestGroups:
 
 
 class TestUnitOfWork:
+    def test_a_locking_read_returns_the_same_rows_and_still_hides_other_owners(self, uow_factory: Factory) -> None:
+        owner, stranger = a_user(), a_user()
+        entity = an_entity(owner)
+        tag, group = a_tag(owner, "t"), a_group(owner, "g")
+        add_all(uow_factory, owner, stranger, entity, tag, group)
+
+        with uow_factory() as uow:
+            assert uow.users.get(owner.id, for_update=True) == owner
+            assert uow.entities.get(owner.id, entity.id, for_update=True) == entity
+            assert uow.tags.get(owner.id, tag.id, for_update=True) == tag
+            assert uow.groups.get(owner.id, group.id, for_update=True) == group
+            assert uow.entities.get(stranger.id, entity.id, for_update=True) is None
+            assert uow.tags.get(stranger.id, tag.id, for_update=True) is None
+            assert uow.groups.get(stranger.id, group.id, for_update=True) is None
+
     def test_writes_are_visible_inside_the_unit_of_work_before_commit(self, uow_factory: Factory) -> None:
         user = a_user()
         entity = an_entity(user)
