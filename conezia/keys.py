@@ -31,6 +31,23 @@ class KeyRing:
     def __repr__(self) -> str:
         return f"KeyRing(key_ids={sorted(self.encryption_keys)}, active_key_id={self.active_key_id!r})"
 
+    @classmethod
+    def generate(cls, key_id: str = "k1") -> KeyRing:
+        """Fresh random keys: one AES-256 key and a blind-index key."""
+        return cls(
+            encryption_keys={key_id: secrets.token_bytes(32)},
+            active_key_id=key_id,
+            blind_index_key=secrets.token_bytes(32),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """The key file's JSON form (base64 keys); secret, so only for writing the file."""
+        return {
+            "active_key_id": self.active_key_id,
+            "encryption_keys": {k: base64.b64encode(v).decode() for k, v in self.encryption_keys.items()},
+            "blind_index_key": base64.b64encode(self.blind_index_key).decode(),
+        }
+
 
 def _b64(value: str, what: str) -> bytes:
     try:
@@ -61,12 +78,7 @@ def create_key_file(path: Path) -> bool:
     """Create a key file with fresh keys, owner-only; never overwrites. Returns whether it was created."""
     if path.exists():
         return False
-    key_id = _new_key_id({})
-    data = {
-        "active_key_id": key_id,
-        "encryption_keys": {key_id: base64.b64encode(secrets.token_bytes(32)).decode()},
-        "blind_index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }
+    data = KeyRing.generate(_new_key_id({})).to_json()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

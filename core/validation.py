@@ -14,9 +14,9 @@ import datetime as dt
 import re
 import uuid
 import zoneinfo
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from functools import cache
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import attrs
@@ -33,8 +33,6 @@ __all__ = [
     "is_valid_url",
     "valid_timezones",
 ]
-
-T = TypeVar("T")
 
 
 @attrs.frozen
@@ -115,9 +113,6 @@ class Changes:
         messages = self.errors.setdefault(field, [])
         if message not in messages:
             messages.append(message)
-
-    def has(self, field: str) -> bool:
-        return field in self.params
 
     @property
     def valid(self) -> bool:
@@ -351,16 +346,3 @@ def apply_set(target: object, values: Mapping[str, Any]) -> None:
     for key, value in values.items():
         if value is not UNSET:
             setattr(target, key, value)
-
-
-def only_set(values: Mapping[str, T]) -> dict[str, T]:
-    """The entries whose value is not :data:`UNSET`."""
-    return {k: v for k, v in values.items() if v is not UNSET}
-
-
-def unique(values: Iterable[T]) -> list[T]:
-    seen: list[T] = []
-    for v in values:
-        if v not in seen:
-            seen.append(v)
-    return seen

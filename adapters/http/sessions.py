@@ -71,9 +71,10 @@ class SessionCache:
     def put(self, token: str, user: User, expires_at: dt.datetime) -> None:
         if self.ttl <= 0:
             return
+        key = self._key(token)
         with self._lock:
-            self._entries[self._key(token)] = (self._monotonic(), expires_at, user)
-            self._entries.move_to_end(self._key(token))
+            self._entries[key] = (self._monotonic(), expires_at, user)
+            self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)
 

@@ -171,11 +171,19 @@ class Repository:
     def __init__(self, transaction: LazyTransaction) -> None:
         self._transaction = transaction
 
-    def _read_for_update(self, statement: Executable | Prepared, params: Mapping[str, Any]) -> Any:
-        """A ``SELECT ... FOR UPDATE``: it opens the transaction, so its locks last until the end."""
+    def _first(
+        self, plain: Prepared, locking: Prepared, params: Mapping[str, Any], *, for_update: bool
+    ) -> tuple[Any, ...] | None:
+        """The first row of ``plain``, or of ``locking`` (its ``SELECT ... FOR UPDATE``).
+
+        A locking read opens the transaction first, so that its row locks last until
+        the unit of work ends.
+        """
+        if not for_update:
+            return self._execute(plain, params).first()
         if not self._transaction.begun:
             self._transaction.begin()
-        return self._execute(statement, params)
+        return self._execute(locking, params).first()
 
     def _execute(
         self, statement: Executable | Prepared, params: Mapping[str, Any] | None = None, table: Table | None = None

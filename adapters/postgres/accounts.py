@@ -42,9 +42,7 @@ class PostgresUserRepository(Repository):
         self._execute(_INSERT_USER, params, users)
 
     def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
-        params = {"id": user_id}
-        result = self._read_for_update(_GET_USER_FOR_UPDATE, params) if for_update else self._execute(_GET_USER, params)
-        row = result.first()
+        row = self._first(_GET_USER, _GET_USER_FOR_UPDATE, {"id": user_id}, for_update=for_update)
         return None if row is None else User(*row)
 
     def get_by_email(self, email: str) -> User | None:

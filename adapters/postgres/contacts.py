@@ -122,10 +122,7 @@ class PostgresEntityRepository(Repository):
 
     def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         params = {"b_id": entity_id, "b_owner_id": owner_id}
-        if for_update:
-            row = self._read_for_update(_GET_ENTITY_FOR_UPDATE, params).first()
-        else:
-            row = self._execute(_GET_ENTITY, params).first()
+        row = self._first(_GET_ENTITY, _GET_ENTITY_FOR_UPDATE, params, for_update=for_update)
         return None if row is None else Entity(*row)
 
     def update(self, entity: Entity) -> None:
@@ -241,10 +238,7 @@ class PostgresRelationshipRepository(Repository):
         self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
     ) -> Relationship | None:
         params = {"b_id": relationship_id, "b_user_id": user_id}
-        if for_update:
-            row = self._read_for_update(_GET_RELATIONSHIP_FOR_UPDATE, params).first()
-        else:
-            row = self._execute(_GET_RELATIONSHIP, params).first()
+        row = self._first(_GET_RELATIONSHIP, _GET_RELATIONSHIP_FOR_UPDATE, params, for_update=for_update)
         return None if row is None else Relationship(*row)
 
     def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:

@@ -7,33 +7,16 @@ from typing import Any, Final
 import msgspec
 from psycopg.types.json import JsonbDumper
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import tables
 from .unit_of_work import PostgresUnitOfWork
+from .urls import engine_url
 
 __all__ = ["PostgresDatabase", "engine_url"]
 
-_POSTGRES_SCHEMES: Final = {"postgres", "postgresql"}
 # Timestamps come back in UTC, and "+ n days" means n * 24 hours, as in Python.
 _UTC_SESSION: Final = "-c TimeZone=UTC"
-
-
-def engine_url(database_url: str) -> URL:
-    """``database_url`` with SQLAlchemy's psycopg 3 driver.
-
-    Args:
-        database_url: ``postgresql+psycopg://``, ``postgresql://`` or ``postgres://``
-            URL, unix-socket ones (``...@/db?host=/socket/dir``) included.
-
-    Raises:
-        ValueError: If the URL is not a PostgreSQL URL.
-    """
-    url = make_url(database_url)
-    if url.get_backend_name() not in _POSTGRES_SCHEMES:
-        raise ValueError(f"not a PostgreSQL URL: {url!r}")
-    return url.set(drivername="postgresql+psycopg")
 
 
 class PostgresDatabase:

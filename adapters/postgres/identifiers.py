@@ -75,10 +75,7 @@ class PostgresIdentifierRepository(Repository):
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
     ) -> Identifier | None:
         params = {"owner_id": owner_id, "id": identifier_id}
-        if for_update:
-            row = self._read_for_update(_GET_IDENTIFIER_FOR_UPDATE, params).first()
-        else:
-            row = self._execute(_GET_IDENTIFIER, params).first()
+        row = self._first(_GET_IDENTIFIER, _GET_IDENTIFIER_FOR_UPDATE, params, for_update=for_update)
         return None if row is None else Identifier(*row)
 
     def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
+from .urls import engine_url
 
 if TYPE_CHECKING:
     from yoyo.backends import DatabaseBackend
@@ -30,25 +30,15 @@ __all__ = [
 ]
 
 _MIGRATIONS_PACKAGE = "conezia.migrations"
-_POSTGRES_SCHEMES = {"postgres", "postgresql"}
 
 
 def yoyo_database_url(database_url: str) -> str:
     """Translate a PostgreSQL URL into the form yoyo's psycopg 3 backend expects.
 
-    Args:
-        database_url: SQLAlchemy, libpq or unix-socket style PostgreSQL URL.
-
-    Returns:
-        The same connection target with the ``postgresql+psycopg`` scheme.
-
     Raises:
         ValueError: If the URL is not a PostgreSQL URL.
     """
-    url = make_url(database_url)
-    if url.get_backend_name() not in _POSTGRES_SCHEMES:
-        raise ValueError(f"not a PostgreSQL URL: {url!r}")
-    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return engine_url(database_url).render_as_string(hide_password=False)
 
 
 def apply_migrations(

@@ -74,7 +74,7 @@ class PostgresTagRepository(Repository):
 
     def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
         params = {"b_id": tag_id, "b_user_id": user_id}
-        row = (self._read_for_update(_GET_TAG_FOR_UPDATE, params) if for_update else self._execute(_GET_TAG, params)).first()
+        row = self._first(_GET_TAG, _GET_TAG_FOR_UPDATE, params, for_update=for_update)
         return None if row is None else Tag(*row)
 
     def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
@@ -181,9 +181,7 @@ class PostgresGroupRepository(Repository):
 
     def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
         params = {"b_id": group_id, "b_user_id": user_id}
-        row = (
-            self._read_for_update(_GET_GROUP_FOR_UPDATE, params) if for_update else self._execute(_GET_GROUP, params)
-        ).first()
+        row = self._first(_GET_GROUP, _GET_GROUP_FOR_UPDATE, params, for_update=for_update)
         return None if row is None else Group(*row)
 
     def list(self, user_id: uuid.UUID) -> Sequence[Group]:

@@ -7,7 +7,6 @@ test module's namespace).
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import threading
 import uuid
 from collections.abc import Iterator
@@ -48,11 +47,7 @@ S = TypeVar("S")
 
 def random_keys() -> KeyRing:
     """Fresh encryption and blind-index keys, never written anywhere."""
-    return KeyRing(
-        encryption_keys={"test": secrets.token_bytes(32)},
-        active_key_id="test",
-        blind_index_key=secrets.token_bytes(32),
-    )
+    return KeyRing.generate("test")
 
 
 class MutableClock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from conezia.settings import Settings
 def deps(migrated_database_url: str) -> Iterator[Deps]:
     database = PostgresDatabase(migrated_database_url, pool_size=4, max_overflow=0)
     database.truncate_all()
-    keys = KeyRing({"k": secrets.token_bytes(32)}, "k", secrets.token_bytes(32))
+    keys = KeyRing.generate()
     backend = Backend(kind="postgres", uow=database.unit_of_work, close=database.close, database=database)
     try:
         yield build_deps(Settings(password_profile="test"), keys=keys, backend=backend)
