@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -13,7 +13,7 @@ from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps, Mailer
-from conezia.core.ports import Clock, IdGenerator, UnitOfWork
+from conezia.core.ports import AsyncEntities, Clock, IdGenerator, UnitOfWork
 
 from .keys import KeyRing, load_keys
 from .settings import Settings
@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 __all__ = ["Backend", "app_from_env", "build_deps", "create_app", "open_backend"]
 
 
+@runtime_checkable
+class Closable(Protocol):
+    """An adapter holding resources of an event loop (an async pool) until closed on it."""
+
+    async def close(self) -> None: ...
+
+
 @attrs.define
 class Backend:
     """Where the rows live: ``"memory"`` or a PostgreSQL database."""
@@ -31,22 +38,35 @@ class Backend:
     kind: str
     uow: Callable[[], UnitOfWork]
     close: Callable[[], None]
+    async_entities: Callable[[], AsyncEntities]
     database: Any = None
 
 
 def open_backend(target: str, *, pool_size: int = 10) -> Backend:
     """``"memory"`` or a PostgreSQL URL. Creates a pool but opens no connection yet."""
     if target == "memory":
-        from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
+        from conezia.adapters.memory import MemoryAsyncEntities, MemoryStore, MemoryUnitOfWork
 
         store = MemoryStore()
-        return Backend(kind="memory", uow=lambda: MemoryUnitOfWork(store), close=lambda: None, database=store)
+        return Backend(
+            kind="memory",
+            uow=lambda: MemoryUnitOfWork(store),
+            close=lambda: None,
+            async_entities=lambda: MemoryAsyncEntities(store),
+            database=store,
+        )
     from conezia.adapters.postgres import PostgresDatabase
 
     # No overflow: connections opened beyond the pool are closed on return, and a new
     # PostgreSQL session per request costs more than waiting for a pooled one.
     database = PostgresDatabase(target, pool_size=pool_size, max_overflow=0)
-    return Backend(kind="postgres", uow=database.unit_of_work, close=database.close, database=database)
+    return Backend(
+        kind="postgres",
+        uow=database.unit_of_work,
+        close=database.close,
+        async_entities=database.async_entities,
+        database=database,
+    )
 
 
 def build_deps(
@@ -72,6 +92,8 @@ def build_deps(
         ),
         mailer=mailer or (MemoryOutbox() if backend.kind == "memory" else FileOutbox(settings.data_dir / "outbox")),
         default_phone_region=settings.default_phone_region,
+        # a new port per Deps: its pool lives on the event loop of the app that opens it
+        async_entities=backend.async_entities(),
     )
 
 
@@ -91,7 +113,7 @@ def create_app(
     """
     from conezia.adapters.http import HttpConfig, make_app
 
-    on_shutdown: list[Callable[[], None]] = []
+    on_shutdown: list[Callable[[], object]] = []
     if deps is None:
         if backend is None:
             if not settings.database_url:
@@ -100,6 +122,9 @@ def create_app(
             on_shutdown.append(backend.close)
         keys = keys or load_keys(os.environ if env is None else env, settings.resolved_key_file)
         deps = build_deps(settings, keys=keys, backend=backend)
+    if isinstance(deps.async_entities, Closable):
+        # its pool opens on the server's event loop at first use and must close on it, before the engine
+        on_shutdown.insert(0, deps.async_entities.close)
     config = HttpConfig(
         rate_limits=dict(settings.rate_limits),
         rate_window=settings.rate_window,

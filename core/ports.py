@@ -20,6 +20,7 @@ from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
 
 __all__ = [
+    "AsyncEntities",
     "AuthProviderRepository",
     "BlindIndex",
     "Cipher",
@@ -309,3 +310,30 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+class AsyncEntities(Protocol):
+    """Entity operations for async callers, each one statement and so atomic on its own.
+
+    The HTTP API's busiest calls (show, list and create an entity) run on the
+    event loop through this port instead of a unit of work in a worker thread.
+    It sees and enforces exactly what :class:`EntityRepository` does: every
+    read is scoped to its owner, and a write breaking a rule raises the same
+    core error.
+    """
+
+    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
+        """The owner's entity, or None (also when it is someone else's)."""
+        ...
+
+    async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
+        """The owner's entities meeting ``criteria``, in (inserted_at, id) order."""
+        ...
+
+    async def add(self, entity: Entity) -> None:
+        """Store a new entity, committed when this returns.
+
+        Raises:
+            NotFoundError: the owner does not exist (any more).
+        """
+        ...

@@ -55,21 +55,23 @@ async def _add_response_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     context = context_of(scope)
-    extra = [("X-Request-ID", context.request_id)]
+    headers = list(message.get("headers") or ())
+    headers.append((b"x-request-id", context.request_id.encode()))
     if context.rate is not None:
-        extra.extend(rate_limit_headers(context.rate, context.rate_window))
-    headers = list(message.get("headers") or [])
-    headers.extend((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra)
+        headers.extend(
+            (name.lower().encode(), value.encode())
+            for name, value in rate_limit_headers(context.rate, context.rate_window)
+        )
     message["headers"] = headers
 
 
-def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], None]]) -> Litestar:
+def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], object]]) -> Litestar:
     """Build the HTTP application over the core. Nothing connects until a request needs it.
 
     Args:
         deps: the core's dependencies, wired by the composition root.
         config: rate limits, body size limit and debug mode.
-        on_shutdown: callables run when the server stops (closing the database pool).
+        on_shutdown: callables, plain or async, run in order when the server stops (closing the database pools).
 
     Returns:
         The ASGI application.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .async_entities import PostgresAsyncEntities
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .database import PostgresDatabase
@@ -10,6 +11,7 @@ from .organizing import PostgresGroupRepository, PostgresTagRepository
 from .unit_of_work import PostgresUnitOfWork
 
 __all__ = [
+    "PostgresAsyncEntities",
     "PostgresAuthProviderRepository",
     "PostgresDatabase",
     "PostgresEntityRepository",

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import attrs
 import psycopg
-from sqlalchemy import Connection, DateTime, Executable, Insert, Select, Table, bindparam, tuple_
+from sqlalchemy import Connection, DateTime, Dialect, Executable, Insert, Select, Table, bindparam, tuple_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.sql.elements import ColumnElement
@@ -21,6 +21,7 @@ __all__ = [
     "after_key",
     "attribute_names",
     "columns_for",
+    "driver_error",
     "owned_values",
     "page_statement",
 ]
@@ -94,19 +95,21 @@ class Prepared:
             INSERT without values is compiled for the parameter names it is first run with.
     """
 
-    __slots__ = ("_compiled", "is_dml", "statement")
+    __slots__ = ("_compiled", "is_dml", "returns_rows", "statement")
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self.is_dml = bool(statement.is_dml)
+        # asking the cursor would build its column descriptions on every call
+        self.returns_rows = bool(getattr(statement, "exported_columns", ()))  # SELECT or RETURNING
         self._compiled: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
 
-    def compiled(self, connection: Connection, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def compiled(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """The SQL text and the literal values it binds, for these parameter names."""
         key = tuple(params) if isinstance(self.statement, Insert) else ()
         found = self._compiled.get(key)
         if found is None:
-            compiled = self.statement.compile(dialect=connection.dialect, column_keys=list(key) or None)
+            compiled = self.statement.compile(dialect=dialect, column_keys=list(key) or None)
             if "POSTCOMPILE" in compiled.string:
                 raise ValueError("expanding parameters cannot be prepared; use the statement as it is")
             # literal values in the statement become parameters with their values filled in
@@ -212,24 +215,34 @@ class Repository:
         if prepared.is_dml and not transaction.begun:
             transaction.begin()
         connection = transaction.connection
-        sql, defaults = prepared.compiled(connection, params)
+        sql, defaults = prepared.compiled(connection.dialect, params)
         # the DBAPI connection SQLAlchemy holds for this unit of work: same session, same transaction
         driver = connection.connection.driver_connection
         assert driver is not None
         try:
             cursor = driver.execute(sql, {**defaults, **params} if defaults else params)
-            rows = cursor.fetchall() if cursor.description is not None else []
+            rows = cursor.fetchall() if prepared.returns_rows else []
         except psycopg.Error as error:
             transaction.failed = transaction.begun
             lost = isinstance(error, psycopg.OperationalError) or driver.broken
             if lost:
                 connection.invalidate(error)  # never hand a dead connection back to the pool
-            # the same exception types as SQLAlchemy's own execution path raises
-            wrapped = DBAPIError.instance(sql, params, error, psycopg.Error, connection_invalidated=lost)
-            if isinstance(wrapped, (IntegrityError, DataError)):
-                raise translate(wrapped, table, params) from error
-            raise wrapped from error
+            raise driver_error(error, sql, params, table, lost=lost) from error
         return Rows(rows, cursor.rowcount)
+
+
+def driver_error(
+    error: psycopg.Error, sql: str, params: Mapping[str, Any], table: Table | None, *, lost: bool = False
+) -> Exception:
+    """What a failed psycopg statement raises: a core error for a broken rule, else SQLAlchemy's error.
+
+    Statements run on the psycopg cursor raise the same exception types as
+    SQLAlchemy's own execution path, so callers handle one set of errors.
+    """
+    wrapped = DBAPIError.instance(sql, params, error, psycopg.Error, connection_invalidated=lost)
+    if isinstance(wrapped, (IntegrityError, DataError)):
+        return translate(wrapped, table, params)
+    return wrapped
 
 
 def attribute_names(cls: type) -> tuple[str, ...]:

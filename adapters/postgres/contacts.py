@@ -30,7 +30,16 @@ from conezia.core.pagination import Page, PageRequest, page_of
 from ._base import Prepared, Repository, after_key, page_statement, attribute_names, columns_for, owned_values
 from .tables import entities, entity_tags, relationships, tags
 
-__all__ = ["PostgresEntityRepository", "PostgresRelationshipRepository", "escape_like"]
+__all__ = [
+    "ENTITY_FIELDS",
+    "GET_ENTITY",
+    "INSERT_ENTITY",
+    "PostgresEntityRepository",
+    "PostgresRelationshipRepository",
+    "entity_list_statement",
+    "entity_page",
+    "escape_like",
+]
 
 _TIMESTAMPTZ: Final = DateTime(timezone=True)
 _STRINGS: Final = ARRAY(String)
@@ -42,13 +51,13 @@ def escape_like(text: str) -> str:
 
 
 ENTITY_COLUMNS: Final = columns_for(Entity, entities)
-_ENTITY_FIELDS: Final = attribute_names(Entity)
-_ENTITY_MUTABLE: Final = tuple(name for name in _ENTITY_FIELDS if name not in ("id", "owner_id"))
+ENTITY_FIELDS: Final = attribute_names(Entity)
+_ENTITY_MUTABLE: Final = tuple(name for name in ENTITY_FIELDS if name not in ("id", "owner_id"))
 _OWNED_ENTITY: Final = (entities.c.id == bindparam("b_id"), entities.c.owner_id == bindparam("b_owner_id"))
 
-_INSERT_ENTITY: Final = Prepared(insert(entities))
-_GET_ENTITY: Final = Prepared(select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY))
-_GET_ENTITY_FOR_UPDATE: Final = _GET_ENTITY.with_for_update()
+INSERT_ENTITY: Final = Prepared(insert(entities))
+GET_ENTITY: Final = Prepared(select(*ENTITY_COLUMNS).where(*_OWNED_ENTITY))
+_GET_ENTITY_FOR_UPDATE: Final = GET_ENTITY.with_for_update()
 _UPDATE_ENTITY: Final = Prepared(
     update(entities).where(*_OWNED_ENTITY).values({name: bindparam(name) for name in _ENTITY_MUTABLE})
 )
@@ -112,17 +121,60 @@ def _after(page: PageRequest, params: dict[str, Any]) -> bool:
     return True
 
 
+def entity_list_statement(
+    owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest
+) -> tuple[Prepared, dict[str, Any]]:
+    """The prepared SELECT of one page of the owner's entities meeting ``criteria``, and its parameters.
+
+    It fetches one row more than the page holds; :func:`entity_page` uses that row to tell whether a next page exists.
+    """
+    params: dict[str, Any] = {"owner_id": owner_id}
+    conditions: list[ColumnElement[bool]] = []
+    if criteria.types:
+        conditions.append(_OF_TYPES)
+        params["types"] = list(criteria.types)
+    if criteria.tag_names:
+        names = sorted(set(criteria.tag_names))
+        conditions.append(_TAGGED_WITH_ALL)
+        params["tag_names"] = names
+        params["tag_count"] = len(names)
+    if criteria.relationship_types or criteria.relationship_statuses:
+        key = (bool(criteria.relationship_types), bool(criteria.relationship_statuses))
+        conditions.append(_HAS_RELATIONSHIP[key])
+        if criteria.relationship_types:
+            params["relationship_types"] = list(criteria.relationship_types)
+        if criteria.relationship_statuses:
+            params["relationship_statuses"] = list(criteria.relationship_statuses)
+    if criteria.interacted_since is not None:
+        conditions.append(_INTERACTED_SINCE)
+        params["interacted_since"] = criteria.interacted_since
+    if criteria.archived is not None:
+        conditions.append(_ARCHIVED[criteria.archived])
+    if criteria.name_contains is not None:
+        conditions.append(_NAME_CONTAINS)
+        params["name_pattern"] = f"%{escape_like(criteria.name_contains)}%"
+    if _after(page, params):
+        conditions.append(_ENTITY_AFTER)
+    params["limit"] = page.limit + 1
+    return page_statement(_LIST_ENTITIES, conditions), params
+
+
+def entity_page(rows: Sequence[Sequence[Any]], page: PageRequest) -> Page[Entity]:
+    """The page of entities from the rows of :func:`entity_list_statement`."""
+    return page_of([Entity(*row) for row in rows], page.limit, _entity_key)
+
+
 class PostgresEntityRepository(Repository):
     """Entities, always read and written within their owner's rows."""
 
     __slots__ = ()
 
     def add(self, entity: Entity) -> None:
-        self._execute(_INSERT_ENTITY, owned_values(_ENTITY_FIELDS, entity), entities)
+        self._execute(INSERT_ENTITY, owned_values(ENTITY_FIELDS, entity), entities)
 
     def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         params = {"b_id": entity_id, "b_owner_id": owner_id}
-        row = self._first(_GET_ENTITY, _GET_ENTITY_FOR_UPDATE, params, for_update=for_update)
+        row = self._first(GET_ENTITY, _GET_ENTITY_FOR_UPDATE, params, for_update=for_update)
         return None if row is None else Entity(*row)
 
     def update(self, entity: Entity) -> None:
@@ -138,36 +190,8 @@ class PostgresEntityRepository(Repository):
         return self._execute(_DELETE_ENTITY, params).rowcount > 0
 
     def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
-        params: dict[str, Any] = {"owner_id": owner_id}
-        conditions: list[ColumnElement[bool]] = []
-        if criteria.types:
-            conditions.append(_OF_TYPES)
-            params["types"] = list(criteria.types)
-        if criteria.tag_names:
-            names = sorted(set(criteria.tag_names))
-            conditions.append(_TAGGED_WITH_ALL)
-            params["tag_names"] = names
-            params["tag_count"] = len(names)
-        if criteria.relationship_types or criteria.relationship_statuses:
-            key = (bool(criteria.relationship_types), bool(criteria.relationship_statuses))
-            conditions.append(_HAS_RELATIONSHIP[key])
-            if criteria.relationship_types:
-                params["relationship_types"] = list(criteria.relationship_types)
-            if criteria.relationship_statuses:
-                params["relationship_statuses"] = list(criteria.relationship_statuses)
-        if criteria.interacted_since is not None:
-            conditions.append(_INTERACTED_SINCE)
-            params["interacted_since"] = criteria.interacted_since
-        if criteria.archived is not None:
-            conditions.append(_ARCHIVED[criteria.archived])
-        if criteria.name_contains is not None:
-            conditions.append(_NAME_CONTAINS)
-            params["name_pattern"] = f"%{escape_like(criteria.name_contains)}%"
-        if _after(page, params):
-            conditions.append(_ENTITY_AFTER)
-        params["limit"] = page.limit + 1
-        rows = [Entity(*row) for row in self._execute(page_statement(_LIST_ENTITIES, conditions), params).all()]
-        return page_of(rows, page.limit, _entity_key)
+        statement, params = entity_list_statement(owner_id, criteria, page)
+        return entity_page(self._execute(statement, params).all(), page)
 
 
 RELATIONSHIP_COLUMNS: Final = columns_for(Relationship, relationships)

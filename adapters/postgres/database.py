@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import tables
+from .async_entities import PostgresAsyncEntities
 from .unit_of_work import PostgresUnitOfWork
 from .urls import engine_url
 
@@ -58,6 +59,20 @@ class PostgresDatabase:
             json_deserializer=msgspec.json.decode,
         )
         event.listen(self.engine, "connect", _dump_dicts_as_jsonb)
+        self._connect_args = connect_args
+        self.pool_size = pool_size
+
+    def driver_connect_args(self) -> dict[str, Any]:
+        """Keyword arguments for ``psycopg.connect`` that reach this database with these session settings."""
+        _, params = self.engine.dialect.create_connect_args(self.engine.url)
+        params.pop("context", None)  # SQLAlchemy's own adapters; async connections configure theirs
+        return {**params, **self._connect_args}
+
+    def async_entities(self) -> PostgresAsyncEntities:
+        """A new async entity port over this database, with its own pool (opened on first use)."""
+        return PostgresAsyncEntities(
+            self.driver_connect_args(), dialect=self.engine.dialect, pool_size=self.pool_size
+        )
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """A new unit of work; entering it checks a connection out of the pool."""

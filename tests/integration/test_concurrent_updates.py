@@ -21,7 +21,10 @@ def deps(migrated_database_url: str) -> Iterator[Deps]:
     database = PostgresDatabase(migrated_database_url, pool_size=4, max_overflow=0)
     database.truncate_all()
     keys = KeyRing.generate()
-    backend = Backend(kind="postgres", uow=database.unit_of_work, close=database.close, database=database)
+    backend = Backend(
+        kind="postgres", uow=database.unit_of_work, close=database.close,
+        async_entities=database.async_entities, database=database,
+    )
     try:
         yield build_deps(Settings(password_profile="test"), keys=keys, backend=backend)
     finally:
