@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 import attrs
 
@@ -30,10 +30,10 @@ class FixedWindowLimiter:
     def __init__(self, *, monotonic: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
         self._now = monotonic
         self._lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}
+        self._windows: dict[Hashable, tuple[float, int]] = {}
         self._max_keys = max_keys
 
-    def hit(self, key: str, limit: int, window: float) -> Decision:
+    def hit(self, key: Hashable, limit: int, window: float) -> Decision:
         now = self._now()
         with self._lock:
             start, count = self._windows.get(key, (now, 0))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 import anyio.to_thread
-from litestar.datastructures import Headers
 from litestar.enums import ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
@@ -30,11 +29,24 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
-def _has_body(headers: Headers) -> bool:
-    length = headers.get("content-length")
+def _has_body(headers: dict[bytes, str]) -> bool:
+    length = headers.get(b"content-length")
     if length is not None:
         return length.strip() not in ("", "0")
-    return "transfer-encoding" in headers
+    return b"transfer-encoding" in headers
+
+
+_READ_HEADERS: Final = frozenset({b"authorization", b"content-length", b"content-type", b"transfer-encoding"})
+
+
+def _headers(scope: Scope) -> dict[bytes, str]:
+    """The few request headers the guard reads (the first of each), without parsing the rest."""
+    found: dict[bytes, str] = {}
+    for name, value in scope.get("headers", ()):
+        # ASGI servers send names in lower case
+        if name in _READ_HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
 
 
 class ApiGuard(ASGIMiddleware):
@@ -72,10 +84,10 @@ class ApiGuard(ASGIMiddleware):
         """
         context = context_of(scope)
         context.rate_window = self.limiter.window
-        headers = Headers.from_scope(scope)
+        headers = _headers(scope)
         # OPTIONS only describes the route (and CORS preflights never carry credentials)
         if self.require_auth and scope.get("method") != "OPTIONS":
-            token = bearer_token(headers.get("authorization"))
+            token = bearer_token(headers.get(b"authorization"))
             user = await self._authenticate(token)
             if user is None:
                 # failed attempts spend the address's budget, which caps token guessing
@@ -91,7 +103,7 @@ class ApiGuard(ASGIMiddleware):
             context.rate = self.limiter.hit_client(client_address(scope))
         if not context.rate.allowed:
             raise RateLimitedError(context.rate.reset_after)
-        if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get("content-type", "")):
+        if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get(b"content-type", "")):
             raise ClientException("Content-Type must be application/json.")
         await next_app(scope, receive, send)
         if context.user is not None and scope.get("method") not in _SAFE_METHODS and _changes_account(scope):

@@ -39,11 +39,11 @@ class RateLimiter:
 
     def hit_user(self, user: User) -> Decision:
         """Count one request of an authenticated user."""
-        return self._limiter.hit(f"user:{user.id}", self.limit_for(user.tier), self.window)
+        return self._limiter.hit(("user", user.id), self.limit_for(user.tier), self.window)
 
     def hit_client(self, address: str) -> Decision:
         """Count one anonymous request (or one with a bad token) from a client address."""
-        return self._limiter.hit(f"client:{address}", self.limit_for(None), self.window)
+        return self._limiter.hit(("client", address), self.limit_for(None), self.window)
 
 
 def rate_limit_headers(decision: Decision, window: int) -> list[tuple[str, str]]:

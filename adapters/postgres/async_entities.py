@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 import psycopg
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 from psycopg.types.json import JsonbDumper, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Dialect, Table
@@ -107,7 +110,22 @@ class PostgresAsyncEntities:
         return pool
 
 
+class _JsonbBinaryLoader(Loader):
+    """jsonb in binary format, decoded by msgspec straight from the driver's buffer."""
+
+    format = Format.BINARY
+
+    def load(self, data: Buffer) -> Any:
+        if data[0] != 1:
+            raise psycopg.DataError("unknown jsonb binary format")
+        return _decode_json(data[1:])
+
+
+_decode_json: Final = msgspec.json.decode
+
+
 async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
     # The same decoding and encoding as the synchronous engine's connections.
-    set_json_loads(msgspec.json.decode, connection)
+    set_json_loads(_decode_json, connection)
+    connection.adapters.register_loader("jsonb", _JsonbBinaryLoader)
     connection.adapters.register_dumper(dict, JsonbDumper)
