@@ -20,6 +20,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from conezia.core.accounts import AuthProvider, User
@@ -43,12 +44,17 @@ def _datetime(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
-def _uuid(value: uuid.UUID) -> uuid.UUID:
-    return value
+# cattrs writes identity-hooked fields as plain attribute reads in its generated code
+_as_is: Final = identity
 
 
-def _as_is(value: Any) -> Any:
-    return value
+def _optional_datetime(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _datetime(value)
+
+
+_PLAIN_TYPES: Final = frozenset({
+    str, int, bool, uuid.UUID, str | None, int | None, bool | None, uuid.UUID | None,
+})
 
 
 def _no_bytes(value: bytes) -> Any:
@@ -57,7 +63,7 @@ def _no_bytes(value: bytes) -> Any:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_unstructure_hook(uuid.UUID, _uuid)
+    conv.register_unstructure_hook(uuid.UUID, _as_is)
     conv.register_unstructure_hook(dt.datetime, _datetime)
     # datetime is a subclass of date: the more specific hook above wins for it.
     conv.register_unstructure_hook(dt.date, _as_is)
@@ -83,6 +89,13 @@ def _expose(
     # JSON objects the core validated on the way in (metadata, settings, rules...)
     # go out as they are: copying them key by key cost a third of a list's time.
     overrides.update({name: override(unstruct_hook=_as_is) for name in wanted if name in _JSON_OBJECTS})
+    # Scalars msgspec writes as they are need no hook call per field and row.
+    types = {a.name: a.type for a in attrs.fields(attrs.resolve_types(cls))}  # type: ignore[arg-type]
+    for name in wanted:
+        if types[name] in _PLAIN_TYPES:
+            overrides[name] = override(unstruct_hook=_as_is)
+        elif types[name] == dt.datetime | None:
+            overrides[name] = override(unstruct_hook=_optional_datetime)
     base = make_dict_unstructure_fn(cls, converter, **overrides)  # type: ignore[arg-type]
     if extra is None:
         converter.register_unstructure_hook(cls, base)
@@ -167,11 +180,24 @@ def dump(obj: Any) -> Any:
     return converter.unstructure(obj)
 
 
+def _dump_all(items: Iterable[Any]) -> list[Any]:
+    # one hook lookup per class rather than per item: lists hold one kind of object
+    hooks: dict[type, Callable[[Any], Any]] = {}
+    out = []
+    for item in items:
+        kind = type(item)
+        hook = hooks.get(kind)
+        if hook is None:
+            hook = hooks[kind] = converter.get_unstructure_hook(kind)
+        out.append(hook(item))
+    return out
+
+
 def dump_list(items: Iterable[Any]) -> dict[str, Any]:
     """A non-paginated list: ``{"data": [...]}``."""
-    return {"data": [converter.unstructure(item) for item in items]}
+    return {"data": _dump_all(items)}
 
 
 def dump_page(page: Page[Any]) -> dict[str, Any]:
     """One page of a list: ``{"data": [...], "next_cursor": str | None}``."""
-    return {"data": [converter.unstructure(item) for item in page.items], "next_cursor": page.next_cursor}
+    return {"data": _dump_all(page.items), "next_cursor": page.next_cursor}

@@ -5,14 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
-import msgspec
 import psycopg
-from psycopg.abc import Buffer
-from psycopg.adapt import Loader
-from psycopg.pq import Format
-from psycopg.types.json import JsonbDumper, set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Dialect, Table
 
@@ -21,6 +16,7 @@ from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest
 
 from ._base import Prepared, driver_error, owned_values
+from ._json import configure_json
 from .contacts import ENTITY_FIELDS, GET_ENTITY, INSERT_ENTITY, entity_list_statement, entity_page
 from .tables import entities
 
@@ -110,22 +106,6 @@ class PostgresAsyncEntities:
         return pool
 
 
-class _JsonbBinaryLoader(Loader):
-    """jsonb in binary format, decoded by msgspec straight from the driver's buffer."""
-
-    format = Format.BINARY
-
-    def load(self, data: Buffer) -> Any:
-        if data[0] != 1:
-            raise psycopg.DataError("unknown jsonb binary format")
-        return _decode_json(data[1:])
-
-
-_decode_json: Final = msgspec.json.decode
-
-
 async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
     # The same decoding and encoding as the synchronous engine's connections.
-    set_json_loads(_decode_json, connection)
-    connection.adapters.register_loader("jsonb", _JsonbBinaryLoader)
-    connection.adapters.register_dumper(dict, JsonbDumper)
+    configure_json(connection)

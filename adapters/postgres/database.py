@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 import msgspec
-from psycopg.types.json import JsonbDumper
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import tables
+from ._json import configure_json
 from .async_entities import PostgresAsyncEntities
 from .unit_of_work import PostgresUnitOfWork
 from .urls import engine_url
@@ -58,7 +58,7 @@ class PostgresDatabase:
             # jsonb columns (metadata, settings, rules) decode several times faster than with json.loads
             json_deserializer=msgspec.json.decode,
         )
-        event.listen(self.engine, "connect", _dump_dicts_as_jsonb)
+        event.listen(self.engine, "connect", _configure_json)
         self._connect_args = connect_args
         self.pool_size = pool_size
 
@@ -99,7 +99,7 @@ class PostgresDatabase:
         return True
 
 
-def _dump_dicts_as_jsonb(dbapi_connection: Any, _record: Any) -> None:
+def _configure_json(dbapi_connection: Any, _record: Any) -> None:
     # Prepared statements hand jsonb parameters (metadata, settings, rules) to psycopg as
     # dicts; SQLAlchemy's own path serializes them itself and is not affected.
-    dbapi_connection.adapters.register_dumper(dict, JsonbDumper)
+    configure_json(dbapi_connection)
