@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from conezia.adapters.mail import MemoryOutbox
-from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
+from conezia.adapters.memory import MemoryAsyncEntities, MemoryStore, MemoryUnitOfWork
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemSecrets
 from conezia.adapters.throttle import MemoryLoginThrottle
@@ -51,6 +51,7 @@ def make_deps(clock: FakeClock | None = None) -> Deps:
         blind_index=HmacBlindIndex(os.urandom(32)),
         login_throttle=MemoryLoginThrottle(max_failures=5, window=900),
         mailer=MemoryOutbox(),
+        async_entities=MemoryAsyncEntities(store),
     )
 
 

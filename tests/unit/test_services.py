@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 
+import attrs
 import pytest
 
 from conezia.adapters.mail import MemoryOutbox
@@ -308,3 +310,40 @@ def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions
     with pytest.raises(AuthenticationError):
         services.verify_session(deps, elsewhere.token)
     services.log_in(deps, "ada@example.com", "Brand-New-Pass-2")
+
+
+# --- the async entity use-cases (the HTTP API's busiest calls) ---------------
+
+
+def test_the_async_entity_use_cases_agree_with_the_sync_ones(deps: Deps) -> None:
+    owner = register(deps)
+
+    async def scenario() -> None:
+        created = await services.create_entity_async(deps, owner, {"type": "person", "name": "Grace"})
+        assert services.get_entity(deps, owner, created.id) == created
+        assert await services.get_entity_async(deps, owner, created.id) == created
+        page = await services.list_entities_async(deps, owner, page=PageRequest(limit=1))
+        assert list(page.items) == list(services.list_entities(deps, owner, page=PageRequest(limit=1)).items)
+
+    asyncio.run(scenario())
+
+
+def test_an_invalid_entity_through_the_async_use_case_names_every_field_and_writes_nothing(deps: Deps) -> None:
+    owner = register(deps)
+    with pytest.raises(ValidationError) as info:
+        asyncio.run(services.create_entity_async(deps, owner, {"type": "robot", "name": "", "colour": "red"}))
+    assert set(info.value.errors) == {"type", "name", "colour"}
+    assert services.list_entities(deps, owner).items == []
+
+
+def test_someone_elses_entity_is_not_found_through_the_async_use_case(deps: Deps) -> None:
+    owner, stranger = register(deps), register(deps, "bob@example.com")
+    entity = services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
+    with pytest.raises(NotFoundError):
+        asyncio.run(services.get_entity_async(deps, stranger, entity.id))
+
+
+def test_deps_without_the_async_port_refuse_the_async_use_cases_clearly(deps: Deps) -> None:
+    without = attrs.evolve(deps, async_entities=None)
+    with pytest.raises(RuntimeError, match="synchronous use-cases"):
+        asyncio.run(services.get_entity_async(without, uuid.uuid4(), uuid.uuid4()))
