@@ -8,7 +8,6 @@ port, and the other way round, with the same errors for the same broken rules.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +22,17 @@ from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest
 from conezia.core.ports import AsyncEntities, UnitOfWork
 
-from .test_repositories import IST, T0, a_relationship, a_tag, a_user, add_all, an_entity, at, read
+from .test_repositories import (
+    T0,
+    a_relationship,
+    a_tag,
+    a_user,
+    add_all,
+    an_entity,
+    an_entity_with_every_field,
+    at,
+    read,
+)
 
 if TYPE_CHECKING:
     from conezia.adapters.postgres import PostgresDatabase
@@ -71,18 +80,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 def test_an_entity_added_through_the_async_port_reads_back_the_same_both_ways(backend: Backend) -> None:
     owner = a_user()
     add_all(backend.uow, owner)
-    entity = an_entity(
-        owner,
-        "Acme Ltd.",
-        "organization",
-        description="Line one\nLine two — with unicode ✓",
-        avatar_url="https://example.com/acme.svg",
-        metadata={"industry": "anvils", "employees": 42, "tags": ["b2b", None], "nested": {"ok": True}},
-        last_interaction_at=dt.datetime(2025, 2, 1, 23, 59, 59, 999_999, tzinfo=IST),
-        archived_at=at(days=3, microseconds=3),
-        inserted_at=at(microseconds=1),
-        updated_at=at(days=4, microseconds=4),
-    )
+    entity = an_entity_with_every_field(owner)
 
     async def add_then_get(port: AsyncEntities) -> Entity | None:
         await port.add(entity)

@@ -90,6 +90,22 @@ def an_entity(owner: User, name: str = "Ada Lovelace", type: str = "person", **f
     )
 
 
+def an_entity_with_every_field(owner: User) -> Entity:
+    """An entity whose every optional field is set, with values that are easy to get wrong."""
+    return an_entity(
+        owner,
+        "Acme Ltd.",
+        "organization",
+        description="Line one\nLine two — with unicode ✓",
+        avatar_url="https://example.com/acme.svg",
+        metadata={"industry": "anvils", "employees": 42, "tags": ["b2b", None], "nested": {"ok": True}},
+        last_interaction_at=dt.datetime(2025, 2, 1, 23, 59, 59, 999_999, tzinfo=IST),
+        archived_at=at(days=3, microseconds=3),
+        inserted_at=at(microseconds=1),
+        updated_at=at(days=4, microseconds=4),
+    )
+
+
 def a_relationship(entity: Entity, **fields: Any) -> Relationship:
     inserted_at = fields.pop("inserted_at", T0)
     return Relationship(
@@ -625,18 +641,7 @@ def a_user_added(uow_factory: Factory) -> User:
 class TestEntities:
     def test_an_entity_reads_back_with_every_field_as_written(self, uow_factory: Factory) -> None:
         owner = a_user()
-        entity = an_entity(
-            owner,
-            "Acme Ltd.",
-            "organization",
-            description="Line one\nLine two — with unicode ✓",
-            avatar_url="https://example.com/acme.svg",
-            metadata={"industry": "anvils", "employees": 42, "tags": ["b2b", None], "nested": {"ok": True}},
-            last_interaction_at=dt.datetime(2025, 2, 1, 23, 59, 59, 999_999, tzinfo=IST),
-            archived_at=at(days=3, microseconds=3),
-            inserted_at=at(microseconds=1),
-            updated_at=at(days=4, microseconds=4),
-        )
+        entity = an_entity_with_every_field(owner)
         add_all(uow_factory, owner, entity)
 
         assert read(uow_factory, lambda uow: uow.entities.get(owner.id, entity.id)) == entity
