@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -20,7 +20,9 @@ from ._json import configure_json
 from .contacts import ENTITY_FIELDS, GET_ENTITY, INSERT_ENTITY, entity_list_statement, entity_page
 from .tables import entities
 
-__all__ = ["PostgresAsyncEntities"]
+__all__ = ["APPLICATION_NAME", "PostgresAsyncEntities"]
+
+APPLICATION_NAME: Final = "conezia (async)"
 
 
 class PostgresAsyncEntities:
@@ -40,7 +42,8 @@ class PostgresAsyncEntities:
     """
 
     def __init__(self, connect_args: Mapping[str, Any], *, dialect: Dialect, pool_size: int) -> None:
-        self._connect_args = {**connect_args, "autocommit": True}
+        # named, so that the pool's sessions are told apart in pg_stat_activity
+        self._connect_args = {"application_name": APPLICATION_NAME, **connect_args, "autocommit": True}
         self._dialect = dialect
         self._pool_size = pool_size
         self._pool: AsyncConnectionPool | None = None
