@@ -22,6 +22,7 @@ class Decision:
     limit: int
     remaining: int
     reset_after: float
+    window: float
 
 
 class FixedWindowLimiter:
@@ -41,12 +42,12 @@ class FixedWindowLimiter:
                 start, count = now, 0
             reset_after = max(0.0, window - (now - start))
             if count >= limit:
-                return Decision(False, limit, 0, reset_after)
+                return Decision(False, limit, 0, reset_after, window)
             count += 1
             if len(self._windows) >= self._max_keys and key not in self._windows:
                 self._evict(now, window)
             self._windows[key] = (start, count)
-            return Decision(True, limit, limit - count, reset_after)
+            return Decision(True, limit, limit - count, reset_after, window)
 
     def _evict(self, now: float, window: float) -> None:
         for k in [k for k, (s, _) in self._windows.items() if now - s >= window]:

@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from conezia.core.accounts import TIERS
+
 from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
 from .settings import Settings, SettingsError
 
@@ -147,6 +149,7 @@ def _cmd_keys(settings: Settings, args: argparse.Namespace) -> None:
 
 def _cmd_admin(settings: Settings, args: argparse.Namespace) -> None:
     from conezia.core import services
+    from conezia.core.errors import NotFoundError
 
     from .bootstrap import build_deps, open_backend
 
@@ -154,11 +157,10 @@ def _cmd_admin(settings: Settings, args: argparse.Namespace) -> None:
     backend = open_backend(url)
     try:
         deps = build_deps(settings, keys=load_keys(os.environ, settings.resolved_key_file), backend=backend)
-        with deps.uow() as uow:
-            user = uow.users.get_by_email(args.email)
-        if user is None:
-            raise SystemExit(f"conezia: no user with email {args.email}")
-        services.change_tier(deps, user.id, args.tier)
+        try:
+            services.change_tier_by_email(deps, args.email, args.tier)
+        except NotFoundError:
+            raise SystemExit(f"conezia: no user with email {args.email}") from None
         _say(f"{args.email} is now on the {args.tier} tier")
     finally:
         backend.close()
@@ -183,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     asub = a.add_subparsers(dest="admin_command", required=True)
     t = asub.add_parser("set-tier", help="change a user's subscription tier")
     t.add_argument("email")
-    t.add_argument("tier", choices=("free", "personal", "professional", "enterprise"))
+    t.add_argument("tier", choices=TIERS)
     return parser
 
 

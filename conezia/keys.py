@@ -64,30 +64,31 @@ def _new_key_id(existing: Mapping[str, object]) -> str:
     return f"k{stamp}-{n}"
 
 
-def _write_private(path: Path, data: dict) -> None:
+def _write_private(path: Path, data: dict, *, exclusive: bool = False) -> bool:
+    """Write JSON readable by the owner only; returns whether it was written.
+
+    Args:
+        exclusive: create the file, or write nothing if it exists; otherwise replace it atomically.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    target = path if exclusive else path.with_suffix(".tmp")
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC), 0o600)
+    except FileExistsError:
+        return False
     with os.fdopen(fd, "w") as f:
         json.dump(data, f, indent=2)
         f.write("\n")
-    os.replace(tmp, path)
+    if not exclusive:
+        os.replace(target, path)
+    return True
 
 
 def create_key_file(path: Path) -> bool:
     """Create a key file with fresh keys, owner-only; never overwrites. Returns whether it was created."""
     if path.exists():
         return False
-    data = KeyRing.generate(_new_key_id({})).to_json()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    return True
+    return _write_private(path, KeyRing.generate(_new_key_id({})).to_json(), exclusive=True)
 
 
 def _parse(data: object, source: str) -> KeyRing:
@@ -109,7 +110,8 @@ def _parse(data: object, source: str) -> KeyRing:
     return KeyRing(encryption_keys=keys, active_key_id=active, blind_index_key=blind_key)
 
 
-def load_key_file(path: Path) -> KeyRing:
+def _read_key_file(path: Path) -> tuple[dict, KeyRing]:
+    """The key file's JSON and the keys it holds, checked."""
     try:
         text = path.read_text()
     except FileNotFoundError as exc:
@@ -118,9 +120,14 @@ def load_key_file(path: Path) -> KeyRing:
             "or restore your backup of it; without it encrypted values cannot be read"
         ) from exc
     try:
-        return _parse(json.loads(text), str(path))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise KeyConfigError(f"{path} is not valid JSON: {exc}") from exc
+    return data, _parse(data, str(path))
+
+
+def load_key_file(path: Path) -> KeyRing:
+    return _read_key_file(path)[1]
 
 
 def load_keys(env: Mapping[str, str], key_file: Path) -> KeyRing:
@@ -136,8 +143,7 @@ def load_keys(env: Mapping[str, str], key_file: Path) -> KeyRing:
 
 def rotate_key_file(path: Path) -> str:
     """Add a new encryption key and make it the active one; older keys stay for reading. Returns its id."""
-    ring = load_key_file(path)
-    data = json.loads(path.read_text())
+    data, ring = _read_key_file(path)
     key_id = _new_key_id(ring.encryption_keys)
     data["encryption_keys"][key_id] = base64.b64encode(secrets.token_bytes(32)).decode()
     data["active_key_id"] = key_id

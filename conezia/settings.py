@@ -87,23 +87,30 @@ class Settings:
         region = env.get("CONEZIA_DEFAULT_PHONE_REGION") or None
         if region is not None and not (len(region) == 2 and region.isalpha()):
             raise SettingsError("CONEZIA_DEFAULT_PHONE_REGION must be a two-letter region code such as US")
-        workers = _int(env, "CONEZIA_WORKERS", 1, minimum=1)
+        defaults = {field.name: field.default for field in attrs.fields(cls)}
+
+        def number(name: str, *, minimum: int = 1, default: int | None = None) -> int:
+            # CONEZIA_<NAME>, else the field's own default
+            fallback = defaults[name] if default is None else default
+            return _int(env, f"CONEZIA_{name.upper()}", fallback, minimum=minimum)
+
+        workers = number("workers")
         return cls(
             database_url=env.get("CONEZIA_DATABASE_URL") or None,
-            data_dir=Path(env.get("CONEZIA_DATA_DIR") or "var"),
+            data_dir=Path(env.get("CONEZIA_DATA_DIR") or defaults["data_dir"]),
             key_file=Path(env["CONEZIA_KEY_FILE"]) if env.get("CONEZIA_KEY_FILE") else None,
-            host=env.get("CONEZIA_HOST", "127.0.0.1"),
-            port=_int(env, "CONEZIA_PORT", 8000, minimum=1),
+            host=env.get("CONEZIA_HOST", defaults["host"]),
+            port=number("port"),
             workers=workers,
-            pool_size=_int(env, "CONEZIA_POOL_SIZE", 10, minimum=1),
+            pool_size=number("pool_size"),
             password_profile=profile,
-            max_concurrent_hashes=_int(env, "CONEZIA_MAX_CONCURRENT_HASHES", 2, minimum=1),
+            max_concurrent_hashes=number("max_concurrent_hashes"),
             rate_limits=limits,
-            rate_window=_int(env, "CONEZIA_RATE_WINDOW", 60, minimum=1),
-            login_max_failures=_int(env, "CONEZIA_LOGIN_MAX_FAILURES", 5, minimum=1),
-            login_window=_int(env, "CONEZIA_LOGIN_WINDOW", 900, minimum=1),
-            max_body_bytes=_int(env, "CONEZIA_MAX_BODY_BYTES", 1_048_576, minimum=1024),
+            rate_window=number("rate_window"),
+            login_max_failures=number("login_max_failures"),
+            login_window=number("login_window"),
+            max_body_bytes=number("max_body_bytes", minimum=1024),
             default_phone_region=region.upper() if region else None,
-            session_cache_seconds=_int(env, "CONEZIA_SESSION_CACHE_SECONDS", 5 if workers == 1 else 0),
+            session_cache_seconds=number("session_cache_seconds", minimum=0, default=5 if workers == 1 else 0),
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
         )

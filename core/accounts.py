@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import attrs
 
-from .validation import UNSET, Changes, is_valid_time_of_day
+from .validation import UNSET, Changes, apply_set, is_valid_time_of_day
 
 __all__ = [
     "AUTH_PROVIDERS",
@@ -161,9 +161,7 @@ class User:
         }
         changes.raise_if_invalid()
         email_changed = values["email"] is not UNSET and values["email"] != self.email
-        for key, value in values.items():
-            if value is not UNSET:
-                setattr(self, key, value)
+        apply_set(self, values)
         if email_changed:
             self.confirmed_at = None
         self.updated_at = now
@@ -174,10 +172,7 @@ class User:
         settings = changes.mapping("settings")
         prefs = cast_notification_preferences(changes, self.notification_preferences)
         changes.raise_if_invalid()
-        if settings is not UNSET:
-            self.settings = settings
-        if prefs is not UNSET:
-            self.notification_preferences = prefs
+        apply_set(self, {"settings": settings, "notification_preferences": prefs})
         self.updated_at = now
 
     def change_tier(self, tier: object, *, now: dt.datetime) -> None:
@@ -190,6 +185,10 @@ class User:
 
     def confirm(self, now: dt.datetime) -> None:
         self.confirmed_at = now
+        self.updated_at = now
+
+    def set_password_hash(self, hashed: str, now: dt.datetime) -> None:
+        self.hashed_password = hashed
         self.updated_at = now
 
 
@@ -209,6 +208,10 @@ class UserToken:
 
     def is_valid_at(self, now: dt.datetime) -> bool:
         return now < self.expires_at()
+
+    def is_valid_for(self, user: User, now: dt.datetime) -> bool:
+        """Unexpired and sent to the user's current address: a token mailed to an old one is void."""
+        return self.is_valid_at(now) and self.sent_to is not None and self.sent_to.lower() == user.email.lower()
 
 
 @attrs.define

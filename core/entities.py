@@ -79,10 +79,6 @@ class Entity:
         apply_set(self, values)
         self.updated_at = now
 
-    @property
-    def is_archived(self) -> bool:
-        return self.archived_at is not None
-
     def archive(self, now: dt.datetime) -> None:
         if self.archived_at is None:
             self.archived_at = now

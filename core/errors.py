@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
 __all__ = [
+    "INVALID",
+    "TAKEN",
     "AuthenticationError",
     "ConeziaError",
     "ConflictError",
@@ -12,6 +15,11 @@ __all__ = [
     "PermissionDeniedError",
     "ValidationError",
 ]
+
+
+# The messages every layer uses for a value that is taken, or invalid for a reason not worth naming.
+TAKEN: Final = "has already been taken"
+INVALID: Final = "is invalid"
 
 
 class ConeziaError(Exception):

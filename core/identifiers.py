@@ -14,6 +14,7 @@ from .validation import UNSET, Changes, is_valid_email, is_valid_url
 
 __all__ = [
     "IDENTIFIER_TYPES",
+    "SECOND_PRIMARY",
     "SENSITIVE_TYPES",
     "Identifier",
     "IdentifierInput",
@@ -22,6 +23,9 @@ __all__ = [
     "normalize_for_index",
     "normalize_value",
 ]
+
+# What storage answers when a second primary of one type slips past the use-case's check.
+SECOND_PRIMARY: Final = "another identifier of this type is already primary"
 
 IDENTIFIER_TYPES: Final = (
     "phone", "email", "ssn", "government_id", "account_number", "social_handle", "website",
@@ -56,7 +60,7 @@ def normalize_value(type_: str, value: str, *, region: str | None = None) -> tup
             return None, "must be in format XXX-XX-XXXX"
         return value, None
     if type_ == "website":
-        if not is_valid_url(value) or len(value) > 2048:
+        if not is_valid_url(value):
             return None, "must be a valid URL"
         return value, None
     return value, None

@@ -10,6 +10,7 @@ from typing import Any, Final
 import attrs
 
 from .entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES
+from .errors import ConflictError
 from .validation import UNSET, Changes, apply_set
 
 __all__ = [
@@ -173,14 +174,16 @@ class Group:
         else:
             rules = None
         changes.raise_if_invalid()
-        if name is not UNSET:
-            self.name = name
-        if description is not UNSET:
-            self.description = description
-        if is_smart is not UNSET:
-            self.is_smart = is_smart
-        if rules is not UNSET:
-            self.rules = rules
+        apply_set(self, {"name": name, "description": description, "is_smart": is_smart, "rules": rules})
+
+    def require_manual(self) -> None:
+        """Members are picked by hand only in manual groups.
+
+        Raises:
+            ConflictError: on ``group_id`` for a smart group (its members follow its rules).
+        """
+        if self.is_smart:
+            raise ConflictError(group_id="is a smart group; its members follow its rules")
 
     def member_filter(self, now: dt.datetime) -> EntityFilter:
         """The criteria a smart group's members meet right now."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 import zoneinfo
 from collections.abc import Collection, Mapping
 from functools import cache
@@ -301,27 +300,6 @@ class Changes:
             self.add_error(field, "must contain only JSON values (strings, numbers, booleans, null, lists, objects)")
             return UNSET
         return dict(value)
-
-    def uuid(self, field: str, *, required: bool = False, nullable: bool = True) -> Any:
-        value = self._raw(field, required=required, nullable=nullable)
-        if value is UNSET or value is None:
-            return value
-        parsed = parse_uuid(value)
-        if parsed is None:
-            self.add_error(field, "must be a UUID")
-            return UNSET
-        return parsed
-
-
-def parse_uuid(value: object) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            return None
-    return None
 
 
 _MAX_JSON_DEPTH: Final = 32

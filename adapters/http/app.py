@@ -58,10 +58,7 @@ async def _add_response_headers(message: Message, scope: Scope) -> None:
     headers = list(message.get("headers") or ())
     headers.append((b"x-request-id", context.request_id.encode()))
     if context.rate is not None:
-        headers.extend(
-            (name.lower().encode(), value.encode())
-            for name, value in rate_limit_headers(context.rate, context.rate_window)
-        )
+        headers.extend(rate_limit_headers(context.rate))
     message["headers"] = headers
 
 

@@ -34,14 +34,12 @@ class RequestContext:
         user: the authenticated caller, on routes that require one.
         token: the caller's bearer token (never logged, never echoed).
         rate: the rate-limit decision, turned into ``RateLimit-*`` headers.
-        rate_window: the window of that decision, in seconds.
     """
 
     request_id: str = attrs.Factory(_next_request_id)
     user: User | None = None
     token: str | None = attrs.field(default=None, repr=False)
     rate: Decision | None = None
-    rate_window: int = 0
 
 
 def context_of(scope: Any) -> RequestContext:

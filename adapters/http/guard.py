@@ -83,26 +83,18 @@ class ApiGuard(ASGIMiddleware):
             ClientException: a body that is not JSON (400).
         """
         context = context_of(scope)
-        context.rate_window = self.limiter.window
         headers = _headers(scope)
         # OPTIONS only describes the route (and CORS preflights never carry credentials)
-        if self.require_auth and scope.get("method") != "OPTIONS":
-            token = bearer_token(headers.get(b"authorization"))
-            user = await self._authenticate(token)
-            if user is None:
-                # failed attempts spend the address's budget, which caps token guessing
-                context.rate = self.limiter.hit_client(client_address(scope))
-                if not context.rate.allowed:
-                    raise RateLimitedError(context.rate.reset_after)
-                raise AuthenticationError(
-                    "missing bearer token" if token is None else "invalid or expired session"
-                )
-            context.user, context.token = user, token
-            context.rate = self.limiter.hit_user(user)
-        else:
-            context.rate = self.limiter.hit_client(client_address(scope))
+        authenticating = self.require_auth and scope.get("method") != "OPTIONS"
+        token = bearer_token(headers.get(b"authorization")) if authenticating else None
+        user = await self._authenticate(token)
+        # anonymous requests and failed attempts spend the address's budget, which caps token guessing
+        context.rate = self.limiter.hit_client(client_address(scope)) if user is None else self.limiter.hit_user(user)
         if not context.rate.allowed:
             raise RateLimitedError(context.rate.reset_after)
+        if authenticating and user is None:
+            raise AuthenticationError("missing bearer token" if token is None else "invalid or expired session")
+        context.user, context.token = user, token
         if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get(b"content-type", "")):
             raise ClientException("Content-Type must be application/json.")
         await next_app(scope, receive, send)

@@ -157,11 +157,9 @@ def _charge_unrouted(request: Request[Any, Any, Any]) -> Response[bytes] | None:
     within budget and gives every API response its ``RateLimit-*`` headers.
     """
     context = context_of(request.scope)
-    limiter = request.app.state.get(LIMITER_STATE_KEY)
-    if context.rate is not None or limiter is None or not request.url.path.startswith(API_PREFIX + "/"):
+    if context.rate is not None or not request.url.path.startswith(API_PREFIX + "/"):
         return None
-    context.rate_window = limiter.window
-    context.rate = limiter.hit_client(client_address(request.scope))
+    context.rate = request.app.state[LIMITER_STATE_KEY].hit_client(client_address(request.scope))
     if context.rate.allowed:
         return None
     return handle_core_error(request, RateLimitedError(context.rate.reset_after))

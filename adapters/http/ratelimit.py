@@ -46,20 +46,19 @@ class RateLimiter:
         return self._limiter.hit(("client", address), self.limit_for(None), self.window)
 
 
-def rate_limit_headers(decision: Decision, window: int) -> list[tuple[str, str]]:
-    """The ``RateLimit-*`` headers describing a decision.
+def rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
+    """The ``RateLimit-*`` headers describing a decision, as ASGI header pairs.
 
     Args:
         decision: what the limiter answered for this request.
-        window: the window length, in seconds.
 
     Returns:
-        Header name and value pairs.
+        Header name and value pairs, names in lower case.
     """
     reset = max(0, math.ceil(decision.reset_after))
     return [
-        ("RateLimit-Limit", str(decision.limit)),
-        ("RateLimit-Remaining", str(decision.remaining)),
-        ("RateLimit-Reset", str(reset)),
-        ("RateLimit-Policy", f"{decision.limit};w={window}"),
+        (b"ratelimit-limit", b"%d" % decision.limit),
+        (b"ratelimit-remaining", b"%d" % decision.remaining),
+        (b"ratelimit-reset", b"%d" % reset),
+        (b"ratelimit-policy", f"{decision.limit};w={decision.window:g}".encode()),
     ]

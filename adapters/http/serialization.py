@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -173,10 +173,9 @@ def dump(obj: Any) -> Any:
         obj: a domain object, a mapping or a sequence of them.
 
     Returns:
-        Plain dicts, lists, strings, numbers, booleans and ``None``.
+        Plain dicts, lists, strings, numbers, booleans and ``None`` (UUIDs and
+        timestamps are left for msgspec to write).
     """
-    if isinstance(obj, Mapping):
-        return {str(k): converter.unstructure(v) for k, v in obj.items()}
     return converter.unstructure(obj)
 
 

@@ -6,16 +6,27 @@ import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Final, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
+from conezia.core.entities import Entity
+from conezia.core.errors import NotFoundError
 from conezia.core.pagination import Page, PageRequest, page_of
 
 from .store import Tables
 
-__all__ = ["TAKEN", "TablesAccess", "by_insertion", "clone", "keyset_page"]
+__all__ = ["TablesAccess", "by_insertion", "clone", "keyset_page", "owned_entity", "require_user"]
 
-# The message the PostgreSQL adapter maps unique-key violations to.
-TAKEN: Final = "has already been taken"
+
+def owned_entity(tables: Tables, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
+    """The entity, if it exists and is the owner's (as the composite foreign keys demand)."""
+    entity = tables.entities.get(entity_id)
+    return entity if entity is not None and entity.owner_id == owner_id else None
+
+
+def require_user(tables: Tables, user_id: uuid.UUID) -> None:
+    """The foreign key to ``users``: raises NotFoundError("user") unless the user exists."""
+    if user_id not in tables.users:
+        raise NotFoundError("user")
 
 TablesAccess = Callable[[], Tables]
 

@@ -6,17 +6,12 @@ import uuid
 from collections.abc import Collection, Sequence
 
 from conezia.core.accounts import AuthProvider, User, UserToken
-from conezia.core.errors import ConflictError, NotFoundError
+from conezia.core.errors import TAKEN, ConflictError, NotFoundError
 
-from ._rows import TAKEN, TablesAccess, by_insertion, clone
+from ._rows import TablesAccess, by_insertion, clone, require_user
 from .store import Tables
 
 __all__ = ["MemoryAuthProviderRepository", "MemoryTokenRepository", "MemoryUserRepository"]
-
-
-def _require_user(tables: Tables, user_id: uuid.UUID) -> None:
-    if user_id not in tables.users:
-        raise NotFoundError("user")
 
 
 class MemoryUserRepository:
@@ -79,7 +74,7 @@ class MemoryTokenRepository:
             for other in tables.tokens.values()
         ):
             raise ConflictError(token=TAKEN)
-        _require_user(tables, token.user_id)
+        require_user(tables, token.user_id)
         tables.tokens[token.id] = clone(token)
 
     def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None:
@@ -119,7 +114,7 @@ class MemoryAuthProviderRepository:
         if provider.id in tables.auth_providers:
             raise ConflictError(id=TAKEN)
         self._check_uid(tables, provider)
-        _require_user(tables, provider.user_id)
+        require_user(tables, provider.user_id)
         tables.auth_providers[provider.id] = clone(provider)
 
     def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None:

@@ -36,9 +36,3 @@ class MemoryAsyncEntities:
         with MemoryUnitOfWork(self._store) as uow:
             uow.entities.add(entity)
             uow.commit()
-
-    async def open(self) -> None:
-        """Nothing to open; here so that every adapter has the same lifecycle."""
-
-    async def close(self) -> None:
-        """Nothing to close."""

@@ -7,23 +7,16 @@ import uuid
 from collections.abc import Sequence
 
 from conezia.core.entities import Entity, Relationship
-from conezia.core.errors import ConflictError, NotFoundError, ValidationError
-from conezia.core.identifiers import Identifier
+from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, ValidationError
+from conezia.core.identifiers import SECOND_PRIMARY, Identifier
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest
 
-from ._rows import TAKEN, TablesAccess, by_insertion, clone, keyset_page
+from ._rows import TablesAccess, by_insertion, clone, keyset_page, owned_entity, require_user
 from .store import Tables
 
 __all__ = ["MemoryEntityRepository", "MemoryIdentifierRepository", "MemoryRelationshipRepository"]
 
-_SECOND_PRIMARY = "another identifier of this type is already primary"
-_ONE_VALUE = "is invalid"
-
-
-def _owned_entity(tables: Tables, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
-    entity = tables.entities.get(entity_id)
-    return entity if entity is not None and entity.owner_id == owner_id else None
 
 
 class MemoryEntityRepository:
@@ -36,23 +29,22 @@ class MemoryEntityRepository:
         tables = self._tables()
         if entity.id in tables.entities:
             raise ConflictError(id=TAKEN)
-        if entity.owner_id not in tables.users:
-            raise NotFoundError("user")
+        require_user(tables, entity.owner_id)
         tables.entities[entity.id] = clone(entity)
 
     def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
-        entity = _owned_entity(self._tables(), owner_id, entity_id)
+        entity = owned_entity(self._tables(), owner_id, entity_id)
         return clone(entity) if entity is not None else None
 
     def update(self, entity: Entity) -> None:
         tables = self._tables()
-        if _owned_entity(tables, entity.owner_id, entity.id) is None:
+        if owned_entity(tables, entity.owner_id, entity.id) is None:
             raise NotFoundError("entity")
         tables.entities[entity.id] = clone(entity)
 
     def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         tables = self._tables()
-        if _owned_entity(tables, owner_id, entity_id) is None:
+        if owned_entity(tables, owner_id, entity_id) is None:
             return False
         tables.delete_entity(entity_id)
         return True
@@ -178,10 +170,9 @@ class MemoryRelationshipRepository:
             for other in tables.relationships.values()
         ):
             raise ConflictError(entity_id=TAKEN)
-        if relationship.user_id not in tables.users:
-            raise NotFoundError("user")
+        require_user(tables, relationship.user_id)
         # The composite foreign key (entity_id, user_id) -> entities (id, owner_id), errata C8.
-        if _owned_entity(tables, relationship.user_id, relationship.entity_id) is None:
+        if owned_entity(tables, relationship.user_id, relationship.entity_id) is None:
             raise NotFoundError("entity")
 
 
@@ -206,13 +197,13 @@ class MemoryIdentifierRepository:
     ) -> Identifier | None:
         tables = self._tables()
         identifier = tables.identifiers.get(identifier_id)
-        if identifier is None or _owned_entity(tables, owner_id, identifier.entity_id) is None:
+        if identifier is None or owned_entity(tables, owner_id, identifier.entity_id) is None:
             return None
         return clone(identifier)
 
     def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         tables = self._tables()
-        if _owned_entity(tables, owner_id, entity_id) is None:
+        if owned_entity(tables, owner_id, entity_id) is None:
             return []
         rows = [i for i in tables.identifiers.values() if i.entity_id == entity_id]
         return [clone(row) for row in sorted(rows, key=by_insertion)]
@@ -230,7 +221,7 @@ class MemoryIdentifierRepository:
     def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         tables = self._tables()
         identifier = tables.identifiers.get(identifier_id)
-        if identifier is None or _owned_entity(tables, owner_id, identifier.entity_id) is None:
+        if identifier is None or owned_entity(tables, owner_id, identifier.entity_id) is None:
             return False
         del tables.identifiers[identifier_id]
         return True
@@ -245,20 +236,20 @@ class MemoryIdentifierRepository:
             for i in tables.identifiers.values()
             if i.type == type_
             and i.value_hash == value_hash
-            and _owned_entity(tables, owner_id, i.entity_id) is not None
+            and owned_entity(tables, owner_id, i.entity_id) is not None
         ]
         return [clone(row) for row in sorted(rows, key=by_insertion)]
 
     @staticmethod
     def _check_value(identifier: Identifier) -> None:
         if (identifier.value is None) == (identifier.value_encrypted is None):
-            raise ValidationError(value=_ONE_VALUE)
+            raise ValidationError(value=INVALID)
 
     @staticmethod
     def _check_primary(tables: Tables, identifier: Identifier) -> None:
         # The partial unique index (entity_id, type) WHERE is_primary (errata B4).
         if identifier.is_primary and _primary_exists(tables, identifier.entity_id, identifier.type, identifier.id):
-            raise ValidationError(is_primary=_SECOND_PRIMARY)
+            raise ValidationError(is_primary=SECOND_PRIMARY)
 
 
 def _primary_exists(tables: Tables, entity_id: uuid.UUID, type_: str, except_id: uuid.UUID | None) -> bool:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from typing import TypeVar
+from collections.abc import Mapping, Sequence
 
 from conezia.core.entities import Entity
-from conezia.core.errors import ConflictError, NotFoundError
+from conezia.core.errors import TAKEN, ConflictError, NotFoundError
 from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page, PageRequest
 
-from ._rows import TAKEN, TablesAccess, clone, keyset_page
-from .store import Link, Tables
+from ._rows import TablesAccess, clone, keyset_page, owned_entity, require_user
+from .store import Link
 
 __all__ = ["MemoryGroupRepository", "MemoryTagRepository"]
 
@@ -21,10 +22,20 @@ def _by_name(row: Tag | Group) -> tuple[str, uuid.UUID]:
     return (row.name, row.id)
 
 
-def _require_owned_entity(tables: Tables, user_id: uuid.UUID, entity_id: uuid.UUID) -> None:
-    entity = tables.entities.get(entity_id)
-    if entity is None or entity.owner_id != user_id:
-        raise NotFoundError("entity")
+N = TypeVar("N", Tag, Group)
+
+
+def _owned(rows: Mapping[uuid.UUID, N], user_id: uuid.UUID, row_id: uuid.UUID) -> N | None:
+    row = rows.get(row_id)
+    return row if row is not None and row.user_id == user_id else None
+
+
+def _check_name(rows: Mapping[uuid.UUID, N], row: N) -> None:
+    """Names are unique per user (the ``(user_id, name)`` unique index)."""
+    if any(
+        other.user_id == row.user_id and other.name == row.name and other.id != row.id for other in rows.values()
+    ):
+        raise ConflictError(name=TAKEN)
 
 
 class MemoryTagRepository:
@@ -37,13 +48,12 @@ class MemoryTagRepository:
         tables = self._tables()
         if tag.id in tables.tags:
             raise ConflictError(id=TAKEN)
-        self._check_name(tables, tag)
-        if tag.user_id not in tables.users:
-            raise NotFoundError("user")
+        _check_name(tables.tags, tag)
+        require_user(tables, tag.user_id)
         tables.tags[tag.id] = clone(tag)
 
     def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
-        tag = self._owned(self._tables(), user_id, tag_id)
+        tag = _owned(self._tables().tags, user_id, tag_id)
         return clone(tag) if tag is not None else None
 
     def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
@@ -52,22 +62,23 @@ class MemoryTagRepository:
 
     def update(self, tag: Tag) -> None:
         tables = self._tables()
-        if self._owned(tables, tag.user_id, tag.id) is None:
+        if _owned(tables.tags, tag.user_id, tag.id) is None:
             raise NotFoundError("tag")
-        self._check_name(tables, tag)
+        _check_name(tables.tags, tag)
         tables.tags[tag.id] = clone(tag)
 
     def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
         tables = self._tables()
-        if self._owned(tables, user_id, tag_id) is None:
+        if _owned(tables.tags, user_id, tag_id) is None:
             return False
         tables.delete_tag(tag_id)
         return True
 
     def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
         tables = self._tables()
-        _require_owned_entity(tables, user_id, entity_id)
-        if self._owned(tables, user_id, tag_id) is None:
+        if owned_entity(tables, user_id, entity_id) is None:
+            raise NotFoundError("entity")
+        if _owned(tables.tags, user_id, tag_id) is None:
             raise NotFoundError("tag")
         if (entity_id, tag_id) in tables.entity_tags:
             return False
@@ -91,18 +102,6 @@ class MemoryTagRepository:
         ]
         return [clone(tag) for tag in sorted(rows, key=_by_name)]
 
-    @staticmethod
-    def _owned(tables: Tables, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag | None:
-        tag = tables.tags.get(tag_id)
-        return tag if tag is not None and tag.user_id == user_id else None
-
-    @staticmethod
-    def _check_name(tables: Tables, tag: Tag) -> None:
-        if any(
-            other.user_id == tag.user_id and other.name == tag.name and other.id != tag.id
-            for other in tables.tags.values()
-        ):
-            raise ConflictError(name=TAKEN)
 
 
 class MemoryGroupRepository:
@@ -115,13 +114,12 @@ class MemoryGroupRepository:
         tables = self._tables()
         if group.id in tables.groups:
             raise ConflictError(id=TAKEN)
-        self._check_name(tables, group)
-        if group.user_id not in tables.users:
-            raise NotFoundError("user")
+        _check_name(tables.groups, group)
+        require_user(tables, group.user_id)
         tables.groups[group.id] = clone(group)
 
     def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
-        group = self._owned(self._tables(), user_id, group_id)
+        group = _owned(self._tables().groups, user_id, group_id)
         return clone(group) if group is not None else None
 
     def list(self, user_id: uuid.UUID) -> Sequence[Group]:
@@ -130,23 +128,24 @@ class MemoryGroupRepository:
 
     def update(self, group: Group) -> None:
         tables = self._tables()
-        if self._owned(tables, group.user_id, group.id) is None:
+        if _owned(tables.groups, group.user_id, group.id) is None:
             raise NotFoundError("group")
-        self._check_name(tables, group)
+        _check_name(tables.groups, group)
         tables.groups[group.id] = clone(group)
 
     def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
         tables = self._tables()
-        if self._owned(tables, user_id, group_id) is None:
+        if _owned(tables.groups, user_id, group_id) is None:
             return False
         tables.delete_group(group_id)
         return True
 
     def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
         tables = self._tables()
-        if self._owned(tables, user_id, group_id) is None:
+        if _owned(tables.groups, user_id, group_id) is None:
             raise NotFoundError("group")
-        _require_owned_entity(tables, user_id, entity_id)
+        if owned_entity(tables, user_id, entity_id) is None:
+            raise NotFoundError("entity")
         if (entity_id, group_id) in tables.entity_groups:
             return False
         tables.entity_groups[(entity_id, group_id)] = Link(user_id=user_id, at=at)
@@ -184,16 +183,3 @@ class MemoryGroupRepository:
             if linked_entity == entity_id and link.user_id == user_id
         ]
         return [clone(group) for group in sorted(rows, key=_by_name)]
-
-    @staticmethod
-    def _owned(tables: Tables, user_id: uuid.UUID, group_id: uuid.UUID) -> Group | None:
-        group = tables.groups.get(group_id)
-        return group if group is not None and group.user_id == user_id else None
-
-    @staticmethod
-    def _check_name(tables: Tables, group: Group) -> None:
-        if any(
-            other.user_id == group.user_id and other.name == group.name and other.id != group.id
-            for other in tables.groups.values()
-        ):
-            raise ConflictError(name=TAKEN)

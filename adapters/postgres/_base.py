@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any
 
 import attrs
 import psycopg
-from sqlalchemy import Connection, DateTime, Dialect, Executable, Insert, Select, Table, bindparam, tuple_
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Dialect, Executable, Insert, Select, Table, bindparam, tuple_
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.sql.elements import ColumnElement
 
+from conezia.core.pagination import PageRequest
+
 from ._errors import translate
+from .tables import TIMESTAMPTZ, UUID_TYPE
 
 __all__ = [
     "LazyTransaction",
@@ -22,12 +24,11 @@ __all__ = [
     "attribute_names",
     "columns_for",
     "driver_error",
+    "set_after",
     "owned_values",
     "page_statement",
 ]
 
-_UUID: Final = postgresql.UUID(as_uuid=True)
-_TIMESTAMPTZ: Final = DateTime(timezone=True)
 
 
 class LazyTransaction:
@@ -86,20 +87,23 @@ class Prepared:
     SQLAlchemy's execution context (cache-key lookup, result metadata, row
     processing) cost about a fifth of a simple API request's CPU. For the
     statements every request runs, nothing of it is needed: psycopg returns
-    UUIDs, timestamps and jsonb (decoded with the engine's deserializer) as they
-    are, takes dicts for jsonb parameters (see ``database.py``), and rows map
-    positionally onto domain objects.
+    UUIDs, timestamps and jsonb (decoded by msgspec, see ``_json.py``) as they
+    are, takes dicts for jsonb parameters, and rows map positionally onto domain
+    objects.
 
     Args:
         statement: a SELECT, INSERT or UPDATE whose parameters are all named; an
             INSERT without values is compiled for the parameter names it is first run with.
+        locking: a ``SELECT ... FOR UPDATE`` (see :meth:`with_for_update`), which, like a
+            write, opens the unit of work's transaction so that its row locks last until it ends.
     """
 
-    __slots__ = ("_compiled", "is_dml", "returns_rows", "statement")
+    __slots__ = ("_compiled", "opens_transaction", "returns_rows", "statement")
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: Executable, *, locking: bool = False) -> None:
         self.statement = statement
-        self.is_dml = bool(statement.is_dml)
+        # writes, and locking reads whose row locks must last until the unit of work ends
+        self.opens_transaction = bool(statement.is_dml) or locking
         # asking the cursor would build its column descriptions on every call
         self.returns_rows = bool(getattr(statement, "exported_columns", ()))  # SELECT or RETURNING
         self._compiled: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
@@ -119,7 +123,7 @@ class Prepared:
 
     def with_for_update(self, **kwargs: Any) -> Prepared:
         assert isinstance(self.statement, Select)
-        return Prepared(self.statement.with_for_update(**kwargs))
+        return Prepared(self.statement.with_for_update(**kwargs), locking=True)
 
 
 _PAGE_STATEMENTS: dict[tuple[int, ...], Prepared] = {}
@@ -177,16 +181,8 @@ class Repository:
     def _first(
         self, plain: Prepared, locking: Prepared, params: Mapping[str, Any], *, for_update: bool
     ) -> tuple[Any, ...] | None:
-        """The first row of ``plain``, or of ``locking`` (its ``SELECT ... FOR UPDATE``).
-
-        A locking read opens the transaction first, so that its row locks last until
-        the unit of work ends.
-        """
-        if not for_update:
-            return self._execute(plain, params).first()
-        if not self._transaction.begun:
-            self._transaction.begin()
-        return self._execute(locking, params).first()
+        """The first row of ``plain``, or of ``locking`` (its ``SELECT ... FOR UPDATE``)."""
+        return self._execute(locking if for_update else plain, params).first()
 
     def _execute(
         self, statement: Executable | Prepared, params: Mapping[str, Any] | None = None, table: Table | None = None
@@ -212,7 +208,7 @@ class Repository:
 
     def _run_prepared(self, prepared: Prepared, params: Mapping[str, Any], table: Table | None) -> Rows:
         transaction = self._transaction
-        if prepared.is_dml and not transaction.begun:
+        if prepared.opens_transaction and not transaction.begun:
             transaction.begin()
         connection = transaction.connection
         sql, defaults = prepared.compiled(connection.dialect, params)
@@ -279,5 +275,13 @@ def owned_values(names: Sequence[str], obj: object) -> dict[str, Any]:
 def after_key(table: Table) -> ColumnElement[bool]:
     """Keyset condition: rows strictly after ``(:after_at, :after_id)`` in (inserted_at, id) order."""
     return tuple_(table.c.inserted_at, table.c.id) > tuple_(
-        bindparam("after_at", type_=_TIMESTAMPTZ), bindparam("after_id", type_=_UUID)
+        bindparam("after_at", type_=TIMESTAMPTZ), bindparam("after_id", type_=UUID_TYPE)
     )
+
+
+def set_after(page: PageRequest, params: dict[str, Any]) -> bool:
+    """Put ``page``'s keyset position into ``params``; whether there is one (then add :func:`after_key`)."""
+    if page.after is None:
+        return False
+    params["after_at"], params["after_id"] = page.after
+    return True

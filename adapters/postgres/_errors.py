@@ -8,7 +8,7 @@ from typing import Any, Final
 from sqlalchemy import String, Table
 from sqlalchemy.exc import DataError, IntegrityError
 
-from conezia.core.errors import ConeziaError, ConflictError, NotFoundError, ValidationError
+from conezia.core.errors import INVALID, TAKEN, ConeziaError, ConflictError, NotFoundError, ValidationError
 
 from .tables import CONSTRAINT_ERRORS
 
@@ -20,8 +20,6 @@ _NOT_NULL_VIOLATION: Final = "23502"
 _CHECK_VIOLATION: Final = "23514"
 _STRING_TOO_LONG: Final = "22001"
 
-_TAKEN: Final = "has already been taken"
-_INVALID: Final = "is invalid"
 # A unique index whose violation is a validation problem rather than a clash
 # with other data: it is the entity's own other identifier that holds the flag.
 _VALIDATION_UNIQUES: Final = frozenset({"identifiers_entity_type_primary_idx"})
@@ -53,17 +51,17 @@ def translate(
     field, message = CONSTRAINT_ERRORS.get(constraint, (None, None))
     if sqlstate == _UNIQUE_VIOLATION:
         if constraint in _VALIDATION_UNIQUES:
-            return ValidationError({field or "base": [message or _INVALID]})
-        return ConflictError({field or "base": [message or _TAKEN]})
+            return ValidationError({field or "base": [message or INVALID]})
+        return ConflictError({field or "base": [message or TAKEN]})
     if sqlstate == _FOREIGN_KEY_VIOLATION:
         return NotFoundError(_RESOURCES.get(field or "", "row"))
     if sqlstate == _NOT_NULL_VIOLATION:
         return ValidationError({column or "base": ["can't be blank"]})
     if sqlstate == _CHECK_VIOLATION:
-        return ValidationError({field or "base": [message or _INVALID]})
+        return ValidationError({field or "base": [message or INVALID]})
     if sqlstate == _STRING_TOO_LONG:
         return ValidationError({_overlong_field(table, params) or column or "base": ["is too long"]})
-    return ValidationError({column or "base": [_INVALID]})
+    return ValidationError({column or "base": [INVALID]})
 
 
 def _overlong_field(table: Table | None, params: Mapping[str, Any] | None) -> str | None:

@@ -32,8 +32,8 @@ class PostgresAsyncEntities:
     runs, compiled by SQLAlchemy once, so the two cannot drift; each call is one
     statement in autocommit mode, and errors become the same core errors.
 
-    The pool belongs to the event loop that opens it: call :meth:`open` on that loop
-    (the first call opens it otherwise) and :meth:`close` before the loop ends.
+    The pool opens on the event loop of the first call and belongs to it: call
+    :meth:`close` on that loop before it ends.
 
     Args:
         connect_args: keyword arguments for ``psycopg.connect``.
@@ -46,17 +46,12 @@ class PostgresAsyncEntities:
         self._connect_args = {"application_name": APPLICATION_NAME, **connect_args, "autocommit": True}
         self._dialect = dialect
         self._pool_size = pool_size
-        self._pool: AsyncConnectionPool | None = None
+        # the pool, once the first call has started opening it (concurrent first calls share it)
         self._opening: asyncio.Future[AsyncConnectionPool] | None = None
-
-    async def open(self) -> None:
-        """Open the pool on the running loop (one connection now, more as load needs them)."""
-        await self._ready()
 
     async def close(self) -> None:
         """Close the pool and its connections; the next call opens a new one."""
         opening, self._opening = self._opening, None
-        self._pool = None
         if opening is not None:
             pool = await opening
             await pool.close()
@@ -76,7 +71,9 @@ class PostgresAsyncEntities:
         self, prepared: Prepared, params: dict[str, Any], table: Table | None = None
     ) -> list[tuple[Any, ...]]:
         sql, defaults = prepared.compiled(self._dialect, params)
-        pool = self._pool or await self._ready()
+        if self._opening is None:
+            self._opening = asyncio.ensure_future(self._open_pool())
+        pool = await self._opening
         async with pool.connection() as connection:
             try:
                 # binary results: timestamps and UUIDs load faster than from text
@@ -87,12 +84,6 @@ class PostgresAsyncEntities:
             except psycopg.Error as error:
                 # a broken connection is discarded by the pool when it comes back
                 raise driver_error(error, sql, params, table, lost=connection.broken) from error
-
-    async def _ready(self) -> AsyncConnectionPool:
-        if self._opening is None:
-            self._opening = asyncio.ensure_future(self._open_pool())
-        self._pool = await self._opening
-        return self._pool
 
     async def _open_pool(self) -> AsyncConnectionPool:
         pool = AsyncConnectionPool(

@@ -9,7 +9,6 @@ from typing import Any, Final
 
 from sqlalchemy import (
     ARRAY,
-    DateTime,
     String,
     any_,
     bindparam,
@@ -27,10 +26,20 @@ from conezia.core.errors import NotFoundError
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Prepared, Repository, after_key, page_statement, attribute_names, columns_for, owned_values
-from .tables import entities, entity_tags, relationships, tags
+from ._base import (
+    Prepared,
+    Repository,
+    after_key,
+    attribute_names,
+    columns_for,
+    owned_values,
+    page_statement,
+    set_after,
+)
+from .tables import TIMESTAMPTZ, entities, entity_tags, relationships, tags
 
 __all__ = [
+    "ENTITY_AFTER",
     "ENTITY_FIELDS",
     "GET_ENTITY",
     "INSERT_ENTITY",
@@ -41,7 +50,6 @@ __all__ = [
     "escape_like",
 ]
 
-_TIMESTAMPTZ: Final = DateTime(timezone=True)
 _STRINGS: Final = ARRAY(String)
 
 
@@ -70,7 +78,7 @@ _LIST_ENTITIES: Final = (
 
 # The criteria of EntityFilter, built once so that every combination of them
 # compiles to one cached statement.
-_ENTITY_AFTER: Final = after_key(entities)
+ENTITY_AFTER: Final = after_key(entities)
 _OF_TYPES: Final = entities.c.type == any_(bindparam("types", type_=_STRINGS))
 _TAGGED_WITH_ALL: Final = entities.c.id.in_(
     select(entity_tags.c.entity_id)
@@ -105,20 +113,13 @@ _HAS_RELATIONSHIP: Final = {
     (False, True): _has_relationship(_RELATIONSHIP_OF_STATUSES),
     (True, True): _has_relationship(_RELATIONSHIP_OF_TYPES, _RELATIONSHIP_OF_STATUSES),
 }
-_INTERACTED_SINCE: Final = entities.c.last_interaction_at >= bindparam("interacted_since", type_=_TIMESTAMPTZ)
+_INTERACTED_SINCE: Final = entities.c.last_interaction_at >= bindparam("interacted_since", type_=TIMESTAMPTZ)
 _ARCHIVED: Final = {False: entities.c.archived_at.is_(None), True: entities.c.archived_at.is_not(None)}
 _NAME_CONTAINS: Final = entities.c.name.ilike(bindparam("name_pattern", type_=String), escape="\\")
 
 
 def _entity_key(entity: Entity) -> tuple[dt.datetime, uuid.UUID]:
     return entity.inserted_at, entity.id
-
-
-def _after(page: PageRequest, params: dict[str, Any]) -> bool:
-    if page.after is None:
-        return False
-    params["after_at"], params["after_id"] = page.after
-    return True
 
 
 def entity_list_statement(
@@ -153,8 +154,8 @@ def entity_list_statement(
     if criteria.name_contains is not None:
         conditions.append(_NAME_CONTAINS)
         params["name_pattern"] = f"%{escape_like(criteria.name_contains)}%"
-    if _after(page, params):
-        conditions.append(_ENTITY_AFTER)
+    if set_after(page, params):
+        conditions.append(ENTITY_AFTER)
     params["limit"] = page.limit + 1
     return page_statement(_LIST_ENTITIES, conditions), params
 
@@ -237,7 +238,7 @@ _NEEDING_ATTENTION: Final = (
         relationships.c.user_id == bindparam("user_id"),
         relationships.c.status == "active",
         entities.c.archived_at.is_(None),
-        _DUE <= bindparam("now", type_=_TIMESTAMPTZ),
+        _DUE <= bindparam("now", type_=TIMESTAMPTZ),
     )
     .order_by(_DUE, entities.c.id)
     .limit(bindparam("limit")))
@@ -276,7 +277,7 @@ class PostgresRelationshipRepository(Repository):
         if status is not None:
             conditions.append(_OF_STATUS)
             params["status"] = status
-        if _after(page, params):
+        if set_after(page, params):
             conditions.append(_RELATIONSHIP_AFTER)
         statement = page_statement(_LIST_RELATIONSHIPS, conditions)
         rows = [Relationship(*row) for row in self._execute(statement, params).all()]

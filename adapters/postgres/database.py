@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import msgspec
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,8 +54,6 @@ class PostgresDatabase:
             # Set once per pooled connection, not switched at every checkout.
             isolation_level="AUTOCOMMIT",
             connect_args=connect_args,
-            # jsonb columns (metadata, settings, rules) decode several times faster than with json.loads
-            json_deserializer=msgspec.json.decode,
         )
         event.listen(self.engine, "connect", _configure_json)
         self._connect_args = connect_args
@@ -100,6 +97,6 @@ class PostgresDatabase:
 
 
 def _configure_json(dbapi_connection: Any, _record: Any) -> None:
-    # Prepared statements hand jsonb parameters (metadata, settings, rules) to psycopg as
-    # dicts; SQLAlchemy's own path serializes them itself and is not affected.
+    # jsonb read with msgspec on every path; prepared statements hand jsonb parameters
+    # (metadata, settings, rules) to psycopg as dicts, which SQLAlchemy's own path never does.
     configure_json(dbapi_connection)

@@ -12,7 +12,7 @@ from conezia.core.errors import NotFoundError
 from conezia.core.identifiers import Identifier
 
 from ._base import Prepared, Repository, attribute_names, columns_for, owned_values
-from .tables import entities, identifiers
+from .tables import UUID_TYPE, entities, identifiers
 
 __all__ = ["PostgresIdentifierRepository"]
 
@@ -53,10 +53,10 @@ _PRIMARY_OF_TYPE: Final = (
     identifiers.c.type == bindparam("type"),
     identifiers.c.is_primary,
 )
-_PRIMARY_EXISTS: Final = Prepared(select(exists().where(*_PRIMARY_OF_TYPE)))
-_OTHER_PRIMARY_EXISTS: Final = select(
-    exists().where(*_PRIMARY_OF_TYPE, identifiers.c.id != bindparam("except_id"))
-)
+# IS DISTINCT FROM: a NULL except_id excludes no row
+_PRIMARY_EXISTS: Final = Prepared(select(exists().where(
+    *_PRIMARY_OF_TYPE, identifiers.c.id.is_distinct_from(bindparam("except_id", type_=UUID_TYPE))
+)))
 
 
 class PostgresIdentifierRepository(Repository):
@@ -94,10 +94,8 @@ class PostgresIdentifierRepository(Repository):
         return self._execute(_DELETE_IDENTIFIER, params).rowcount > 0
 
     def primary_exists(self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None) -> bool:
-        if except_id is None:
-            return bool(self._execute(_PRIMARY_EXISTS, {"entity_id": entity_id, "type": type_}).scalar())
         params = {"entity_id": entity_id, "type": type_, "except_id": except_id}
-        return bool(self._execute(_OTHER_PRIMARY_EXISTS, params).scalar())
+        return bool(self._execute(_PRIMARY_EXISTS, params).scalar())
 
     def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "type": type_, "value_hash": value_hash}

@@ -7,21 +7,19 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import DateTime, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql
 
 from conezia.core.entities import Entity
 from conezia.core.errors import NotFoundError
 from conezia.core.organizing import Group, Tag
-from conezia.core.pagination import Page, PageRequest, page_of
+from conezia.core.pagination import Page, PageRequest
 
-from ._base import Prepared, Repository, after_key, page_statement, attribute_names, columns_for, owned_values
-from .contacts import ENTITY_COLUMNS
-from .tables import entities, entity_groups, entity_tags, groups, tags
+from ._base import Prepared, Repository, attribute_names, columns_for, owned_values, page_statement, set_after
+from .contacts import ENTITY_AFTER, ENTITY_COLUMNS, entity_page
+from .tables import TIMESTAMPTZ, entities, entity_groups, entity_tags, groups, tags
 
 __all__ = ["PostgresGroupRepository", "PostgresTagRepository"]
-
-_TIMESTAMPTZ: Final = DateTime(timezone=True)
 
 _TAG_COLUMNS: Final = columns_for(Tag, tags)
 _TAG_FIELDS: Final = attribute_names(Tag)
@@ -42,7 +40,7 @@ _ATTACH: Final = (
         entity_id=bindparam("entity_id"),
         tag_id=bindparam("tag_id"),
         user_id=bindparam("user_id"),
-        inserted_at=bindparam("at", type_=_TIMESTAMPTZ),
+        inserted_at=bindparam("at", type_=TIMESTAMPTZ),
     )
     .on_conflict_do_nothing(index_elements=[entity_tags.c.entity_id, entity_tags.c.tag_id])
     # SQLAlchemy keeps the row count of UPDATE and DELETE only, unless asked.
@@ -135,7 +133,7 @@ _ADD_MEMBER: Final = (
         entity_id=bindparam("entity_id"),
         group_id=bindparam("group_id"),
         user_id=bindparam("user_id"),
-        added_at=bindparam("at", type_=_TIMESTAMPTZ),
+        added_at=bindparam("at", type_=TIMESTAMPTZ),
     )
     .on_conflict_do_nothing(index_elements=[entity_groups.c.entity_id, entity_groups.c.group_id])
     # SQLAlchemy keeps the row count of UPDATE and DELETE only, unless asked.
@@ -158,17 +156,12 @@ _MEMBERS: Final = (
     .where(*_OF_GROUP, entities.c.owner_id == bindparam("user_id"))
     .order_by(entities.c.inserted_at, entities.c.id)
 )
-_MEMBER_AFTER: Final = after_key(entities)
 _GROUPS_FOR_ENTITY: Final = (
     Prepared(select(*_GROUP_COLUMNS)
     .select_from(groups.join(entity_groups, entity_groups.c.group_id == groups.c.id))
     .where(groups.c.user_id == bindparam("user_id"), entity_groups.c.entity_id == bindparam("entity_id"))
     .order_by(*_GROUPS_BY_NAME))
 )
-
-
-def _entity_key(entity: Entity) -> tuple[dt.datetime, uuid.UUID]:
-    return entity.inserted_at, entity.id
 
 
 class PostgresGroupRepository(Repository):
@@ -215,12 +208,8 @@ class PostgresGroupRepository(Repository):
 
     def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
         params: dict[str, Any] = {"user_id": user_id, "group_id": group_id, "limit": page.limit + 1}
-        conditions = []
-        if page.after is not None:
-            params["after_at"], params["after_id"] = page.after
-            conditions.append(_MEMBER_AFTER)
-        rows = [Entity(*row) for row in self._execute(page_statement(_MEMBERS, conditions), params).all()]
-        return page_of(rows, page.limit, _entity_key)
+        conditions = [ENTITY_AFTER] if set_after(page, params) else []
+        return entity_page(self._execute(page_statement(_MEMBERS, conditions), params).all(), page)
 
     def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
         params = {"user_id": user_id, "entity_id": entity_id}

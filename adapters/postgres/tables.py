@@ -10,6 +10,8 @@ the schema from this metadata: run the migrations.
 
 from __future__ import annotations
 
+from typing import Final
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -29,8 +31,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 
+from conezia.core.errors import INVALID, TAKEN
+from conezia.core.identifiers import SECOND_PRIMARY
+
 __all__ = [
     "CONSTRAINT_ERRORS",
+    "TIMESTAMPTZ",
+    "UUID_TYPE",
     "auth_providers",
     "entities",
     "entity_groups",
@@ -46,26 +53,24 @@ __all__ = [
 
 metadata = MetaData()
 
-_UUID = postgresql.UUID(as_uuid=True)
-_TIMESTAMPTZ = DateTime(timezone=True)
+UUID_TYPE: Final = postgresql.UUID(as_uuid=True)
+TIMESTAMPTZ: Final = DateTime(timezone=True)
 _NOW = text("now()")
 _EMPTY_OBJECT = text("'{}'::jsonb")
 
-_TAKEN = "has already been taken"
 _MISSING = "does not exist"
-_INVALID = "is invalid"
 
 
 def _id() -> Column:
-    return Column("id", _UUID, nullable=False, server_default=text("gen_random_uuid()"))
+    return Column("id", UUID_TYPE, nullable=False, server_default=text("gen_random_uuid()"))
 
 
 def _inserted_at() -> Column:
-    return Column("inserted_at", _TIMESTAMPTZ, nullable=False, server_default=_NOW)
+    return Column("inserted_at", TIMESTAMPTZ, nullable=False, server_default=_NOW)
 
 
 def _updated_at() -> Column:
-    return Column("updated_at", _TIMESTAMPTZ, nullable=False, server_default=_NOW)
+    return Column("updated_at", TIMESTAMPTZ, nullable=False, server_default=_NOW)
 
 
 def _cascade_to_user(table: str, column: str = "user_id") -> ForeignKeyConstraint:
@@ -120,10 +125,10 @@ users = Table(
     Column("avatar_url", String(2048)),
     Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("hashed_password", String(255)),
-    Column("confirmed_at", _TIMESTAMPTZ),
+    Column("confirmed_at", TIMESTAMPTZ),
     Column("tier", String(16), nullable=False, server_default="free"),
     Column("settings", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
-    Column("onboarding_completed_at", _TIMESTAMPTZ),
+    Column("onboarding_completed_at", TIMESTAMPTZ),
     Column(
         "notification_preferences",
         postgresql.JSONB(),
@@ -149,7 +154,7 @@ auth_providers = Table(
     "auth_providers",
     metadata,
     _id(),
-    Column("user_id", _UUID, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
     Column("provider", String(32), nullable=False),
     Column("provider_uid", String(255), nullable=False),
     Column("provider_token", postgresql.BYTEA()),
@@ -168,7 +173,7 @@ user_tokens = Table(
     "user_tokens",
     metadata,
     _id(),
-    Column("user_id", _UUID, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
     Column(
         "token",
         postgresql.BYTEA(),
@@ -190,14 +195,14 @@ entities = Table(
     "entities",
     metadata,
     _id(),
-    Column("owner_id", _UUID, nullable=False),
+    Column("owner_id", UUID_TYPE, nullable=False),
     Column("type", String(32), nullable=False),
     Column("name", String(255), nullable=False),
     Column("description", Text()),
     Column("avatar_url", String(2048)),
     Column("metadata", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
-    Column("last_interaction_at", _TIMESTAMPTZ),
-    Column("archived_at", _TIMESTAMPTZ),
+    Column("last_interaction_at", TIMESTAMPTZ),
+    Column("archived_at", TIMESTAMPTZ),
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="entities_pkey"),
@@ -226,8 +231,8 @@ relationships = Table(
     "relationships",
     metadata,
     _id(),
-    Column("user_id", _UUID, nullable=False),
-    Column("entity_id", _UUID, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
+    Column("entity_id", UUID_TYPE, nullable=False),
     Column("type", String(32)),
     Column("strength", String(16), nullable=False, server_default="regular"),
     Column("status", String(16), nullable=False, server_default="active"),
@@ -265,14 +270,14 @@ identifiers = Table(
     "identifiers",
     metadata,
     _id(),
-    Column("entity_id", _UUID, nullable=False),
+    Column("entity_id", UUID_TYPE, nullable=False),
     Column("type", String(32), nullable=False),
     Column("value", String(512)),
     Column("value_encrypted", postgresql.BYTEA()),
     Column("value_hash", String(64)),
     Column("label", String(64)),
     Column("is_primary", Boolean(), nullable=False, server_default=text("false")),
-    Column("verified_at", _TIMESTAMPTZ),
+    Column("verified_at", TIMESTAMPTZ),
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="identifiers_pkey"),
@@ -299,7 +304,7 @@ tags = Table(
     "tags",
     metadata,
     _id(),
-    Column("user_id", _UUID, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
     Column("name", String(50), nullable=False),
     Column("color", String(16), nullable=False, server_default="blue"),
     Column("description", String(255)),
@@ -317,9 +322,9 @@ tags = Table(
 entity_tags = Table(
     "entity_tags",
     metadata,
-    Column("entity_id", _UUID, nullable=False),
-    Column("tag_id", _UUID, nullable=False),
-    Column("user_id", _UUID, nullable=False),
+    Column("entity_id", UUID_TYPE, nullable=False),
+    Column("tag_id", UUID_TYPE, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
     _inserted_at(),
     ForeignKeyConstraint(
         ["entity_id", "user_id"],
@@ -342,7 +347,7 @@ groups = Table(
     "groups",
     metadata,
     _id(),
-    Column("user_id", _UUID, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
     Column("name", String(100), nullable=False),
     Column("description", String(500)),
     Column("is_smart", Boolean(), nullable=False, server_default=text("false")),
@@ -365,10 +370,10 @@ groups = Table(
 entity_groups = Table(
     "entity_groups",
     metadata,
-    Column("entity_id", _UUID, nullable=False),
-    Column("group_id", _UUID, nullable=False),
-    Column("user_id", _UUID, nullable=False),
-    Column("added_at", _TIMESTAMPTZ, nullable=False, server_default=_NOW),
+    Column("entity_id", UUID_TYPE, nullable=False),
+    Column("group_id", UUID_TYPE, nullable=False),
+    Column("user_id", UUID_TYPE, nullable=False),
+    Column("added_at", TIMESTAMPTZ, nullable=False, server_default=_NOW),
     ForeignKeyConstraint(
         ["entity_id", "user_id"],
         ["entities.id", "entities.owner_id"],
@@ -390,30 +395,30 @@ entity_groups = Table(
 #: ``IntegrityError`` into a validation error on the offending field.
 CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     # primary keys: ids may come from the application (errata A1)
-    "users_pkey": ("id", _TAKEN),
-    "auth_providers_pkey": ("id", _TAKEN),
-    "user_tokens_pkey": ("id", _TAKEN),
-    "entities_pkey": ("id", _TAKEN),
-    "relationships_pkey": ("id", _TAKEN),
-    "identifiers_pkey": ("id", _TAKEN),
-    "tags_pkey": ("id", _TAKEN),
-    "groups_pkey": ("id", _TAKEN),
+    "users_pkey": ("id", TAKEN),
+    "auth_providers_pkey": ("id", TAKEN),
+    "user_tokens_pkey": ("id", TAKEN),
+    "entities_pkey": ("id", TAKEN),
+    "relationships_pkey": ("id", TAKEN),
+    "identifiers_pkey": ("id", TAKEN),
+    "tags_pkey": ("id", TAKEN),
+    "groups_pkey": ("id", TAKEN),
     # unique constraints and unique indexes
-    "users_email_index": ("email", _TAKEN),
-    "auth_providers_provider_provider_uid_index": ("provider_uid", _TAKEN),
-    "user_tokens_context_token_index": ("token", _TAKEN),
-    "entities_id_owner_id_index": ("id", _TAKEN),
-    "relationships_user_id_entity_id_index": ("entity_id", _TAKEN),
+    "users_email_index": ("email", TAKEN),
+    "auth_providers_provider_provider_uid_index": ("provider_uid", TAKEN),
+    "user_tokens_context_token_index": ("token", TAKEN),
+    "entities_id_owner_id_index": ("id", TAKEN),
+    "relationships_user_id_entity_id_index": ("entity_id", TAKEN),
     "identifiers_entity_type_primary_idx": (
         "is_primary",
-        "another identifier of this type is already primary",
+        SECOND_PRIMARY,
     ),
-    "tags_id_user_id_index": ("id", _TAKEN),
-    "tags_user_id_name_index": ("name", _TAKEN),
-    "entity_tags_entity_id_tag_id_index": ("tag_id", _TAKEN),
-    "groups_id_user_id_index": ("id", _TAKEN),
-    "groups_user_id_name_index": ("name", _TAKEN),
-    "entity_groups_entity_id_group_id_index": ("group_id", _TAKEN),
+    "tags_id_user_id_index": ("id", TAKEN),
+    "tags_user_id_name_index": ("name", TAKEN),
+    "entity_tags_entity_id_tag_id_index": ("tag_id", TAKEN),
+    "groups_id_user_id_index": ("id", TAKEN),
+    "groups_user_id_name_index": ("name", TAKEN),
+    "entity_groups_entity_id_group_id_index": ("group_id", TAKEN),
     # foreign keys
     "auth_providers_user_id_fkey": ("user_id", _MISSING),
     "user_tokens_user_id_fkey": ("user_id", _MISSING),
@@ -428,25 +433,25 @@ CONSTRAINT_ERRORS: dict[str, tuple[str, str]] = {
     "entity_groups_entity_id_user_id_fkey": ("entity_id", _MISSING),
     "entity_groups_group_id_user_id_fkey": ("group_id", _MISSING),
     # check constraints
-    "users_email_check": ("email", _INVALID),
-    "users_tier_check": ("tier", _INVALID),
-    "users_settings_check": ("settings", _INVALID),
-    "users_notification_preferences_check": ("notification_preferences", _INVALID),
-    "auth_providers_provider_check": ("provider", _INVALID),
-    "user_tokens_token_check": ("token", _INVALID),
-    "user_tokens_context_check": ("context", _INVALID),
-    "entities_type_check": ("type", _INVALID),
-    "entities_name_check": ("name", _INVALID),
-    "entities_description_check": ("description", _INVALID),
-    "relationships_type_check": ("type", _INVALID),
-    "relationships_strength_check": ("strength", _INVALID),
-    "relationships_status_check": ("status", _INVALID),
-    "relationships_health_threshold_days_check": ("health_threshold_days", _INVALID),
-    "relationships_notes_check": ("notes", _INVALID),
-    "identifiers_type_check": ("type", _INVALID),
-    "identifiers_value_check": ("value", _INVALID),
-    "tags_name_check": ("name", _INVALID),
-    "tags_color_check": ("color", _INVALID),
-    "groups_name_check": ("name", _INVALID),
-    "groups_rules_check": ("rules", _INVALID),
+    "users_email_check": ("email", INVALID),
+    "users_tier_check": ("tier", INVALID),
+    "users_settings_check": ("settings", INVALID),
+    "users_notification_preferences_check": ("notification_preferences", INVALID),
+    "auth_providers_provider_check": ("provider", INVALID),
+    "user_tokens_token_check": ("token", INVALID),
+    "user_tokens_context_check": ("context", INVALID),
+    "entities_type_check": ("type", INVALID),
+    "entities_name_check": ("name", INVALID),
+    "entities_description_check": ("description", INVALID),
+    "relationships_type_check": ("type", INVALID),
+    "relationships_strength_check": ("strength", INVALID),
+    "relationships_status_check": ("status", INVALID),
+    "relationships_health_threshold_days_check": ("health_threshold_days", INVALID),
+    "relationships_notes_check": ("notes", INVALID),
+    "identifiers_type_check": ("type", INVALID),
+    "identifiers_value_check": ("value", INVALID),
+    "tags_name_check": ("name", INVALID),
+    "tags_color_check": ("color", INVALID),
+    "groups_name_check": ("name", INVALID),
+    "groups_rules_check": ("rules", INVALID),
 }

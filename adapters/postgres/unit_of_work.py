@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, IntegrityError
 
 from ._base import LazyTransaction
-from ._errors import translate
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
@@ -68,11 +66,8 @@ class PostgresUnitOfWork:
 
     def commit(self) -> None:
         """Make everything written so far durable."""
-        transaction = self._require_transaction()
-        try:
-            transaction.end(commit=True)
-        except (IntegrityError, DataError) as error:
-            raise translate(error) from error
+        # no constraint is deferred, so every broken rule was reported by its statement
+        self._require_transaction().end(commit=True)
 
     def rollback(self) -> None:
         """Discard everything written since the last commit."""

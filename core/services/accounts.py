@@ -14,13 +14,15 @@ import attrs
 
 from ..accounts import AUTH_PROVIDERS, AuthProvider, User, UserToken, check_password
 from ..deps import Deps, RateLimitedError
-from ..errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from ..errors import TAKEN, AuthenticationError, ConflictError, NotFoundError, ValidationError
+from ..ports import UnitOfWork
 from ..validation import UNSET, Changes
 
 __all__ = [
     "Session",
     "change_password",
     "change_tier",
+    "change_tier_by_email",
     "confirm_email",
     "confirm_password_reset",
     "delete_account",
@@ -94,7 +96,7 @@ def register(deps: Deps, params: object) -> User:
     with deps.uow() as uow:
         # The unique index decides (add raises too); asking first spares a 64 MiB hash.
         if uow.users.get_by_email(user.email) is not None:
-            raise ConflictError(email="has already been taken")
+            raise ConflictError(email=TAKEN)
         user.hashed_password = deps.hasher.hash(password)
         uow.users.add(user)
         token, row = _new_token(deps, user.id, "confirm_email", user.email)
@@ -144,11 +146,13 @@ def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:
     Raises:
         AuthenticationError: unknown, malformed or expired token.
     """
-    token_hash = _hash_token(token) if isinstance(token, str) else None
-    if token_hash is None:
-        raise AuthenticationError("invalid or expired session")
     with deps.uow() as uow:
-        found = uow.tokens.get_with_user("session", token_hash)
+        return _session(deps, uow, token)
+
+
+def _session(deps: Deps, uow: UnitOfWork, token: object) -> tuple[User, UserToken]:
+    token_hash = _hash_token(token) if isinstance(token, str) else None
+    found = None if token_hash is None else uow.tokens.get_with_user("session", token_hash)
     if found is None or not found[0].is_valid_at(deps.clock.now()):
         raise AuthenticationError("invalid or expired session")
     row, user = found
@@ -157,8 +161,8 @@ def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:
 
 def log_out(deps: Deps, token: object, *, everywhere: bool = False) -> None:
     """End this session (or every session of its user)."""
-    user, row = verify_session(deps, token)
     with deps.uow() as uow:
+        user, row = _session(deps, uow, token)
         if everywhere:
             uow.tokens.delete_for_user(user.id, ["session"])
         else:
@@ -201,10 +205,8 @@ def confirm_email(deps: Deps, token: object) -> User:
         raise invalid
     with deps.uow() as uow:
         row = uow.tokens.get_by_hash("confirm_email", token_hash)
-        if row is None or not row.is_valid_at(deps.clock.now()):
-            raise invalid
-        user = uow.users.get(row.user_id, for_update=True)
-        if user is None or row.sent_to is None or row.sent_to.lower() != user.email.lower():
+        user = uow.users.get(row.user_id, for_update=True) if row else None
+        if row is None or user is None or not row.is_valid_for(user, deps.clock.now()):
             raise invalid
         user.confirm(deps.clock.now())
         uow.users.update(user)
@@ -245,15 +247,9 @@ def confirm_password_reset(deps: Deps, token: object, password: object) -> User:
     with deps.uow() as uow:
         row = uow.tokens.get_by_hash("reset_password", token_hash)
         user = uow.users.get(row.user_id, for_update=True) if row else None
-        if (
-            row is None
-            or user is None
-            or not row.is_valid_at(deps.clock.now())
-            or (row.sent_to or "").lower() != user.email.lower()
-        ):
+        if row is None or user is None or not row.is_valid_for(user, deps.clock.now()):
             raise ValidationError(token="is invalid or has expired")
-        user.hashed_password = deps.hasher.hash(new_password)
-        user.updated_at = deps.clock.now()
+        user.set_password_hash(deps.hasher.hash(new_password), deps.clock.now())
         uow.users.update(user)
         uow.tokens.delete_for_user(user.id, ["reset_password", "session"])
         uow.commit()
@@ -319,8 +315,7 @@ def change_password(
             raise NotFoundError("user")
         if not deps.hasher.verify(user.hashed_password, current_password):
             raise ValidationError(current_password="is incorrect")
-        user.hashed_password = deps.hasher.hash(password)
-        user.updated_at = deps.clock.now()
+        user.set_password_hash(deps.hasher.hash(password), deps.clock.now())
         uow.users.update(user)
         kept = uow.tokens.get_by_hash("session", kept_hash) if kept_hash else None
         uow.tokens.delete_for_user(user.id, ["session", "reset_password"])
@@ -333,12 +328,27 @@ def change_password(
 def change_tier(deps: Deps, user_id: uuid.UUID, tier: object) -> User:
     """Administrators only (errata D2): never exposed to a user's own requests."""
     with deps.uow() as uow:
-        user = uow.users.get(user_id, for_update=True)
-        if user is None:
-            raise NotFoundError("user")
-        user.change_tier(tier, now=deps.clock.now())
-        uow.users.update(user)
-        uow.commit()
+        return _change_tier(deps, uow, uow.users.get(user_id, for_update=True), tier)
+
+
+def change_tier_by_email(deps: Deps, email: str, tier: object) -> User:
+    """:func:`change_tier` for an administrator who knows the account by its email.
+
+    Raises:
+        NotFoundError: no account has this email.
+    """
+    with deps.uow() as uow:
+        found = uow.users.get_by_email(email)
+        user = None if found is None else uow.users.get(found.id, for_update=True)
+        return _change_tier(deps, uow, user, tier)
+
+
+def _change_tier(deps: Deps, uow: UnitOfWork, user: User | None, tier: object) -> User:
+    if user is None:
+        raise NotFoundError("user")
+    user.change_tier(tier, now=deps.clock.now())
+    uow.users.update(user)
+    uow.commit()
     return user
 
 
@@ -378,7 +388,7 @@ def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthPr
     with deps.uow() as uow:
         existing = uow.auth_providers.get_by_uid(provider, uid)
         if existing is not None and existing.user_id != user_id:
-            raise ConflictError(provider_uid="has already been taken")
+            raise ConflictError(provider_uid=TAKEN)
         link = existing or AuthProvider(
             id=deps.ids.new_id(), user_id=user_id, provider=provider, provider_uid=uid,
             inserted_at=now, updated_at=now,
@@ -423,11 +433,11 @@ def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUI
 def unlink_auth_provider(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> None:
     """Unlink a provider. Refused if it is the only way left to sign in."""
     with deps.uow() as uow:
-        link = uow.auth_providers.get(user_id, provider_id)
-        if link is None:
+        links = uow.auth_providers.list_for_user(user_id)
+        if not any(p.id == provider_id for p in links):
             raise NotFoundError("auth provider")
         user = uow.users.get(user_id)
-        others = [p for p in uow.auth_providers.list_for_user(user_id) if p.id != provider_id]
+        others = [p for p in links if p.id != provider_id]
         if user is not None and user.hashed_password is None and not others:
             raise ValidationError(provider="is the only way to sign in; set a password first")
         uow.auth_providers.delete(user_id, provider_id)

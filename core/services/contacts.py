@@ -12,7 +12,7 @@ from ..deps import Deps
 from ..entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES, Entity, Relationship
 from ..errors import ConflictError, NotFoundError
 from ..organizing import EntityFilter
-from ..pagination import Page, PageRequest
+from ..pagination import MAX_PAGE_SIZE, Page, PageRequest
 from ..validation import Changes
 
 __all__ = [
@@ -255,7 +255,7 @@ def needing_attention(deps: Deps, user_id: uuid.UUID, limit: int = 50) -> list[A
     """Relationship health: who needs attention, most overdue first."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        rows = uow.relationships.needing_attention(user_id, now, max(1, min(limit, 200)))
+        rows = uow.relationships.needing_attention(user_id, now, max(1, min(limit, MAX_PAGE_SIZE)))
     items = []
     for entity, rel in rows:
         due = rel.due_at(entity.last_interaction_at)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from ..deps import Deps
 from ..errors import NotFoundError, ValidationError
-from ..identifiers import IDENTIFIER_TYPES, Identifier, cast_identifier, is_sensitive, normalize_for_index, normalize_value
-from ..validation import UNSET, Changes
+from ..identifiers import Identifier, cast_identifier, is_sensitive, normalize_for_index
+from ..validation import UNSET
 
 __all__ = [
     "add_identifier",
@@ -25,10 +25,13 @@ def _context(identifier_id: uuid.UUID) -> bytes:
     return f"identifiers.value_encrypted.{identifier_id}".encode()
 
 
+def _digest(deps: Deps, owner_id: uuid.UUID, type_: str, value: str) -> str:
+    """The blind index of a normalized value: equal values of one owner and type collide."""
+    return deps.blind_index.digest(scope=owner_id, kind=type_, value=normalize_for_index(type_, value))
+
+
 def _store_value(deps: Deps, owner_id: uuid.UUID, identifier: Identifier, value: str) -> None:
-    identifier.value_hash = deps.blind_index.digest(
-        scope=owner_id, kind=identifier.type, value=normalize_for_index(identifier.type, value)
-    )
+    identifier.value_hash = _digest(deps, owner_id, identifier.type, value)
     if is_sensitive(identifier.type):
         identifier.value = None
         identifier.value_encrypted = deps.cipher.encrypt(value.encode(), context=_context(identifier.id))
@@ -124,19 +127,10 @@ def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: objec
     Raises:
         ValidationError: on ``type`` or ``value``.
     """
-    changes = Changes({"type": type_, "value": value}, ("type", "value"))
-    kind = changes.choice("type", IDENTIFIER_TYPES, required=True)
-    raw = changes.string("value", required=True, max_length=512)
-    normalized = None
-    if isinstance(kind, str) and isinstance(raw, str):
-        normalized, error = normalize_value(kind, raw, region=deps.default_phone_region)
-        if error:
-            changes.add_error("value", error)
-    changes.raise_if_invalid()
-    assert normalized is not None
-    digest = deps.blind_index.digest(scope=owner_id, kind=kind, value=normalize_for_index(kind, normalized))
+    data = cast_identifier({"type": type_, "value": value}, creating=True, region=deps.default_phone_region)
+    digest = _digest(deps, owner_id, data.type, data.value)
     with deps.uow() as uow:
-        return uow.identifiers.find_by_hash(owner_id, kind, digest)
+        return uow.identifiers.find_by_hash(owner_id, data.type, digest)
 
 
 def duplicates_of(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Sequence[Identifier]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..deps import Deps
 from ..entities import Entity
-from ..errors import ConflictError, NotFoundError
+from ..errors import NotFoundError
 from ..organizing import Group, Tag
 from ..pagination import Page, PageRequest
 
@@ -161,8 +161,7 @@ def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity
             raise NotFoundError("group")
         if uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        if group.is_smart:
-            raise ConflictError(group_id="is a smart group; its members follow its rules")
+        group.require_manual()
         added = uow.groups.add_member(user_id, group_id, entity_id, deps.clock.now())
         uow.commit()
     return added
@@ -173,8 +172,7 @@ def remove_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, ent
         group = uow.groups.get(user_id, group_id)
         if group is None:
             raise NotFoundError("group")
-        if group.is_smart:
-            raise ConflictError(group_id="is a smart group; its members follow its rules")
+        group.require_manual()
         if not uow.groups.remove_member(user_id, group_id, entity_id):
             raise NotFoundError("entity")
         uow.commit()

@@ -5,17 +5,14 @@ from __future__ import annotations
 import time
 
 import psycopg
-from litestar.testing import TestClient
 
 from conezia.adapters.postgres.async_entities import APPLICATION_NAME
-from conezia.bootstrap import Backend, build_deps, create_app
-from conezia.settings import Settings
-from tests.integration.http_fixtures import API, PASSWORD, http_backend, random_keys  # noqa: F401 - fixtures
+from conezia.bootstrap import Backend
+from tests.integration.http_fixtures import API, http_backend, make_api  # noqa: F401 - fixtures
 
 
 def _async_sessions(backend: Backend) -> int:
-    url = backend.database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as connection:
+    with psycopg.connect(**backend.database.driver_connect_args(), autocommit=True) as connection:
         row = connection.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
             (APPLICATION_NAME,),
@@ -33,22 +30,13 @@ def _settled_async_sessions(backend: Backend, expected: int) -> int:
 
 
 def test_the_async_pool_opens_at_the_first_hot_request_and_closes_with_the_app(http_backend: Backend) -> None:
-    http_backend.database.truncate_all()
-    settings = Settings(password_profile="test", database_url="unused")
-    app = create_app(settings, deps=build_deps(settings, keys=random_keys(), backend=http_backend))
     before = _async_sessions(http_backend)
-    try:
-        with TestClient(app) as client:
-            client.post(f"{API}/auth/register", json={"email": "ada@example.com", "password": PASSWORD})
-            token = client.post(f"{API}/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
-            headers = {"Authorization": f"Bearer {token.json()['token']}"}
-            assert _async_sessions(http_backend) == before, "nothing connects before a hot route is used"
+    with make_api(http_backend) as api:
+        token = api.new_user("ada@example.com")
+        assert _async_sessions(http_backend) == before, "nothing connects before a hot route is used"
 
-            created = client.post(f"{API}/entities", headers=headers, json={"type": "person", "name": "Grace"})
-            assert created.status_code == 201
-            assert client.get(f"{API}/entities/{created.json()['id']}", headers=headers).status_code == 200
-            assert _async_sessions(http_backend) > before
+        created = api.create("/entities", token, {"type": "person", "name": "Grace"})
+        assert api.get(f"{API}/entities/{created['id']}", token=token).status_code == 200
+        assert _async_sessions(http_backend) > before
 
-        assert _settled_async_sessions(http_backend, before) == before, "the pool's sessions end with the app"
-    finally:
-        http_backend.database.truncate_all()
+    assert _settled_async_sessions(http_backend, before) == before, "the pool's sessions end with the app"

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from conezia.core.accounts import User
 from conezia.core.deps import Deps
 from conezia.core.errors import ValidationError
-from conezia.core.pagination import MAX_PAGE_SIZE, PageRequest
+from conezia.core.pagination import MAX_PAGE_SIZE
 
 __all__ = [
     "AUTHENTICATED",
@@ -21,7 +21,6 @@ __all__ = [
     "Limit",
     "SessionToken",
     "envelope",
-    "page_request",
 ]
 
 # Problems every protected route may answer with, besides its own.
@@ -41,15 +40,6 @@ Cursor = Annotated[
     str | None,
     QueryParameter(max_length=200, description="The `next_cursor` of the previous page."),
 ]
-
-
-def page_request(limit: int | None, cursor: str | None) -> PageRequest:
-    """A page request from the ``limit`` and ``cursor`` query parameters.
-
-    Raises:
-        ValidationError: on ``limit`` or ``cursor``.
-    """
-    return PageRequest.parse(limit=limit, cursor=cursor)
 
 
 def envelope(data: object, required: Iterable[str] = (), optional: Iterable[str] = ()) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from litestar import delete, get, patch, post
 from litestar.params import FromPath, QueryParameter
 
 from conezia.core import services
+from conezia.core.pagination import PageRequest
 
 from ..schemas import EntityCreate, EntityOut, EntityPage, EntityUpdate, InteractionRecord, body, responses
 from ..serialization import dump, dump_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, envelope, page_request
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, envelope
 
 __all__ = ["ROUTES"]
 
@@ -56,7 +57,8 @@ async def list_entities(
         "relationship_status": relationship_status, "archived": archived, "q": q,
     }
     criteria = services.parse_entity_filter({k: v for k, v in given.items() if v is not None})
-    return dump_page(await services.list_entities_async(deps, user.id, criteria, page_request(limit, cursor)))
+    page = PageRequest.parse(limit=limit, cursor=cursor)
+    return dump_page(await services.list_entities_async(deps, user.id, criteria, page))
 
 
 @post(

@@ -39,7 +39,7 @@ LinkBody = Annotated[Any, body(AuthProviderLink)]
 
 
 @get(
-    "/me", sync_to_thread=True, tags=TAGS, summary="Your account",
+    "/me", sync_to_thread=False, tags=TAGS, summary="Your account",
     responses=responses(UserOut, errors=AUTHENTICATED),
 )
 def show_me(user: CurrentUser) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uu
 )
 def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> dict[str, Any]:
     """The decrypted provider tokens, for the owner's own sync code."""
-    return dump(services.reveal_provider_tokens(deps, user.id, provider_id))
+    return services.reveal_provider_tokens(deps, user.id, provider_id)
 
 
 @post(

@@ -9,6 +9,7 @@ from litestar import delete, get, patch, post, put
 from litestar.params import FromPath
 
 from conezia.core import services
+from conezia.core.pagination import PageRequest
 
 from ..schemas import (
     EntityPage,
@@ -24,7 +25,7 @@ from ..schemas import (
     responses,
 )
 from ..serialization import dump, dump_list, dump_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, page_request
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit
 
 __all__ = ["ROUTES"]
 
@@ -174,7 +175,8 @@ def group_members(
     deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], limit: Limit = None, cursor: Cursor = None
 ) -> dict[str, Any]:
     """The members, oldest first; for a smart group, the live entities its rules match right now."""
-    return dump_page(services.group_members(deps, user.id, group_id, page_request(limit, cursor)))
+    page = PageRequest.parse(limit=limit, cursor=cursor)
+    return dump_page(services.group_members(deps, user.id, group_id, page))
 
 
 @put(

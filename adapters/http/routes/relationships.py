@@ -9,6 +9,7 @@ from litestar import delete, get, patch, post
 from litestar.params import FromPath, QueryParameter
 
 from conezia.core import services
+from conezia.core.pagination import PageRequest
 
 from ..schemas import (
     AttentionList,
@@ -20,7 +21,7 @@ from ..schemas import (
     responses,
 )
 from ..serialization import dump, dump_list, dump_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, page_request
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit
 
 __all__ = ["ROUTES"]
 
@@ -65,7 +66,7 @@ def list_relationships(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The caller's relationships, oldest first."""
-    page = services.list_relationships(deps, user.id, page_request(limit, cursor), status)
+    page = services.list_relationships(deps, user.id, PageRequest.parse(limit=limit, cursor=cursor), status)
     return dump_page(page)
 
 
