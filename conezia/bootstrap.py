@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -14,7 +14,7 @@ from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps, Mailer
-from conezia.core.ports import AsyncEntities, Clock, IdGenerator, UnitOfWork
+from conezia.core.ports import Clock, IdGenerator, UnitOfWork
 
 from .keys import KeyRing, load_keys
 from .settings import Settings
@@ -25,49 +25,38 @@ if TYPE_CHECKING:
 __all__ = ["Backend", "app_from_env", "build_deps", "create_app", "open_backend", "settle_garbage_collector"]
 
 
-@runtime_checkable
-class Closable(Protocol):
-    """An adapter holding resources of an event loop (an async pool) until closed on it."""
-
-    async def close(self) -> None: ...
-
-
 @attrs.define
 class Backend:
-    """Where the rows live: ``"memory"`` or a PostgreSQL database."""
+    """Where the rows live: ``"memory"`` or a PostgreSQL database.
+
+    Attributes:
+        uow: a fresh unit of work per call.
+        aclose: releases the backend's resources (the connection pool), on the
+            event loop that used them.
+        database: the :class:`MemoryStore` or :class:`PostgresDatabase` itself.
+    """
 
     kind: str
     uow: Callable[[], UnitOfWork]
-    close: Callable[[], None]
-    async_entities: Callable[[], AsyncEntities]
+    aclose: Callable[[], Awaitable[None]]
     database: Any = None
 
 
+async def _nothing_to_close() -> None:
+    return None
+
+
 def open_backend(target: str, *, pool_size: int = 10) -> Backend:
-    """``"memory"`` or a PostgreSQL URL. Creates a pool but opens no connection yet."""
+    """``"memory"`` or a PostgreSQL URL. Opens no connection: the pool opens on first use."""
     if target == "memory":
-        from conezia.adapters.memory import MemoryAsyncEntities, MemoryStore, MemoryUnitOfWork
+        from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
 
         store = MemoryStore()
-        return Backend(
-            kind="memory",
-            uow=lambda: MemoryUnitOfWork(store),
-            close=lambda: None,
-            async_entities=lambda: MemoryAsyncEntities(store),
-            database=store,
-        )
+        return Backend(kind="memory", uow=lambda: MemoryUnitOfWork(store), aclose=_nothing_to_close, database=store)
     from conezia.adapters.postgres import PostgresDatabase
 
-    # No overflow: connections opened beyond the pool are closed on return, and a new
-    # PostgreSQL session per request costs more than waiting for a pooled one.
-    database = PostgresDatabase(target, pool_size=pool_size, max_overflow=0)
-    return Backend(
-        kind="postgres",
-        uow=database.unit_of_work,
-        close=database.close,
-        async_entities=database.async_entities,
-        database=database,
-    )
+    database = PostgresDatabase(target, pool_size=pool_size)
+    return Backend(kind="postgres", uow=database.unit_of_work, aclose=database.close, database=database)
 
 
 def build_deps(
@@ -93,8 +82,6 @@ def build_deps(
         ),
         mailer=mailer or (MemoryOutbox() if backend.kind == "memory" else FileOutbox(settings.data_dir / "outbox")),
         default_phone_region=settings.default_phone_region,
-        # a new port per Deps: its pool lives on the event loop of the app that opens it
-        async_entities=backend.async_entities(),
     )
 
 
@@ -120,12 +107,10 @@ def create_app(
             if not settings.database_url:
                 raise ValueError("settings.database_url is required (a PostgreSQL URL or 'memory')")
             backend = open_backend(settings.database_url, pool_size=settings.pool_size)
-            on_shutdown.append(backend.close)
+            # the pool opens on the server's event loop at the first request and closes on it
+            on_shutdown.append(backend.aclose)
         keys = keys or load_keys(os.environ if env is None else env, settings.resolved_key_file)
         deps = build_deps(settings, keys=keys, backend=backend)
-    if isinstance(deps.async_entities, Closable):
-        # its pool opens on the server's event loop at first use and must close on it, before the engine
-        on_shutdown.insert(0, deps.async_entities.close)
     config = HttpConfig(
         rate_limits=dict(settings.rate_limits),
         rate_window=settings.rate_window,

@@ -8,7 +8,7 @@ from typing import Protocol
 import attrs
 
 from .errors import ConeziaError
-from .ports import AsyncEntities, BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, SecretGenerator, UnitOfWork
+from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, SecretGenerator, UnitOfWork
 
 __all__ = ["Deps", "LoginThrottle", "Mailer", "RateLimitedError"]
 
@@ -53,8 +53,6 @@ class Deps:
         uow: makes a fresh unit of work (one transaction) per call.
         default_phone_region: ISO 3166 region used to read phone numbers written
             without a country code (``None``: only international notation is accepted).
-        async_entities: the async entity port, for the ``*_async`` use-cases
-            (``None``: those use-cases are unavailable; the sync ones always work).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -67,4 +65,3 @@ class Deps:
     login_throttle: LoginThrottle
     mailer: Mailer
     default_phone_region: str | None = None
-    async_entities: AsyncEntities | None = None

@@ -20,7 +20,6 @@ from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
 
 __all__ = [
-    "AsyncEntities",
     "AuthProviderRepository",
     "BlindIndex",
     "Cipher",
@@ -62,11 +61,11 @@ class SecretGenerator(Protocol):
 class PasswordHasher(Protocol):
     """Argon2id in production; a cheap profile in tests."""
 
-    def hash(self, password: str) -> str:
+    async def hash(self, password: str) -> str:
         """Hash a password (PHC string)."""
         ...
 
-    def verify(self, hashed: str | None, password: str) -> bool:
+    async def verify(self, hashed: str | None, password: str) -> bool:
         """Whether ``password`` matches. With ``hashed`` None it still spends the same time."""
         ...
 
@@ -100,95 +99,95 @@ class BlindIndex(Protocol):
 
 
 class UserRepository(Protocol):
-    def add(self, user: User) -> None:
+    async def add(self, user: User) -> None:
         """Insert. Raises ConflictError on ``email`` if the address is taken (case-insensitively)."""
         ...
 
-    def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         """With ``for_update`` the row stays locked until the unit of work ends (read-modify-write)."""
         ...
 
-    def get_by_email(self, email: str) -> User | None:
+    async def get_by_email(self, email: str) -> User | None:
         """Look up by email, case-insensitively."""
         ...
 
-    def update(self, user: User) -> None:
+    async def update(self, user: User) -> None:
         """Write every field back. Raises ConflictError on ``email``."""
         ...
 
-    def delete(self, user_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID) -> bool:
         """Delete the user and, by cascade, everything they own."""
         ...
 
 
 class TokenRepository(Protocol):
-    def add(self, token: UserToken) -> None: ...
+    async def add(self, token: UserToken) -> None: ...
 
-    def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None: ...
+    async def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None: ...
 
-    def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
+    async def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
         """The token and its user in one read (the per-request session check)."""
         ...
 
-    def delete(self, token_id: uuid.UUID) -> bool: ...
+    async def delete(self, token_id: uuid.UUID) -> bool: ...
 
-    def delete_for_user(self, user_id: uuid.UUID, contexts: Collection[str] | None = None) -> int:
+    async def delete_for_user(self, user_id: uuid.UUID, contexts: Collection[str] | None = None) -> int:
         """Delete the user's tokens (of the given contexts, or all); returns how many."""
         ...
 
 
 class AuthProviderRepository(Protocol):
-    def add(self, provider: AuthProvider) -> None:
+    async def add(self, provider: AuthProvider) -> None:
         """Raises ConflictError on ``provider_uid`` when that account is linked already."""
         ...
 
-    def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None: ...
+    async def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None: ...
 
-    def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None: ...
+    async def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None: ...
 
-    def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]: ...
+    async def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]: ...
 
-    def update(self, provider: AuthProvider) -> None: ...
+    async def update(self, provider: AuthProvider) -> None: ...
 
-    def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool: ...
+    async def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool: ...
 
 
 class EntityRepository(Protocol):
-    def add(self, entity: Entity) -> None: ...
+    async def add(self, entity: Entity) -> None: ...
 
-    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
+    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         """With ``for_update`` the row stays locked until the unit of work ends (read-modify-write)."""
         ...
 
-    def update(self, entity: Entity) -> None: ...
+    async def update(self, entity: Entity) -> None: ...
 
-    def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+    async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         """Delete with its relationships, identifiers, tag and group memberships."""
         ...
 
-    def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
+    async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
         """The owner's entities meeting ``criteria``, in (inserted_at, id) order."""
         ...
 
 
 class RelationshipRepository(Protocol):
-    def add(self, relationship: Relationship) -> None:
+    async def add(self, relationship: Relationship) -> None:
         """Raises ConflictError on ``entity_id`` if the user has a relationship to it already."""
         ...
 
-    def get(
+    async def get(
         self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
     ) -> Relationship | None: ...
 
-    def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None: ...
+    async def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None: ...
 
-    def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]: ...
+    async def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]: ...
 
-    def update(self, relationship: Relationship) -> None: ...
+    async def update(self, relationship: Relationship) -> None: ...
 
-    def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool: ...
+    async def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool: ...
 
-    def needing_attention(
+    async def needing_attention(
         self, user_id: uuid.UUID, now: dt.datetime, limit: int
     ) -> Sequence[tuple[Entity, Relationship]]:
         """Active relationships to live entities whose due time has passed, most overdue first.
@@ -201,85 +200,85 @@ class RelationshipRepository(Protocol):
 
 
 class IdentifierRepository(Protocol):
-    def add(self, identifier: Identifier) -> None:
+    async def add(self, identifier: Identifier) -> None:
         """Raises ValidationError on ``is_primary`` for a second primary of one type."""
         ...
 
-    def get(
+    async def get(
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
     ) -> Identifier | None: ...
 
-    def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+    async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         """In (inserted_at, id) order."""
         ...
 
-    def update(self, identifier: Identifier) -> None: ...
+    async def update(self, identifier: Identifier) -> None: ...
 
-    def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool: ...
+    async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool: ...
 
-    def primary_exists(
+    async def primary_exists(
         self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None
     ) -> bool: ...
 
-    def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
+    async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         """The owner's identifiers of this type with this blind index, in (inserted_at, id) order."""
         ...
 
 
 class TagRepository(Protocol):
-    def add(self, tag: Tag) -> None:
+    async def add(self, tag: Tag) -> None:
         """Raises ConflictError on ``name`` if the user has a tag of that name."""
         ...
 
-    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None: ...
+    async def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None: ...
 
-    def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
+    async def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
         """All of the user's tags, by name."""
         ...
 
-    def update(self, tag: Tag) -> None: ...
+    async def update(self, tag: Tag) -> None: ...
 
-    def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
+    async def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
 
-    def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
+    async def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
         """Tag an entity; False if it carried the tag already. Both must be the user's."""
         ...
 
-    def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
+    async def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
 
-    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
+    async def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
         """The entity's tags, by name."""
         ...
 
 
 class GroupRepository(Protocol):
-    def add(self, group: Group) -> None:
+    async def add(self, group: Group) -> None:
         """Raises ConflictError on ``name`` if the user has a group of that name."""
         ...
 
-    def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None: ...
+    async def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None: ...
 
-    def list(self, user_id: uuid.UUID) -> Sequence[Group]:
+    async def list(self, user_id: uuid.UUID) -> Sequence[Group]:
         """All of the user's groups, by name."""
         ...
 
-    def update(self, group: Group) -> None: ...
+    async def update(self, group: Group) -> None: ...
 
-    def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool: ...
+    async def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool: ...
 
-    def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
+    async def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
         """False if the entity was a member already. Both must be the user's."""
         ...
 
-    def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool: ...
+    async def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool: ...
 
-    def clear_members(self, user_id: uuid.UUID, group_id: uuid.UUID) -> int: ...
+    async def clear_members(self, user_id: uuid.UUID, group_id: uuid.UUID) -> int: ...
 
-    def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
+    async def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
         """A manual group's member entities (archived included), in (inserted_at, id) order."""
         ...
 
-    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
+    async def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
         """The manual groups the entity belongs to, by name."""
         ...
 
@@ -287,11 +286,11 @@ class GroupRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over every repository. Rolls back unless :meth:`commit` was called.
 
-    Use as a context manager::
+    Use as an async context manager::
 
-        with uow:
-            uow.entities.add(entity)
-            uow.commit()
+        async with deps.uow() as uow:
+            await uow.entities.add(entity)
+            await uow.commit()
     """
 
     users: UserRepository
@@ -303,37 +302,14 @@ class UnitOfWork(Protocol):
     tags: TagRepository
     groups: GroupRepository
 
-    def __enter__(self) -> UnitOfWork: ...
+    async def __aenter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc_info: object) -> None: ...
+    async def __aexit__(self, *exc_info: object) -> None: ...
 
-    def commit(self) -> None: ...
-
-    def rollback(self) -> None: ...
-
-
-class AsyncEntities(Protocol):
-    """Entity operations for async callers, each one statement and so atomic on its own.
-
-    The HTTP API's busiest calls (show, list and create an entity) run on the
-    event loop through this port instead of a unit of work in a worker thread.
-    It sees and enforces exactly what :class:`EntityRepository` does: every
-    read is scoped to its owner, and a write breaking a rule raises the same
-    core error.
-    """
-
-    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity | None:
-        """The owner's entity, or None (also when it is someone else's)."""
+    async def commit(self) -> None:
+        """Make everything written so far durable; the unit of work stays usable."""
         ...
 
-    async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
-        """The owner's entities meeting ``criteria``, in (inserted_at, id) order."""
-        ...
-
-    async def add(self, entity: Entity) -> None:
-        """Store a new entity, committed when this returns.
-
-        Raises:
-            NotFoundError: the owner does not exist (any more).
-        """
+    async def rollback(self) -> None:
+        """Discard everything written since the last commit."""
         ...

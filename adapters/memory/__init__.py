@@ -6,8 +6,7 @@ rules as the PostgreSQL migrations, so the contract tests pass on both.
 
 from __future__ import annotations
 
-from .async_entities import MemoryAsyncEntities
 from .store import MemoryStore
 from .unit_of_work import MemoryUnitOfWork
 
-__all__ = ["MemoryAsyncEntities", "MemoryStore", "MemoryUnitOfWork"]
+__all__ = ["MemoryStore", "MemoryUnitOfWork"]

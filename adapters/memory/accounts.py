@@ -20,32 +20,32 @@ class MemoryUserRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, user: User) -> None:
+    async def add(self, user: User) -> None:
         tables = self._tables()
         if user.id in tables.users:
             raise ConflictError(id=TAKEN)
         self._check_email(tables, user)
         tables.users[user.id] = clone(user)
 
-    def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         user = self._tables().users.get(user_id)
         return clone(user) if user is not None else None
 
-    def get_by_email(self, email: str) -> User | None:
+    async def get_by_email(self, email: str) -> User | None:
         wanted = email.lower()
         for user in self._tables().users.values():
             if user.email.lower() == wanted:
                 return clone(user)
         return None
 
-    def update(self, user: User) -> None:
+    async def update(self, user: User) -> None:
         tables = self._tables()
         if user.id not in tables.users:
             raise NotFoundError("user")
         self._check_email(tables, user)
         tables.users[user.id] = clone(user)
 
-    def delete(self, user_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID) -> bool:
         tables = self._tables()
         if user_id not in tables.users:
             return False
@@ -65,7 +65,7 @@ class MemoryTokenRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, token: UserToken) -> None:
+    async def add(self, token: UserToken) -> None:
         tables = self._tables()
         if token.id in tables.tokens:
             raise ConflictError(id=TAKEN)
@@ -77,21 +77,21 @@ class MemoryTokenRepository:
         require_user(tables, token.user_id)
         tables.tokens[token.id] = clone(token)
 
-    def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None:
+    async def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None:
         for token in self._tables().tokens.values():
             if token.context == context and token.token_hash == token_hash:
                 return clone(token)
         return None
 
-    def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
-        token = self.get_by_hash(context, token_hash)
+    async def get_with_user(self, context: str, token_hash: bytes) -> tuple[UserToken, User] | None:
+        token = await self.get_by_hash(context, token_hash)
         user = self._tables().users.get(token.user_id) if token is not None else None
         return None if token is None or user is None else (token, clone(user))
 
-    def delete(self, token_id: uuid.UUID) -> bool:
+    async def delete(self, token_id: uuid.UUID) -> bool:
         return self._tables().tokens.pop(token_id, None) is not None
 
-    def delete_for_user(self, user_id: uuid.UUID, contexts: Collection[str] | None = None) -> int:
+    async def delete_for_user(self, user_id: uuid.UUID, contexts: Collection[str] | None = None) -> int:
         tokens = self._tables().tokens
         doomed = [
             token.id
@@ -109,7 +109,7 @@ class MemoryAuthProviderRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, provider: AuthProvider) -> None:
+    async def add(self, provider: AuthProvider) -> None:
         tables = self._tables()
         if provider.id in tables.auth_providers:
             raise ConflictError(id=TAKEN)
@@ -117,21 +117,21 @@ class MemoryAuthProviderRepository:
         require_user(tables, provider.user_id)
         tables.auth_providers[provider.id] = clone(provider)
 
-    def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None:
+    async def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None:
         row = self._tables().auth_providers.get(provider_id)
         return clone(row) if row is not None and row.user_id == user_id else None
 
-    def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None:
+    async def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None:
         for row in self._tables().auth_providers.values():
             if row.provider == provider and row.provider_uid == provider_uid:
                 return clone(row)
         return None
 
-    def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]:
+    async def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]:
         rows = [row for row in self._tables().auth_providers.values() if row.user_id == user_id]
         return [clone(row) for row in sorted(rows, key=by_insertion)]
 
-    def update(self, provider: AuthProvider) -> None:
+    async def update(self, provider: AuthProvider) -> None:
         tables = self._tables()
         stored = tables.auth_providers.get(provider.id)
         if stored is None or stored.user_id != provider.user_id:
@@ -139,7 +139,7 @@ class MemoryAuthProviderRepository:
         self._check_uid(tables, provider)
         tables.auth_providers[provider.id] = clone(provider)
 
-    def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
         providers = self._tables().auth_providers
         row = providers.get(provider_id)
         if row is None or row.user_id != user_id:

@@ -25,31 +25,31 @@ class MemoryEntityRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, entity: Entity) -> None:
+    async def add(self, entity: Entity) -> None:
         tables = self._tables()
         if entity.id in tables.entities:
             raise ConflictError(id=TAKEN)
         require_user(tables, entity.owner_id)
         tables.entities[entity.id] = clone(entity)
 
-    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
+    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         entity = owned_entity(self._tables(), owner_id, entity_id)
         return clone(entity) if entity is not None else None
 
-    def update(self, entity: Entity) -> None:
+    async def update(self, entity: Entity) -> None:
         tables = self._tables()
         if owned_entity(tables, entity.owner_id, entity.id) is None:
             raise NotFoundError("entity")
         tables.entities[entity.id] = clone(entity)
 
-    def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+    async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         tables = self._tables()
         if owned_entity(tables, owner_id, entity_id) is None:
             return False
         tables.delete_entity(entity_id)
         return True
 
-    def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
+    async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
         tables = self._tables()
         owned = [entity for entity in tables.entities.values() if entity.owner_id == owner_id]
         return keyset_page(_matching(tables, owner_id, owned, criteria), page)
@@ -69,7 +69,7 @@ def _matching(
     relationships = {r.entity_id: r for r in tables.relationships.values() if r.user_id == owner_id}
     needle = criteria.name_contains.lower() if criteria.name_contains is not None else None
 
-    def matches(entity: Entity) -> bool:
+    async def matches(entity: Entity) -> bool:
         if criteria.types and entity.type not in criteria.types:
             return False
         if criteria.archived is not None and (entity.archived_at is not None) != criteria.archived:
@@ -101,26 +101,26 @@ class MemoryRelationshipRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, relationship: Relationship) -> None:
+    async def add(self, relationship: Relationship) -> None:
         tables = self._tables()
         if relationship.id in tables.relationships:
             raise ConflictError(id=TAKEN)
         self._check(tables, relationship)
         tables.relationships[relationship.id] = clone(relationship)
 
-    def get(
+    async def get(
         self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
     ) -> Relationship | None:
         rel = self._tables().relationships.get(relationship_id)
         return clone(rel) if rel is not None and rel.user_id == user_id else None
 
-    def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:
+    async def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:
         for rel in self._tables().relationships.values():
             if rel.user_id == user_id and rel.entity_id == entity_id:
                 return clone(rel)
         return None
 
-    def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
+    async def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
         rows = [
             rel
             for rel in self._tables().relationships.values()
@@ -128,7 +128,7 @@ class MemoryRelationshipRepository:
         ]
         return keyset_page(rows, page)
 
-    def update(self, relationship: Relationship) -> None:
+    async def update(self, relationship: Relationship) -> None:
         tables = self._tables()
         stored = tables.relationships.get(relationship.id)
         if stored is None or stored.user_id != relationship.user_id:
@@ -136,7 +136,7 @@ class MemoryRelationshipRepository:
         self._check(tables, relationship)
         tables.relationships[relationship.id] = clone(relationship)
 
-    def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
         relationships = self._tables().relationships
         rel = relationships.get(relationship_id)
         if rel is None or rel.user_id != user_id:
@@ -144,7 +144,7 @@ class MemoryRelationshipRepository:
         del relationships[relationship_id]
         return True
 
-    def needing_attention(
+    async def needing_attention(
         self, user_id: uuid.UUID, now: dt.datetime, limit: int
     ) -> Sequence[tuple[Entity, Relationship]]:
         tables = self._tables()
@@ -182,7 +182,7 @@ class MemoryIdentifierRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, identifier: Identifier) -> None:
+    async def add(self, identifier: Identifier) -> None:
         tables = self._tables()
         self._check_value(identifier)
         if identifier.id in tables.identifiers:
@@ -192,7 +192,7 @@ class MemoryIdentifierRepository:
             raise NotFoundError("entity")
         tables.identifiers[identifier.id] = clone(identifier)
 
-    def get(
+    async def get(
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
     ) -> Identifier | None:
         tables = self._tables()
@@ -201,14 +201,14 @@ class MemoryIdentifierRepository:
             return None
         return clone(identifier)
 
-    def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+    async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         tables = self._tables()
         if owned_entity(tables, owner_id, entity_id) is None:
             return []
         rows = [i for i in tables.identifiers.values() if i.entity_id == entity_id]
         return [clone(row) for row in sorted(rows, key=by_insertion)]
 
-    def update(self, identifier: Identifier) -> None:
+    async def update(self, identifier: Identifier) -> None:
         tables = self._tables()
         if identifier.id not in tables.identifiers:
             raise NotFoundError("identifier")
@@ -218,7 +218,7 @@ class MemoryIdentifierRepository:
             raise NotFoundError("entity")
         tables.identifiers[identifier.id] = clone(identifier)
 
-    def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
+    async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         tables = self._tables()
         identifier = tables.identifiers.get(identifier_id)
         if identifier is None or owned_entity(tables, owner_id, identifier.entity_id) is None:
@@ -226,10 +226,10 @@ class MemoryIdentifierRepository:
         del tables.identifiers[identifier_id]
         return True
 
-    def primary_exists(self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None) -> bool:
+    async def primary_exists(self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None) -> bool:
         return _primary_exists(self._tables(), entity_id, type_, except_id)
 
-    def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
+    async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         tables = self._tables()
         rows = [
             i

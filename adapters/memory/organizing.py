@@ -44,7 +44,7 @@ class MemoryTagRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, tag: Tag) -> None:
+    async def add(self, tag: Tag) -> None:
         tables = self._tables()
         if tag.id in tables.tags:
             raise ConflictError(id=TAKEN)
@@ -52,29 +52,29 @@ class MemoryTagRepository:
         require_user(tables, tag.user_id)
         tables.tags[tag.id] = clone(tag)
 
-    def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
+    async def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
         tag = _owned(self._tables().tags, user_id, tag_id)
         return clone(tag) if tag is not None else None
 
-    def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
+    async def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
         rows = [tag for tag in self._tables().tags.values() if tag.user_id == user_id]
         return [clone(tag) for tag in sorted(rows, key=_by_name)]
 
-    def update(self, tag: Tag) -> None:
+    async def update(self, tag: Tag) -> None:
         tables = self._tables()
         if _owned(tables.tags, tag.user_id, tag.id) is None:
             raise NotFoundError("tag")
         _check_name(tables.tags, tag)
         tables.tags[tag.id] = clone(tag)
 
-    def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
         tables = self._tables()
         if _owned(tables.tags, user_id, tag_id) is None:
             return False
         tables.delete_tag(tag_id)
         return True
 
-    def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
+    async def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
         tables = self._tables()
         if owned_entity(tables, user_id, entity_id) is None:
             raise NotFoundError("entity")
@@ -85,7 +85,7 @@ class MemoryTagRepository:
         tables.entity_tags[(entity_id, tag_id)] = Link(user_id=user_id, at=at)
         return True
 
-    def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
+    async def detach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
         links = self._tables().entity_tags
         link = links.get((entity_id, tag_id))
         if link is None or link.user_id != user_id:
@@ -93,7 +93,7 @@ class MemoryTagRepository:
         del links[(entity_id, tag_id)]
         return True
 
-    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
+    async def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
         tables = self._tables()
         rows = [
             tables.tags[tag_id]
@@ -110,7 +110,7 @@ class MemoryGroupRepository:
     def __init__(self, tables: TablesAccess) -> None:
         self._tables = tables
 
-    def add(self, group: Group) -> None:
+    async def add(self, group: Group) -> None:
         tables = self._tables()
         if group.id in tables.groups:
             raise ConflictError(id=TAKEN)
@@ -118,29 +118,29 @@ class MemoryGroupRepository:
         require_user(tables, group.user_id)
         tables.groups[group.id] = clone(group)
 
-    def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
+    async def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
         group = _owned(self._tables().groups, user_id, group_id)
         return clone(group) if group is not None else None
 
-    def list(self, user_id: uuid.UUID) -> Sequence[Group]:
+    async def list(self, user_id: uuid.UUID) -> Sequence[Group]:
         rows = [group for group in self._tables().groups.values() if group.user_id == user_id]
         return [clone(group) for group in sorted(rows, key=_by_name)]
 
-    def update(self, group: Group) -> None:
+    async def update(self, group: Group) -> None:
         tables = self._tables()
         if _owned(tables.groups, group.user_id, group.id) is None:
             raise NotFoundError("group")
         _check_name(tables.groups, group)
         tables.groups[group.id] = clone(group)
 
-    def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
         tables = self._tables()
         if _owned(tables.groups, user_id, group_id) is None:
             return False
         tables.delete_group(group_id)
         return True
 
-    def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
+    async def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
         tables = self._tables()
         if _owned(tables.groups, user_id, group_id) is None:
             raise NotFoundError("group")
@@ -151,7 +151,7 @@ class MemoryGroupRepository:
         tables.entity_groups[(entity_id, group_id)] = Link(user_id=user_id, at=at)
         return True
 
-    def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+    async def remove_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         links = self._tables().entity_groups
         link = links.get((entity_id, group_id))
         if link is None or link.user_id != user_id:
@@ -159,14 +159,14 @@ class MemoryGroupRepository:
         del links[(entity_id, group_id)]
         return True
 
-    def clear_members(self, user_id: uuid.UUID, group_id: uuid.UUID) -> int:
+    async def clear_members(self, user_id: uuid.UUID, group_id: uuid.UUID) -> int:
         links = self._tables().entity_groups
         doomed = [key for key, link in links.items() if key[1] == group_id and link.user_id == user_id]
         for key in doomed:
             del links[key]
         return len(doomed)
 
-    def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
+    async def members(self, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest) -> Page[Entity]:
         tables = self._tables()
         rows = [
             tables.entities[entity_id]
@@ -175,7 +175,7 @@ class MemoryGroupRepository:
         ]
         return keyset_page(rows, page)
 
-    def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
+    async def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
         tables = self._tables()
         rows = [
             tables.groups[group_id]

@@ -32,9 +32,9 @@ class MemoryUnitOfWork:
     Example::
 
         store = MemoryStore()
-        with MemoryUnitOfWork(store) as uow:
-            uow.users.add(user)
-            uow.commit()
+        async with MemoryUnitOfWork(store) as uow:
+            await uow.users.add(user)
+            await uow.commit()
     """
 
     users: UserRepository
@@ -59,24 +59,24 @@ class MemoryUnitOfWork:
         self.tags = MemoryTagRepository(self._tables)
         self.groups = MemoryGroupRepository(self._tables)
 
-    def __enter__(self) -> MemoryUnitOfWork:
+    async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:
             raise RuntimeError("this unit of work is in use already")
         self._begin()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         self._base = None
         self._working = None
 
-    def commit(self) -> None:
+    async def commit(self) -> None:
         working = self._tables()
         assert self._base is not None
         self._store.publish(self._base, working)
         self._base = working
         self._working = working.copy()
 
-    def rollback(self) -> None:
+    async def rollback(self) -> None:
         self._tables()
         self._begin()
 
@@ -86,5 +86,5 @@ class MemoryUnitOfWork:
 
     def _tables(self) -> Tables:
         if self._working is None:
-            raise RuntimeError("use the unit of work inside a `with` block")
+            raise RuntimeError("use the unit of work inside its `async with` block")
         return self._working

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from .accounts import *  # noqa: F403
 from .accounts import __all__ as _accounts
-from .async_contacts import *  # noqa: F403
-from .async_contacts import __all__ as _async_contacts
 from .contacts import *  # noqa: F403
 from .contacts import __all__ as _contacts
 from .identifiers import *  # noqa: F403
@@ -13,4 +11,4 @@ from .identifiers import __all__ as _identifiers
 from .organizing import *  # noqa: F403
 from .organizing import __all__ as _organizing
 
-__all__ = [*_accounts, *_async_contacts, *_contacts, *_identifiers, *_organizing]
+__all__ = [*_accounts, *_contacts, *_identifiers, *_organizing]

@@ -81,7 +81,7 @@ def _new_token(deps: Deps, user_id: uuid.UUID, context: str, sent_to: str | None
     return token, row
 
 
-def register(deps: Deps, params: object) -> User:
+async def register(deps: Deps, params: object) -> User:
     """Create an account and send an email-confirmation token.
 
     Args:
@@ -93,20 +93,20 @@ def register(deps: Deps, params: object) -> User:
     """
     now = deps.clock.now()
     user, password = User.register(params, id=deps.ids.new_id(), now=now)
-    with deps.uow() as uow:
+    async with deps.uow() as uow:
         # The unique index decides (add raises too); asking first spares a 64 MiB hash.
-        if uow.users.get_by_email(user.email) is not None:
+        if await uow.users.get_by_email(user.email) is not None:
             raise ConflictError(email=TAKEN)
-        user.hashed_password = deps.hasher.hash(password)
-        uow.users.add(user)
+        user.hashed_password = await deps.hasher.hash(password)
+        await uow.users.add(user)
         token, row = _new_token(deps, user.id, "confirm_email", user.email)
-        uow.tokens.add(row)
-        uow.commit()
+        await uow.tokens.add(row)
+        await uow.commit()
     deps.mailer.send_email_confirmation(user.email, token)
     return user
 
 
-def log_in(deps: Deps, email: object, password: object, *, client: str | None = None) -> Session:
+async def log_in(deps: Deps, email: object, password: object, *, client: str | None = None) -> Session:
     """Check a password and open a 60-day session.
 
     Args:
@@ -124,76 +124,76 @@ def log_in(deps: Deps, email: object, password: object, *, client: str | None = 
     if not isinstance(email, str) or not isinstance(password, str) or len(password) > 1024:
         deps.login_throttle.failed(keys)
         raise AuthenticationError("invalid email or password")
-    with deps.uow() as uow:
-        user = uow.users.get_by_email(email.strip())
-        ok = deps.hasher.verify(user.hashed_password if user else None, password)
+    async with deps.uow() as uow:
+        user = await uow.users.get_by_email(email.strip())
+        ok = await deps.hasher.verify(user.hashed_password if user else None, password)
         if user is None or not ok:
             deps.login_throttle.failed(keys)
             raise AuthenticationError("invalid email or password")
         if user.hashed_password and deps.hasher.needs_rehash(user.hashed_password):
-            user.hashed_password = deps.hasher.hash(password)
-            uow.users.update(user)
+            user.hashed_password = await deps.hasher.hash(password)
+            await uow.users.update(user)
         token, row = _new_token(deps, user.id, "session")
-        uow.tokens.add(row)
-        uow.commit()
+        await uow.tokens.add(row)
+        await uow.commit()
     deps.login_throttle.succeeded(keys)
     return Session(token=token, user=user, token_id=row.id, expires_at=row.expires_at())
 
 
-def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:
+async def verify_session(deps: Deps, token: object) -> tuple[User, UserToken]:
     """The user behind a bearer token.
 
     Raises:
         AuthenticationError: unknown, malformed or expired token.
     """
-    with deps.uow() as uow:
-        return _session(deps, uow, token)
+    async with deps.uow() as uow:
+        return await _session(deps, uow, token)
 
 
-def _session(deps: Deps, uow: UnitOfWork, token: object) -> tuple[User, UserToken]:
+async def _session(deps: Deps, uow: UnitOfWork, token: object) -> tuple[User, UserToken]:
     token_hash = _hash_token(token) if isinstance(token, str) else None
-    found = None if token_hash is None else uow.tokens.get_with_user("session", token_hash)
+    found = None if token_hash is None else await uow.tokens.get_with_user("session", token_hash)
     if found is None or not found[0].is_valid_at(deps.clock.now()):
         raise AuthenticationError("invalid or expired session")
     row, user = found
     return user, row
 
 
-def log_out(deps: Deps, token: object, *, everywhere: bool = False) -> None:
+async def log_out(deps: Deps, token: object, *, everywhere: bool = False) -> None:
     """End this session (or every session of its user)."""
-    with deps.uow() as uow:
-        user, row = _session(deps, uow, token)
+    async with deps.uow() as uow:
+        user, row = await _session(deps, uow, token)
         if everywhere:
-            uow.tokens.delete_for_user(user.id, ["session"])
+            await uow.tokens.delete_for_user(user.id, ["session"])
         else:
-            uow.tokens.delete(row.id)
-        uow.commit()
+            await uow.tokens.delete(row.id)
+        await uow.commit()
 
 
-def get_user(deps: Deps, user_id: uuid.UUID) -> User:
-    with deps.uow() as uow:
-        user = uow.users.get(user_id)
+async def get_user(deps: Deps, user_id: uuid.UUID) -> User:
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id)
     if user is None:
         raise NotFoundError("user")
     return user
 
 
-def request_email_confirmation(deps: Deps, user_id: uuid.UUID) -> None:
+async def request_email_confirmation(deps: Deps, user_id: uuid.UUID) -> None:
     """Send a 24-hour confirmation token bound to the user's current address."""
-    with deps.uow() as uow:
-        user = uow.users.get(user_id)
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id)
         if user is None:
             raise NotFoundError("user")
         if user.confirmed_at is not None:
             raise ValidationError(email="is already confirmed")
-        uow.tokens.delete_for_user(user.id, ["confirm_email"])
+        await uow.tokens.delete_for_user(user.id, ["confirm_email"])
         token, row = _new_token(deps, user.id, "confirm_email", user.email)
-        uow.tokens.add(row)
-        uow.commit()
+        await uow.tokens.add(row)
+        await uow.commit()
     deps.mailer.send_email_confirmation(user.email, token)
 
 
-def confirm_email(deps: Deps, token: object) -> User:
+async def confirm_email(deps: Deps, token: object) -> User:
     """Confirm the address a token was sent to; the token is used up.
 
     Raises:
@@ -203,35 +203,35 @@ def confirm_email(deps: Deps, token: object) -> User:
     invalid = ValidationError(token="is invalid or has expired")
     if token_hash is None:
         raise invalid
-    with deps.uow() as uow:
-        row = uow.tokens.get_by_hash("confirm_email", token_hash)
-        user = uow.users.get(row.user_id, for_update=True) if row else None
+    async with deps.uow() as uow:
+        row = await uow.tokens.get_by_hash("confirm_email", token_hash)
+        user = await uow.users.get(row.user_id, for_update=True) if row else None
         if row is None or user is None or not row.is_valid_for(user, deps.clock.now()):
             raise invalid
         user.confirm(deps.clock.now())
-        uow.users.update(user)
-        uow.tokens.delete_for_user(user.id, ["confirm_email"])
-        uow.commit()
+        await uow.users.update(user)
+        await uow.tokens.delete_for_user(user.id, ["confirm_email"])
+        await uow.commit()
     return user
 
 
-def request_password_reset(deps: Deps, email: object) -> None:
+async def request_password_reset(deps: Deps, email: object) -> None:
     """Send a one-hour reset token. Says nothing about whether the address has an account."""
     changes = Changes({"email": email}, ("email",))
     address = changes.email("email", required=True)
     changes.raise_if_invalid()
-    with deps.uow() as uow:
-        user = uow.users.get_by_email(address)
+    async with deps.uow() as uow:
+        user = await uow.users.get_by_email(address)
         if user is None:
             return
-        uow.tokens.delete_for_user(user.id, ["reset_password"])
+        await uow.tokens.delete_for_user(user.id, ["reset_password"])
         token, row = _new_token(deps, user.id, "reset_password", user.email)
-        uow.tokens.add(row)
-        uow.commit()
+        await uow.tokens.add(row)
+        await uow.commit()
     deps.mailer.send_password_reset(user.email, token)
 
 
-def confirm_password_reset(deps: Deps, token: object, password: object) -> User:
+async def confirm_password_reset(deps: Deps, token: object, password: object) -> User:
     """Set a new password with a reset token; every session of the user is ended.
 
     Raises:
@@ -244,54 +244,54 @@ def confirm_password_reset(deps: Deps, token: object, password: object) -> User:
         changes.add_error("token", "is invalid or has expired")
     changes.raise_if_invalid()
     assert token_hash is not None and new_password is not None
-    with deps.uow() as uow:
-        row = uow.tokens.get_by_hash("reset_password", token_hash)
-        user = uow.users.get(row.user_id, for_update=True) if row else None
+    async with deps.uow() as uow:
+        row = await uow.tokens.get_by_hash("reset_password", token_hash)
+        user = await uow.users.get(row.user_id, for_update=True) if row else None
         if row is None or user is None or not row.is_valid_for(user, deps.clock.now()):
             raise ValidationError(token="is invalid or has expired")
-        user.set_password_hash(deps.hasher.hash(new_password), deps.clock.now())
-        uow.users.update(user)
-        uow.tokens.delete_for_user(user.id, ["reset_password", "session"])
-        uow.commit()
+        user.set_password_hash(await deps.hasher.hash(new_password), deps.clock.now())
+        await uow.users.update(user)
+        await uow.tokens.delete_for_user(user.id, ["reset_password", "session"])
+        await uow.commit()
     return user
 
 
-def update_profile(deps: Deps, user_id: uuid.UUID, params: object) -> User:
+async def update_profile(deps: Deps, user_id: uuid.UUID, params: object) -> User:
     """Change name, email, avatar, timezone or onboarding; a new email must be confirmed again.
 
     Raises:
         ValidationError: every failing field; ``email`` "has already been taken".
     """
-    with deps.uow() as uow:
-        user = uow.users.get(user_id, for_update=True)
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
         email_changed = user.update_profile(params, now=deps.clock.now())
-        uow.users.update(user)  # a taken email raises ConflictError here (unique index)
+        await uow.users.update(user)  # a taken email raises ConflictError here (unique index)
         token = None
         if email_changed:
-            uow.tokens.delete_for_user(user.id, ["confirm_email", "reset_password"])
+            await uow.tokens.delete_for_user(user.id, ["confirm_email", "reset_password"])
             token, row = _new_token(deps, user.id, "confirm_email", user.email)
-            uow.tokens.add(row)
-        uow.commit()
+            await uow.tokens.add(row)
+        await uow.commit()
     if token is not None:
         deps.mailer.send_email_confirmation(user.email, token)
     return user
 
 
-def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> User:
+async def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> User:
     """Replace ``settings`` and/or merge ``notification_preferences`` (quiet hours HH:MM)."""
-    with deps.uow() as uow:
-        user = uow.users.get(user_id, for_update=True)
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
         user.update_preferences(params, now=deps.clock.now())
-        uow.users.update(user)
-        uow.commit()
+        await uow.users.update(user)
+        await uow.commit()
     return user
 
 
-def change_password(
+async def change_password(
     deps: Deps, user_id: uuid.UUID, current_password: object, new_password: object, *, keep_token: str | None = None
 ) -> User:
     """Set a new password after checking the current one; every other session ends.
@@ -309,66 +309,66 @@ def change_password(
     changes.raise_if_invalid()
     assert password is not None and isinstance(current_password, str)
     kept_hash = _hash_token(keep_token) if keep_token else None
-    with deps.uow() as uow:
-        user = uow.users.get(user_id, for_update=True)
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
-        if not deps.hasher.verify(user.hashed_password, current_password):
+        if not await deps.hasher.verify(user.hashed_password, current_password):
             raise ValidationError(current_password="is incorrect")
-        user.set_password_hash(deps.hasher.hash(password), deps.clock.now())
-        uow.users.update(user)
-        kept = uow.tokens.get_by_hash("session", kept_hash) if kept_hash else None
-        uow.tokens.delete_for_user(user.id, ["session", "reset_password"])
+        user.set_password_hash(await deps.hasher.hash(password), deps.clock.now())
+        await uow.users.update(user)
+        kept = await uow.tokens.get_by_hash("session", kept_hash) if kept_hash else None
+        await uow.tokens.delete_for_user(user.id, ["session", "reset_password"])
         if kept is not None and kept.user_id == user.id:
-            uow.tokens.add(kept)
-        uow.commit()
+            await uow.tokens.add(kept)
+        await uow.commit()
     return user
 
 
-def change_tier(deps: Deps, user_id: uuid.UUID, tier: object) -> User:
+async def change_tier(deps: Deps, user_id: uuid.UUID, tier: object) -> User:
     """Administrators only (errata D2): never exposed to a user's own requests."""
-    with deps.uow() as uow:
-        return _change_tier(deps, uow, uow.users.get(user_id, for_update=True), tier)
+    async with deps.uow() as uow:
+        return await _change_tier(deps, uow, await uow.users.get(user_id, for_update=True), tier)
 
 
-def change_tier_by_email(deps: Deps, email: str, tier: object) -> User:
+async def change_tier_by_email(deps: Deps, email: str, tier: object) -> User:
     """:func:`change_tier` for an administrator who knows the account by its email.
 
     Raises:
         NotFoundError: no account has this email.
     """
-    with deps.uow() as uow:
-        found = uow.users.get_by_email(email)
-        user = None if found is None else uow.users.get(found.id, for_update=True)
-        return _change_tier(deps, uow, user, tier)
+    async with deps.uow() as uow:
+        found = await uow.users.get_by_email(email)
+        user = None if found is None else await uow.users.get(found.id, for_update=True)
+        return await _change_tier(deps, uow, user, tier)
 
 
-def _change_tier(deps: Deps, uow: UnitOfWork, user: User | None, tier: object) -> User:
+async def _change_tier(deps: Deps, uow: UnitOfWork, user: User | None, tier: object) -> User:
     if user is None:
         raise NotFoundError("user")
     user.change_tier(tier, now=deps.clock.now())
-    uow.users.update(user)
-    uow.commit()
+    await uow.users.update(user)
+    await uow.commit()
     return user
 
 
-def delete_account(deps: Deps, user_id: uuid.UUID, password: object) -> None:
+async def delete_account(deps: Deps, user_id: uuid.UUID, password: object) -> None:
     """Delete the account and everything it owns, after re-checking the password."""
-    with deps.uow() as uow:
-        user = uow.users.get(user_id)
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id)
         if user is None:
             raise NotFoundError("user")
-        if not isinstance(password, str) or not deps.hasher.verify(user.hashed_password, password):
+        if not isinstance(password, str) or not await deps.hasher.verify(user.hashed_password, password):
             raise ValidationError(password="is incorrect")
-        uow.users.delete(user_id)
-        uow.commit()
+        await uow.users.delete(user_id)
+        await uow.commit()
 
 
 def _provider_context(provider_id: uuid.UUID, column: str) -> bytes:
     return f"auth_providers.{column}.{provider_id}".encode()
 
 
-def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthProvider:
+async def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthProvider:
     """Link an external sign-in (google, apple, facebook, linkedin); its tokens are encrypted.
 
     Linking the same provider account again updates its tokens and metadata.
@@ -385,8 +385,8 @@ def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthPr
     meta = changes.mapping("provider_meta")
     changes.raise_if_invalid()
     now = deps.clock.now()
-    with deps.uow() as uow:
-        existing = uow.auth_providers.get_by_uid(provider, uid)
+    async with deps.uow() as uow:
+        existing = await uow.auth_providers.get_by_uid(provider, uid)
         if existing is not None and existing.user_id != user_id:
             raise ConflictError(provider_uid=TAKEN)
         link = existing or AuthProvider(
@@ -403,22 +403,22 @@ def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> AuthPr
             link.provider_meta = meta
         link.updated_at = now
         if existing is None:
-            uow.auth_providers.add(link)
+            await uow.auth_providers.add(link)
         else:
-            uow.auth_providers.update(link)
-        uow.commit()
+            await uow.auth_providers.update(link)
+        await uow.commit()
     return link
 
 
-def list_auth_providers(deps: Deps, user_id: uuid.UUID) -> Sequence[AuthProvider]:
-    with deps.uow() as uow:
-        return uow.auth_providers.list_for_user(user_id)
+async def list_auth_providers(deps: Deps, user_id: uuid.UUID) -> Sequence[AuthProvider]:
+    async with deps.uow() as uow:
+        return await uow.auth_providers.list_for_user(user_id)
 
 
-def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> dict[str, Any]:
+async def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> dict[str, Any]:
     """The decrypted provider tokens, for the owner's own sync code."""
-    with deps.uow() as uow:
-        link = uow.auth_providers.get(user_id, provider_id)
+    async with deps.uow() as uow:
+        link = await uow.auth_providers.get(user_id, provider_id)
     if link is None:
         raise NotFoundError("auth provider")
     out: dict[str, Any] = {}
@@ -430,15 +430,15 @@ def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUI
     return out
 
 
-def unlink_auth_provider(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> None:
+async def unlink_auth_provider(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> None:
     """Unlink a provider. Refused if it is the only way left to sign in."""
-    with deps.uow() as uow:
-        links = uow.auth_providers.list_for_user(user_id)
+    async with deps.uow() as uow:
+        links = await uow.auth_providers.list_for_user(user_id)
         if not any(p.id == provider_id for p in links):
             raise NotFoundError("auth provider")
-        user = uow.users.get(user_id)
+        user = await uow.users.get(user_id)
         others = [p for p in links if p.id != provider_id]
         if user is not None and user.hashed_password is None and not others:
             raise ValidationError(provider="is the only way to sign in; set a password first")
-        uow.auth_providers.delete(user_id, provider_id)
-        uow.commit()
+        await uow.auth_providers.delete(user_id, provider_id)
+        await uow.commit()

@@ -37,23 +37,23 @@ __all__ = [
 ]
 
 
-def create_entity(deps: Deps, owner_id: uuid.UUID, params: object) -> Entity:
+async def create_entity(deps: Deps, owner_id: uuid.UUID, params: object) -> Entity:
     """Create an entity (``type`` and ``name`` required).
 
     Raises:
         ValidationError: every failing field.
     """
     entity = Entity.create(params, id=deps.ids.new_id(), owner_id=owner_id, now=deps.clock.now())
-    with deps.uow() as uow:
-        uow.entities.add(entity)
-        uow.commit()
+    async with deps.uow() as uow:
+        await uow.entities.add(entity)
+        await uow.commit()
     return entity
 
 
-def get_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
+async def get_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     """Raises NotFoundError unless the entity exists and is the owner's."""
-    with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id)
+    async with deps.uow() as uow:
+        entity = await uow.entities.get(owner_id, entity_id)
     if entity is None:
         raise NotFoundError("entity")
     return entity
@@ -92,73 +92,73 @@ def parse_entity_filter(params: object) -> EntityFilter:
     )
 
 
-def list_entities(
+async def list_entities(
     deps: Deps, owner_id: uuid.UUID, criteria: EntityFilter | None = None, page: PageRequest | None = None
 ) -> Page[Entity]:
     """The owner's live entities (or as ``criteria`` says), oldest first, one page."""
-    with deps.uow() as uow:
-        return uow.entities.list(owner_id, criteria or EntityFilter(), page or PageRequest())
+    async with deps.uow() as uow:
+        return await uow.entities.list(owner_id, criteria or EntityFilter(), page or PageRequest())
 
 
-def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Entity:
-    with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id, for_update=True)
+async def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Entity:
+    async with deps.uow() as uow:
+        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.update(params, now=deps.clock.now())
-        uow.entities.update(entity)
-        uow.commit()
+        await uow.entities.update(entity)
+        await uow.commit()
     return entity
 
 
-def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
+async def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     """Hide an entity from lists and health without deleting anything. Idempotent."""
-    with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id, for_update=True)
+    async with deps.uow() as uow:
+        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.archive(deps.clock.now())
-        uow.entities.update(entity)
-        uow.commit()
+        await uow.entities.update(entity)
+        await uow.commit()
     return entity
 
 
-def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
-    with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id, for_update=True)
+async def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
+    async with deps.uow() as uow:
+        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.unarchive(deps.clock.now())
-        uow.entities.update(entity)
-        uow.commit()
+        await uow.entities.update(entity)
+        await uow.commit()
     return entity
 
 
-def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at: object = None) -> Entity:
+async def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at: object = None) -> Entity:
     """Note that the owner was in touch with the entity (now, or at an ISO timestamp)."""
     changes = Changes({"at": at} if at is not None else {}, ("at",))
     when = changes.datetime("at")
     changes.raise_if_invalid()
     now = deps.clock.now()
-    with deps.uow() as uow:
-        entity = uow.entities.get(owner_id, entity_id, for_update=True)
+    async with deps.uow() as uow:
+        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
         if entity is None:
             raise NotFoundError("entity")
         entity.touch_interaction(when or now, now)
-        uow.entities.update(entity)
-        uow.commit()
+        await uow.entities.update(entity)
+        await uow.commit()
     return entity
 
 
-def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:
+async def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:
     """Delete for good, with its relationship, identifiers and memberships."""
-    with deps.uow() as uow:
-        if not uow.entities.delete(owner_id, entity_id):
+    async with deps.uow() as uow:
+        if not await uow.entities.delete(owner_id, entity_id):
             raise NotFoundError("entity")
-        uow.commit()
+        await uow.commit()
 
 
-def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Relationship:
+async def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Relationship:
     """Record the user's relationship to one of their entities (one per entity).
 
     Raises:
@@ -168,77 +168,77 @@ def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, param
     rel = Relationship.create(
         params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=deps.clock.now()
     )
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
+    async with deps.uow() as uow:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        if uow.relationships.get_for_entity(user_id, entity_id) is not None:
+        if await uow.relationships.get_for_entity(user_id, entity_id) is not None:
             raise ConflictError(entity_id="already has a relationship; update it instead")
-        uow.relationships.add(rel)
-        uow.commit()
+        await uow.relationships.add(rel)
+        await uow.commit()
     return rel
 
 
-def get_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
-    with deps.uow() as uow:
-        rel = uow.relationships.get(user_id, relationship_id)
+async def get_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
+    async with deps.uow() as uow:
+        rel = await uow.relationships.get(user_id, relationship_id)
     if rel is None:
         raise NotFoundError("relationship")
     return rel
 
 
-def get_entity_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship:
+async def get_entity_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship:
     """The user's relationship to one of their entities.
 
     Raises:
         NotFoundError: the entity is not the user's, or there is no relationship to it.
     """
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
+    async with deps.uow() as uow:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        rel = uow.relationships.get_for_entity(user_id, entity_id)
+        rel = await uow.relationships.get_for_entity(user_id, entity_id)
     if rel is None:
         raise NotFoundError("relationship")
     return rel
 
 
-def list_relationships(
+async def list_relationships(
     deps: Deps, user_id: uuid.UUID, page: PageRequest | None = None, status: str | None = None
 ) -> Page[Relationship]:
     changes = Changes({"status": status} if status is not None else {}, ("status",))
     changes.choice("status", RELATIONSHIP_STATUSES)
     changes.raise_if_invalid()
-    with deps.uow() as uow:
-        return uow.relationships.list(user_id, page or PageRequest(), status)
+    async with deps.uow() as uow:
+        return await uow.relationships.list(user_id, page or PageRequest(), status)
 
 
-def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID, params: object) -> Relationship:
-    with deps.uow() as uow:
-        rel = uow.relationships.get(user_id, relationship_id, for_update=True)
+async def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID, params: object) -> Relationship:
+    async with deps.uow() as uow:
+        rel = await uow.relationships.get(user_id, relationship_id, for_update=True)
         if rel is None:
             raise NotFoundError("relationship")
         rel.update(params, now=deps.clock.now())
-        uow.relationships.update(rel)
-        uow.commit()
+        await uow.relationships.update(rel)
+        await uow.commit()
     return rel
 
 
-def end_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
+async def end_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
     """Mark a relationship inactive; it stays on record but no longer needs attention."""
-    with deps.uow() as uow:
-        rel = uow.relationships.get(user_id, relationship_id, for_update=True)
+    async with deps.uow() as uow:
+        rel = await uow.relationships.get(user_id, relationship_id, for_update=True)
         if rel is None:
             raise NotFoundError("relationship")
         rel.end(deps.clock.now())
-        uow.relationships.update(rel)
-        uow.commit()
+        await uow.relationships.update(rel)
+        await uow.commit()
     return rel
 
 
-def delete_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> None:
-    with deps.uow() as uow:
-        if not uow.relationships.delete(user_id, relationship_id):
+async def delete_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> None:
+    async with deps.uow() as uow:
+        if not await uow.relationships.delete(user_id, relationship_id):
             raise NotFoundError("relationship")
-        uow.commit()
+        await uow.commit()
 
 
 @attrs.frozen
@@ -251,11 +251,11 @@ class AttentionItem:
     days_overdue: int
 
 
-def needing_attention(deps: Deps, user_id: uuid.UUID, limit: int = 50) -> list[AttentionItem]:
+async def needing_attention(deps: Deps, user_id: uuid.UUID, limit: int = 50) -> list[AttentionItem]:
     """Relationship health: who needs attention, most overdue first."""
     now = deps.clock.now()
-    with deps.uow() as uow:
-        rows = uow.relationships.needing_attention(user_id, now, max(1, min(limit, MAX_PAGE_SIZE)))
+    async with deps.uow() as uow:
+        rows = await uow.relationships.needing_attention(user_id, now, max(1, min(limit, MAX_PAGE_SIZE)))
     items = []
     for entity, rel in rows:
         due = rel.due_at(entity.last_interaction_at)

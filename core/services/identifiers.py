@@ -40,7 +40,7 @@ def _store_value(deps: Deps, owner_id: uuid.UUID, identifier: Identifier, value:
         identifier.value_encrypted = None
 
 
-def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Identifier:
+async def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Identifier:
     """Attach a phone, email, SSN, ... to one of the owner's entities.
 
     Phones are stored in E.164 (national notation is read with the configured
@@ -57,27 +57,27 @@ def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params
         label=data.label or None, is_primary=bool(data.is_primary), verified_at=data.verified_at or None,
     )
     _store_value(deps, owner_id, identifier, data.value)
-    with deps.uow() as uow:
-        if uow.entities.get(owner_id, entity_id) is None:
+    async with deps.uow() as uow:
+        if await uow.entities.get(owner_id, entity_id) is None:
             raise NotFoundError("entity")
-        if identifier.is_primary and uow.identifiers.primary_exists(entity_id, identifier.type):
+        if identifier.is_primary and await uow.identifiers.primary_exists(entity_id, identifier.type):
             raise ValidationError(is_primary=f"this entity already has a primary {identifier.type}")
-        uow.identifiers.add(identifier)
-        uow.commit()
+        await uow.identifiers.add(identifier)
+        await uow.commit()
     return identifier
 
 
-def list_identifiers(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
-    with deps.uow() as uow:
-        if uow.entities.get(owner_id, entity_id) is None:
+async def list_identifiers(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+    async with deps.uow() as uow:
+        if await uow.entities.get(owner_id, entity_id) is None:
             raise NotFoundError("entity")
-        return uow.identifiers.list_for_entity(owner_id, entity_id)
+        return await uow.identifiers.list_for_entity(owner_id, entity_id)
 
 
-def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID, params: object) -> Identifier:
+async def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID, params: object) -> Identifier:
     """Change value, label, primary flag or verification; the value is re-validated only if given."""
-    with deps.uow() as uow:
-        identifier = uow.identifiers.get(owner_id, identifier_id, for_update=True)
+    async with deps.uow() as uow:
+        identifier = await uow.identifiers.get(owner_id, identifier_id, for_update=True)
         if identifier is None:
             raise NotFoundError("identifier")
         data = cast_identifier(
@@ -92,28 +92,28 @@ def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID,
         if data.verified_at is not UNSET:
             identifier.verified_at = data.verified_at
         if data.is_primary is not UNSET:
-            if data.is_primary and uow.identifiers.primary_exists(
+            if data.is_primary and await uow.identifiers.primary_exists(
                 identifier.entity_id, identifier.type, except_id=identifier.id
             ):
                 raise ValidationError(is_primary=f"this entity already has a primary {identifier.type}")
             identifier.is_primary = data.is_primary
         identifier.updated_at = deps.clock.now()
-        uow.identifiers.update(identifier)
-        uow.commit()
+        await uow.identifiers.update(identifier)
+        await uow.commit()
     return identifier
 
 
-def remove_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> None:
-    with deps.uow() as uow:
-        if not uow.identifiers.delete(owner_id, identifier_id):
+async def remove_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> None:
+    async with deps.uow() as uow:
+        if not await uow.identifiers.delete(owner_id, identifier_id):
             raise NotFoundError("identifier")
-        uow.commit()
+        await uow.commit()
 
 
-def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> str:
+async def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> str:
     """The plaintext value, for the owner only, on explicit request."""
-    with deps.uow() as uow:
-        identifier = uow.identifiers.get(owner_id, identifier_id)
+    async with deps.uow() as uow:
+        identifier = await uow.identifiers.get(owner_id, identifier_id)
     if identifier is None:
         raise NotFoundError("identifier")
     if identifier.value_encrypted is not None:
@@ -121,7 +121,7 @@ def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID)
     return identifier.value or ""
 
 
-def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: object) -> Sequence[Identifier]:
+async def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: object) -> Sequence[Identifier]:
     """Which of the owner's identifiers carry this value (compared by blind index, never in plain text).
 
     Raises:
@@ -129,11 +129,11 @@ def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: objec
     """
     data = cast_identifier({"type": type_, "value": value}, creating=True, region=deps.default_phone_region)
     digest = _digest(deps, owner_id, data.type, data.value)
-    with deps.uow() as uow:
-        return uow.identifiers.find_by_hash(owner_id, data.type, digest)
+    async with deps.uow() as uow:
+        return await uow.identifiers.find_by_hash(owner_id, data.type, digest)
 
 
-def duplicates_of(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Sequence[Identifier]:
+async def duplicates_of(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> Sequence[Identifier]:
     """The owner's other identifiers with the same value as this one (e.g. one SSN on two entities).
 
     Compared by blind index, so a sensitive value is never decrypted or re-typed.
@@ -141,9 +141,9 @@ def duplicates_of(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> 
     Raises:
         NotFoundError: the identifier is not the owner's.
     """
-    with deps.uow() as uow:
-        identifier = uow.identifiers.get(owner_id, identifier_id)
+    async with deps.uow() as uow:
+        identifier = await uow.identifiers.get(owner_id, identifier_id)
         if identifier is None:
             raise NotFoundError("identifier")
-        matches = uow.identifiers.find_by_hash(owner_id, identifier.type, identifier.value_hash)
+        matches = await uow.identifiers.find_by_hash(owner_id, identifier.type, identifier.value_hash)
     return [m for m in matches if m.id != identifier.id]

@@ -32,75 +32,75 @@ __all__ = [
 ]
 
 
-def create_tag(deps: Deps, user_id: uuid.UUID, params: object) -> Tag:
+async def create_tag(deps: Deps, user_id: uuid.UUID, params: object) -> Tag:
     """Raises ConflictError on ``name`` when the user has a tag of that name."""
     tag = Tag.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now())
-    with deps.uow() as uow:
-        uow.tags.add(tag)
-        uow.commit()
+    async with deps.uow() as uow:
+        await uow.tags.add(tag)
+        await uow.commit()
     return tag
 
 
-def get_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag:
-    with deps.uow() as uow:
-        tag = uow.tags.get(user_id, tag_id)
+async def get_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag:
+    async with deps.uow() as uow:
+        tag = await uow.tags.get(user_id, tag_id)
     if tag is None:
         raise NotFoundError("tag")
     return tag
 
 
-def list_tags(deps: Deps, user_id: uuid.UUID) -> Sequence[Tag]:
-    with deps.uow() as uow:
-        return uow.tags.list(user_id)
+async def list_tags(deps: Deps, user_id: uuid.UUID) -> Sequence[Tag]:
+    async with deps.uow() as uow:
+        return await uow.tags.list(user_id)
 
 
-def update_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID, params: object) -> Tag:
-    with deps.uow() as uow:
-        tag = uow.tags.get(user_id, tag_id, for_update=True)
+async def update_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID, params: object) -> Tag:
+    async with deps.uow() as uow:
+        tag = await uow.tags.get(user_id, tag_id, for_update=True)
         if tag is None:
             raise NotFoundError("tag")
         tag.update(params, now=deps.clock.now())
-        uow.tags.update(tag)
-        uow.commit()
+        await uow.tags.update(tag)
+        await uow.commit()
     return tag
 
 
-def delete_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> None:
-    with deps.uow() as uow:
-        if not uow.tags.delete(user_id, tag_id):
+async def delete_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> None:
+    async with deps.uow() as uow:
+        if not await uow.tags.delete(user_id, tag_id):
             raise NotFoundError("tag")
-        uow.commit()
+        await uow.commit()
 
 
-def tag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
+async def tag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
     """Tag one of the user's entities with one of their tags; False if it was tagged already."""
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
+    async with deps.uow() as uow:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        if uow.tags.get(user_id, tag_id) is None:
+        if await uow.tags.get(user_id, tag_id) is None:
             raise NotFoundError("tag")
-        added = uow.tags.attach(user_id, entity_id, tag_id, deps.clock.now())
-        uow.commit()
+        added = await uow.tags.attach(user_id, entity_id, tag_id, deps.clock.now())
+        await uow.commit()
     return added
 
 
-def untag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> None:
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
+async def untag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> None:
+    async with deps.uow() as uow:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        if not uow.tags.detach(user_id, entity_id, tag_id):
+        if not await uow.tags.detach(user_id, entity_id, tag_id):
             raise NotFoundError("tag")
-        uow.commit()
+        await uow.commit()
 
 
-def entity_tags(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
+async def entity_tags(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
+    async with deps.uow() as uow:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        return uow.tags.for_entity(user_id, entity_id)
+        return await uow.tags.for_entity(user_id, entity_id)
 
 
-def create_group(deps: Deps, user_id: uuid.UUID, params: object) -> Group:
+async def create_group(deps: Deps, user_id: uuid.UUID, params: object) -> Group:
     """Create a group; with ``is_smart`` its ``rules`` decide the members.
 
     Raises:
@@ -108,95 +108,95 @@ def create_group(deps: Deps, user_id: uuid.UUID, params: object) -> Group:
         ConflictError: on ``name`` when the user has a group of that name.
     """
     group = Group.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now())
-    with deps.uow() as uow:
-        uow.groups.add(group)
-        uow.commit()
+    async with deps.uow() as uow:
+        await uow.groups.add(group)
+        await uow.commit()
     return group
 
 
-def get_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> Group:
-    with deps.uow() as uow:
-        group = uow.groups.get(user_id, group_id)
+async def get_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> Group:
+    async with deps.uow() as uow:
+        group = await uow.groups.get(user_id, group_id)
     if group is None:
         raise NotFoundError("group")
     return group
 
 
-def list_groups(deps: Deps, user_id: uuid.UUID) -> Sequence[Group]:
-    with deps.uow() as uow:
-        return uow.groups.list(user_id)
+async def list_groups(deps: Deps, user_id: uuid.UUID) -> Sequence[Group]:
+    async with deps.uow() as uow:
+        return await uow.groups.list(user_id)
 
 
-def update_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, params: object) -> Group:
+async def update_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, params: object) -> Group:
     """Change a group. Turning a group smart drops its hand-picked members."""
-    with deps.uow() as uow:
-        group = uow.groups.get(user_id, group_id, for_update=True)
+    async with deps.uow() as uow:
+        group = await uow.groups.get(user_id, group_id, for_update=True)
         if group is None:
             raise NotFoundError("group")
         was_smart = group.is_smart
         group.update(params, now=deps.clock.now())
         if group.is_smart and not was_smart:
-            uow.groups.clear_members(user_id, group_id)
-        uow.groups.update(group)
-        uow.commit()
+            await uow.groups.clear_members(user_id, group_id)
+        await uow.groups.update(group)
+        await uow.commit()
     return group
 
 
-def delete_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> None:
-    with deps.uow() as uow:
-        if not uow.groups.delete(user_id, group_id):
+async def delete_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> None:
+    async with deps.uow() as uow:
+        if not await uow.groups.delete(user_id, group_id):
             raise NotFoundError("group")
-        uow.commit()
+        await uow.commit()
 
 
-def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+async def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
     """Add an entity to a manual group; False if it was a member already.
 
     Raises:
         ConflictError: on ``group_id`` for a smart group (its members are computed).
     """
-    with deps.uow() as uow:
-        group = uow.groups.get(user_id, group_id)
+    async with deps.uow() as uow:
+        group = await uow.groups.get(user_id, group_id)
         if group is None:
             raise NotFoundError("group")
-        if uow.entities.get(user_id, entity_id) is None:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
         group.require_manual()
-        added = uow.groups.add_member(user_id, group_id, entity_id, deps.clock.now())
-        uow.commit()
+        added = await uow.groups.add_member(user_id, group_id, entity_id, deps.clock.now())
+        await uow.commit()
     return added
 
 
-def remove_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> None:
-    with deps.uow() as uow:
-        group = uow.groups.get(user_id, group_id)
+async def remove_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> None:
+    async with deps.uow() as uow:
+        group = await uow.groups.get(user_id, group_id)
         if group is None:
             raise NotFoundError("group")
         group.require_manual()
-        if not uow.groups.remove_member(user_id, group_id, entity_id):
+        if not await uow.groups.remove_member(user_id, group_id, entity_id):
             raise NotFoundError("entity")
-        uow.commit()
+        await uow.commit()
 
 
-def group_members(
+async def group_members(
     deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, page: PageRequest | None = None
 ) -> Page[Entity]:
     """A group's members; for a smart group, the live entities its rules match right now."""
     page = page or PageRequest()
-    with deps.uow() as uow:
-        group = uow.groups.get(user_id, group_id)
+    async with deps.uow() as uow:
+        group = await uow.groups.get(user_id, group_id)
         if group is None:
             raise NotFoundError("group")
         if group.is_smart:
-            return uow.entities.list(user_id, group.member_filter(deps.clock.now()), page)
-        return uow.groups.members(user_id, group_id, page)
+            return await uow.entities.list(user_id, group.member_filter(deps.clock.now()), page)
+        return await uow.groups.members(user_id, group_id, page)
 
 
-def entity_groups(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
+async def entity_groups(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
     """The manual groups an entity was added to."""
-    with deps.uow() as uow:
-        if uow.entities.get(user_id, entity_id) is None:
+    async with deps.uow() as uow:
+        if await uow.entities.get(user_id, entity_id) is None:
             raise NotFoundError("entity")
-        return uow.groups.for_entity(user_id, entity_id)
+        return await uow.groups.for_entity(user_id, entity_id)
 
 
