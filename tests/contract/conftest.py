@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,25 +15,28 @@ if TYPE_CHECKING:
 
 __all__ = ["postgres_database", "uow_factory"]
 
+# every contract test is async, on the session's one event loop
+pytestmark = pytest.mark.anyio
+
 
 @pytest.fixture(scope="session")
-def postgres_database(migrated_database_url: str) -> Iterator[PostgresDatabase]:
-    """One connection pool over the session's migrated database."""
+async def postgres_database(migrated_database_url: str) -> AsyncIterator[PostgresDatabase]:
+    """One connection pool over the session's migrated database, on the session's event loop."""
     from conezia.adapters.postgres import PostgresDatabase
 
     database = PostgresDatabase(migrated_database_url)
     try:
         yield database
     finally:
-        database.close()
+        await database.close()
 
 
 @pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.integration)])
-def uow_factory(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
+async def uow_factory(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
     """A zero-argument callable returning a fresh unit of work over an empty database."""
     if request.param == "memory":
         store = MemoryStore()
         return lambda: MemoryUnitOfWork(store)
     database: PostgresDatabase = request.getfixturevalue("postgres_database")
-    database.truncate_all()
+    await database.truncate_all()
     return database.unit_of_work
