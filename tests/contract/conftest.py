@@ -13,7 +13,7 @@ from conezia.core.ports import UnitOfWork
 if TYPE_CHECKING:
     from conezia.adapters.postgres import PostgresDatabase
 
-__all__ = ["postgres_database", "uow_factory"]
+__all__ = ["empty_postgres", "postgres_database", "uow_factory"]
 
 # every contract test is async, on the session's one event loop
 pytestmark = pytest.mark.anyio
@@ -31,12 +31,19 @@ async def postgres_database(migrated_database_url: str) -> AsyncIterator[Postgre
         await database.close()
 
 
+@pytest.fixture
+async def empty_postgres(postgres_database: PostgresDatabase) -> PostgresDatabase:
+    """The session's database, emptied for this test."""
+    await postgres_database.truncate_all()
+    return postgres_database
+
+
 @pytest.fixture(params=["memory", pytest.param("postgres", marks=pytest.mark.integration)])
-async def uow_factory(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
+def uow_factory(request: pytest.FixtureRequest) -> Callable[[], UnitOfWork]:
     """A zero-argument callable returning a fresh unit of work over an empty database."""
     if request.param == "memory":
         store = MemoryStore()
         return lambda: MemoryUnitOfWork(store)
-    database: PostgresDatabase = request.getfixturevalue("postgres_database")
-    await database.truncate_all()
+    # a sync fixture asks for the async one, which anyio runs on the session's loop
+    database: PostgresDatabase = request.getfixturevalue("empty_postgres")
     return database.unit_of_work
