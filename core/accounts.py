@@ -10,15 +10,19 @@ from typing import Any, Final
 
 import attrs
 
+from .shapes import CHOICE, DATETIME, EMAIL, OBJECT, TEXT, TIMEZONE, URL, Field, Shape
 from .validation import UNSET, Changes, apply_set, is_valid_time_of_day
 
 __all__ = [
+    "AUTH_PROVIDER",
     "AUTH_PROVIDERS",
     "DEFAULT_NOTIFICATION_PREFERENCES",
     "MAX_PASSWORD_LENGTH",
     "TIERS",
     "TOKEN_CONTEXTS",
     "TOKEN_VALIDITY",
+    "USER",
+    "USER_TOKEN",
     "AuthProvider",
     "User",
     "UserToken",
@@ -48,6 +52,30 @@ DEFAULT_NOTIFICATION_PREFERENCES: Final[Mapping[str, Any]] = {
 _BOOLEAN_PREFS: Final = ("email", "push", "in_app")
 _TIME_PREFS: Final = ("quiet_hours_start", "quiet_hours_end")
 
+USER: Final = Shape("users", (
+    Field("email", EMAIL, required=True, nullable=False),
+    Field("name", TEXT, max_length=255, blank_to_none=True),
+    Field("avatar_url", URL),
+    Field("timezone", TIMEZONE, nullable=False),
+    Field("settings", OBJECT, nullable=False),
+    Field("notification_preferences", OBJECT, nullable=False),
+    Field("onboarding_completed_at", DATETIME),
+    Field("tier", CHOICE, choices=TIERS, nullable=False, max_length=16, writable=False),
+    Field("hashed_password", TEXT, max_length=255, writable=False),
+    Field("confirmed_at", DATETIME, writable=False),
+))
+AUTH_PROVIDER: Final = Shape("auth_providers", (
+    Field("provider", CHOICE, choices=AUTH_PROVIDERS, required=True, nullable=False, max_length=32),
+    Field("provider_uid", TEXT, required=True, nullable=False, max_length=255),
+    # stored encrypted (bytea): the limit bounds the plaintext
+    Field("provider_token", TEXT, max_length=8192, strip=False),
+    Field("provider_refresh_token", TEXT, max_length=8192, strip=False),
+    Field("provider_meta", OBJECT, nullable=False),
+))
+USER_TOKEN: Final = Shape("user_tokens", (
+    Field("context", CHOICE, choices=TOKEN_CONTEXTS, nullable=False, max_length=32, writable=False),
+    Field("sent_to", EMAIL, writable=False),
+))
 USER_FIELDS: Final = ("email", "name", "avatar_url", "timezone", "settings", "notification_preferences")
 PROFILE_FIELDS: Final = ("email", "name", "avatar_url", "timezone", "onboarding_completed_at")
 PREFERENCE_FIELDS: Final = ("settings", "notification_preferences")
@@ -126,11 +154,9 @@ class User:
             ValidationError: naming every failing field.
         """
         changes = Changes(params, (*USER_FIELDS, "password"))
-        email = changes.email("email", required=True)
-        name = changes.string("name", max_length=255, blank_to_none=True)
-        avatar_url = changes.url("avatar_url")
-        timezone = changes.timezone("timezone")
-        settings = changes.mapping("settings")
+        email, name, avatar_url, timezone, settings = USER.cast(
+            changes, creating=True, names=("email", "name", "avatar_url", "timezone", "settings")
+        ).values()
         prefs = cast_notification_preferences(changes)
         password = check_password(changes)
         changes.raise_if_invalid()
@@ -152,13 +178,7 @@ class User:
     def update_profile(self, params: object, *, now: dt.datetime) -> bool:
         """Apply a profile change; returns whether the email changed (it then needs confirming)."""
         changes = Changes(params, PROFILE_FIELDS)
-        values = {
-            "email": changes.email("email", nullable=False),
-            "name": changes.string("name", max_length=255, blank_to_none=True),
-            "avatar_url": changes.url("avatar_url"),
-            "timezone": changes.timezone("timezone"),
-            "onboarding_completed_at": changes.datetime("onboarding_completed_at"),
-        }
+        values = USER.cast(changes, creating=False, names=PROFILE_FIELDS)
         changes.raise_if_invalid()
         email_changed = values["email"] is not UNSET and values["email"] != self.email
         apply_set(self, values)
@@ -169,7 +189,7 @@ class User:
 
     def update_preferences(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, PREFERENCE_FIELDS)
-        settings = changes.mapping("settings")
+        settings = changes.field(USER["settings"], creating=False)
         prefs = cast_notification_preferences(changes, self.notification_preferences)
         changes.raise_if_invalid()
         apply_set(self, {"settings": settings, "notification_preferences": prefs})
@@ -178,7 +198,7 @@ class User:
     def change_tier(self, tier: object, *, now: dt.datetime) -> None:
         """Administrators only (errata D2)."""
         changes = Changes({"tier": tier}, ("tier",))
-        value = changes.choice("tier", TIERS, required=True)
+        value = changes.choice("tier", USER["tier"].choices, required=True)
         changes.raise_if_invalid()
         self.tier = value
         self.updated_at = now

@@ -8,10 +8,13 @@ from typing import Any, Final
 
 import attrs
 
+from .shapes import CHOICE, DATE, DATETIME, INTEGER, OBJECT, TEXT, URL, Field, Shape
 from .validation import Changes, apply_set
 
 __all__ = [
+    "ENTITY",
     "ENTITY_TYPES",
+    "RELATIONSHIP",
     "RELATIONSHIP_STATUSES",
     "RELATIONSHIP_STRENGTHS",
     "RELATIONSHIP_TYPES",
@@ -26,19 +29,20 @@ RELATIONSHIP_TYPES: Final = (
 RELATIONSHIP_STRENGTHS: Final = ("close", "regular", "acquaintance")
 RELATIONSHIP_STATUSES: Final = ("active", "inactive", "archived")
 
-ENTITY_FIELDS: Final = ("type", "name", "description", "avatar_url", "metadata", "last_interaction_at")
-RELATIONSHIP_FIELDS: Final = ("type", "strength", "status", "started_at", "health_threshold_days", "notes")
+ENTITY: Final = Shape("entities", (
+    Field("type", CHOICE, choices=ENTITY_TYPES, required=True, nullable=False, max_length=32),
+    Field("name", TEXT, required=True, nullable=False, min_length=1, max_length=255),
+    Field("description", TEXT, max_length=10_000, blank_to_none=True, strip=False),
+    Field("avatar_url", URL),
+    Field("metadata", OBJECT, nullable=False),
+    Field("last_interaction_at", DATETIME),
+    Field("archived_at", DATETIME, writable=False),
+))
+ENTITY_FIELDS: Final = ENTITY.inputs
 
 
 def _cast_entity(changes: Changes, *, creating: bool) -> dict[str, Any]:
-    return {
-        "type": changes.choice("type", ENTITY_TYPES, required=creating, nullable=False),
-        "name": changes.string("name", required=creating, nullable=False, min_length=1, max_length=255),
-        "description": changes.string("description", max_length=10_000, blank_to_none=True, strip=False),
-        "avatar_url": changes.url("avatar_url"),
-        "metadata": changes.mapping("metadata"),
-        "last_interaction_at": changes.datetime("last_interaction_at"),
-    }
+    return ENTITY.cast(changes, creating=creating)
 
 
 @attrs.define
@@ -96,17 +100,19 @@ class Entity:
             self.updated_at = now
 
 
+RELATIONSHIP: Final = Shape("relationships", (
+    Field("type", CHOICE, choices=RELATIONSHIP_TYPES, max_length=32),
+    Field("strength", CHOICE, choices=RELATIONSHIP_STRENGTHS, nullable=False, max_length=16),
+    Field("status", CHOICE, choices=RELATIONSHIP_STATUSES, nullable=False, max_length=16),
+    Field("started_at", DATE),
+    Field("health_threshold_days", INTEGER, nullable=False, minimum=1, maximum=365),
+    Field("notes", TEXT, max_length=5000, blank_to_none=True, strip=False),
+))
+RELATIONSHIP_FIELDS: Final = RELATIONSHIP.inputs
+
+
 def _cast_relationship(changes: Changes) -> dict[str, Any]:
-    return {
-        "type": changes.choice("type", RELATIONSHIP_TYPES),
-        "strength": changes.choice("strength", RELATIONSHIP_STRENGTHS, nullable=False),
-        "status": changes.choice("status", RELATIONSHIP_STATUSES, nullable=False),
-        "started_at": changes.date("started_at"),
-        "health_threshold_days": changes.integer(
-            "health_threshold_days", nullable=False, greater_than=0, less_than_or_equal_to=365
-        ),
-        "notes": changes.string("notes", max_length=5000, blank_to_none=True, strip=False),
-    }
+    return RELATIONSHIP.cast(changes, creating=False)
 
 
 @attrs.define

@@ -10,9 +10,11 @@ from typing import Any, Final
 import attrs
 import phonenumbers
 
+from .shapes import BOOLEAN, CHOICE, DATETIME, TEXT, Field, Shape
 from .validation import UNSET, Changes, is_valid_email, is_valid_url
 
 __all__ = [
+    "IDENTIFIER",
     "IDENTIFIER_TYPES",
     "SECOND_PRIMARY",
     "SENSITIVE_TYPES",
@@ -35,8 +37,17 @@ MAX_VALUE_LENGTH: Final = 512
 E164_RE: Final = re.compile(r"^\+[1-9]\d{1,14}$")
 SSN_RE: Final = re.compile(r"^\d{3}-\d{2}-\d{4}$")
 
-CREATE_FIELDS: Final = ("type", "value", "label", "is_primary", "verified_at")
-UPDATE_FIELDS: Final = ("value", "label", "is_primary", "verified_at")
+IDENTIFIER: Final = Shape("identifiers", (
+    Field("type", CHOICE, choices=IDENTIFIER_TYPES, required=True, nullable=False, max_length=32),
+    # errata D9: the 512 limit applies to the plaintext, sensitive or not
+    Field("value", TEXT, required=True, nullable=False, max_length=MAX_VALUE_LENGTH),
+    Field("label", TEXT, max_length=64, blank_to_none=True),
+    Field("is_primary", BOOLEAN, nullable=False),
+    Field("verified_at", DATETIME),
+    Field("value_hash", TEXT, max_length=64, writable=False, description="HMAC-SHA256 blind index, hex"),
+))
+CREATE_FIELDS: Final = IDENTIFIER.inputs
+UPDATE_FIELDS: Final = tuple(name for name in CREATE_FIELDS if name != "type")
 
 
 def is_sensitive(type_: str) -> bool:
@@ -111,9 +122,8 @@ def cast_identifier(
         ValidationError: naming every failing field.
     """
     changes = Changes(params, CREATE_FIELDS if creating else UPDATE_FIELDS)
-    type_ = changes.choice("type", IDENTIFIER_TYPES, required=True) if creating else current_type
-    # errata D9: the 512 limit applies to the plaintext, sensitive or not
-    raw = changes.string("value", required=creating, nullable=False, max_length=MAX_VALUE_LENGTH)
+    type_ = changes.field(IDENTIFIER["type"], creating=True) if creating else current_type
+    raw = changes.field(IDENTIFIER["value"], creating=creating)
     value: Any = raw
     if isinstance(raw, str) and isinstance(type_, str):
         normalized, error = normalize_value(type_, raw, region=region)
@@ -122,9 +132,9 @@ def cast_identifier(
             value = UNSET
         else:
             value = normalized
-    label = changes.string("label", max_length=64, blank_to_none=True)
-    is_primary = changes.boolean("is_primary")
-    verified_at = changes.datetime("verified_at")
+    label, is_primary, verified_at = IDENTIFIER.cast(
+        changes, creating=creating, names=("label", "is_primary", "verified_at")
+    ).values()
     changes.raise_if_invalid()
     return IdentifierInput(type=type_, value=value, label=label, is_primary=is_primary, verified_at=verified_at)
 

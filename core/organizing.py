@@ -11,10 +11,13 @@ import attrs
 
 from .entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES
 from .errors import ConflictError
+from .shapes import BOOLEAN, CHOICE, OBJECT, TEXT, Field, Shape
 from .validation import UNSET, Changes, apply_set
 
 __all__ = [
+    "GROUP",
     "SMART_RULE_KEYS",
+    "TAG",
     "TAG_COLORS",
     "EntityFilter",
     "Group",
@@ -24,8 +27,19 @@ __all__ = [
 
 TAG_COLORS: Final = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "gray")
 SMART_RULE_KEYS: Final = ("type", "tags", "relationship_type", "relationship_status", "last_interaction_days")
-TAG_FIELDS: Final = ("name", "color", "description")
-GROUP_FIELDS: Final = ("name", "description", "is_smart", "rules")
+TAG: Final = Shape("tags", (
+    Field("name", TEXT, required=True, nullable=False, min_length=1, max_length=50),
+    Field("color", CHOICE, choices=TAG_COLORS, nullable=False, max_length=16),
+    Field("description", TEXT, max_length=255, blank_to_none=True),
+))
+GROUP: Final = Shape("groups", (
+    Field("name", TEXT, required=True, nullable=False, min_length=1, max_length=100),
+    Field("description", TEXT, max_length=500, blank_to_none=True),
+    Field("is_smart", BOOLEAN, nullable=False),
+    Field("rules", OBJECT, description="Smart-group rules; see cast_rules."),
+))
+TAG_FIELDS: Final = TAG.inputs
+GROUP_FIELDS: Final = GROUP.inputs
 
 
 @attrs.frozen
@@ -78,11 +92,7 @@ class Tag:
 
     @staticmethod
     def _cast(changes: Changes, *, creating: bool) -> dict[str, Any]:
-        return {
-            "name": changes.string("name", required=creating, nullable=False, min_length=1, max_length=50),
-            "color": changes.choice("color", TAG_COLORS, nullable=False),
-            "description": changes.string("description", max_length=255, blank_to_none=True),
-        }
+        return TAG.cast(changes, creating=creating)
 
 
 def _one_or_many(changes: Changes, key: str, value: Any, allowed: tuple[str, ...]) -> list[str] | None:
@@ -160,9 +170,7 @@ class Group:
 
     def _change(self, params: object, *, creating: bool) -> None:
         changes = Changes(params, GROUP_FIELDS)
-        name = changes.string("name", required=creating, nullable=False, min_length=1, max_length=100)
-        description = changes.string("description", max_length=500, blank_to_none=True)
-        is_smart = changes.boolean("is_smart")
+        name, description, is_smart = GROUP.cast(changes, creating=creating, names=("name", "description", "is_smart")).values()
         raw_rules = changes.params.get("rules", UNSET)
         smart = self.is_smart if is_smart is UNSET else is_smart
         rules: Any = UNSET

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from . import shapes
 from .errors import ValidationError
 
 __all__ = [
@@ -49,7 +50,7 @@ UNSET: Final = Unset()
 
 EMAIL_RE: Final = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 TIME_RE: Final = re.compile(r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
-MAX_URL_LENGTH: Final = 2048
+MAX_URL_LENGTH: Final = shapes.MAX_URL_LENGTH
 
 
 @cache
@@ -139,6 +140,41 @@ class Changes:
 
     # -- casts ---------------------------------------------------------------
 
+    def field(self, spec: shapes.Field, *, creating: bool) -> Any:
+        """Read a declared field with the limits its declaration gives (see :mod:`.shapes`).
+
+        ``spec.required`` applies when ``creating``; on an update every field is optional.
+        """
+        name, kind = spec.name, spec.kind
+        required, nullable = spec.required and creating, spec.nullable
+        if kind == shapes.CHOICE:
+            return self.choice(name, spec.choices, required=required, nullable=nullable)
+        if kind == shapes.TEXT:
+            return self.string(
+                name, required=required, nullable=nullable, max_length=spec.max_length,
+                min_length=spec.min_length, strip=spec.strip, blank_to_none=spec.blank_to_none,
+            )
+        if kind == shapes.EMAIL:
+            return self.email(name, required=required, nullable=nullable)
+        if kind == shapes.URL:
+            return self.url(name, required=required, nullable=nullable)
+        if kind == shapes.TIMEZONE:
+            return self.timezone(name, required=required, nullable=nullable)
+        if kind == shapes.INTEGER:
+            minimum = None if spec.minimum is None else spec.minimum - 1
+            return self.integer(
+                name, required=required, nullable=nullable, greater_than=minimum, less_than_or_equal_to=spec.maximum
+            )
+        if kind == shapes.BOOLEAN:
+            return self.boolean(name, required=required, nullable=nullable)
+        if kind == shapes.DATE:
+            return self.date(name, required=required, nullable=nullable)
+        if kind == shapes.DATETIME:
+            return self.datetime(name, required=required, nullable=nullable)
+        if kind == shapes.OBJECT:
+            return self.mapping(name, required=required, nullable=nullable)
+        raise TypeError(f"{name}: {kind} fields are not read from input")
+
     def string(
         self,
         field: str,
@@ -188,7 +224,7 @@ class Changes:
         return value
 
     def email(self, field: str, *, required: bool = False, nullable: bool = True) -> Any:
-        value = self.string(field, required=required, nullable=nullable, max_length=254)
+        value = self.string(field, required=required, nullable=nullable, max_length=shapes.MAX_EMAIL_LENGTH)
         if isinstance(value, str):
             if not is_valid_email(value):
                 self.add_error(field, "must be a valid email")
@@ -206,7 +242,7 @@ class Changes:
         return value
 
     def timezone(self, field: str, *, required: bool = False, nullable: bool = False) -> Any:
-        value = self.string(field, required=required, nullable=nullable, max_length=64)
+        value = self.string(field, required=required, nullable=nullable, max_length=shapes.MAX_TIMEZONE_LENGTH)
         if isinstance(value, str) and not is_valid_timezone(value):
             self.add_error(field, "must be a valid IANA timezone")
             return UNSET

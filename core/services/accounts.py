@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from ..accounts import AUTH_PROVIDERS, AuthProvider, User, UserToken, check_password
+from ..accounts import AUTH_PROVIDER, AuthProvider, User, UserToken, check_password
 from ..deps import Deps, RateLimitedError
 from ..errors import TAKEN, AuthenticationError, ConflictError, NotFoundError, ValidationError
 from ..ports import UnitOfWork
@@ -377,12 +377,8 @@ async def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> 
         ValidationError: bad fields; ``provider_uid`` "has already been taken" when
             another user linked that account.
     """
-    changes = Changes(params, ("provider", "provider_uid", "provider_token", "provider_refresh_token", "provider_meta"))
-    provider = changes.choice("provider", AUTH_PROVIDERS, required=True)
-    uid = changes.string("provider_uid", required=True, max_length=255)
-    token = changes.string("provider_token", max_length=8192, strip=False)
-    refresh = changes.string("provider_refresh_token", max_length=8192, strip=False)
-    meta = changes.mapping("provider_meta")
+    changes = Changes(params, AUTH_PROVIDER.inputs)
+    provider, uid, token, refresh, meta = AUTH_PROVIDER.cast(changes, creating=True).values()
     changes.raise_if_invalid()
     now = deps.clock.now()
     async with deps.uow() as uow:
