@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit test-integration bench clean-data
+.PHONY: install lint run test test-unit test-integration bench clean-data
 
 $(PY):
 	@echo "== creating $(VENV) with $$($(PYTHON) --version 2>&1)"
@@ -24,8 +24,15 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/conezia run
 
-## Unit, contract and integration tests (integration tests start their own embedded PostgreSQL)
-test: install
+## ruff, and mypy (strict on the core)
+lint: install
+	@echo "== ruff"
+	$(VENV)/bin/ruff check .
+	@echo "== mypy"
+	$(PY) tools/typecheck.py
+
+## Lint, then unit, contract and integration tests (integration tests start their own embedded PostgreSQL)
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
