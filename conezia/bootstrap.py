@@ -117,7 +117,6 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         debug=settings.debug,
         session_cache_seconds=settings.session_cache_seconds,
-        password_threads=settings.max_concurrent_hashes,
     )
     return make_app(deps, config=config, on_shutdown=on_shutdown)
 

@@ -21,7 +21,6 @@ from .auth import provide_token, provide_user
 from .config import API_PREFIX, HttpConfig
 from .context import context_of
 from .guard import ApiGuard
-from .hashing import PASSWORD_LIMITER_STATE_KEY, password_limiter
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
 from .sessions import SESSIONS_STATE_KEY, SessionCache
@@ -44,8 +43,8 @@ with `errors` naming every failing field. Lists are paginated with `limit` and t
 _swagger = SwaggerRenderPlugin(path="/swagger")
 
 
-@get("/docs", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False)
-def docs(request: Request[Any, Any, Any]) -> bytes:
+@get("/docs", media_type=MediaType.HTML, include_in_schema=False)
+async def docs(request: Request[Any, Any, Any]) -> bytes:
     """The interactive API documentation (Swagger UI; Scalar is at /schema/scalar)."""
     return _swagger.render(request, request.app.openapi_schema.to_schema())
 
@@ -109,7 +108,6 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], o
         state=State({
             LIMITER_STATE_KEY: limiter,
             SESSIONS_STATE_KEY: sessions,
-            PASSWORD_LIMITER_STATE_KEY: password_limiter(config.password_threads),
         }),
         request_max_body_size=config.max_body_bytes,
         openapi_config=_openapi_config(),

@@ -35,8 +35,6 @@ class HttpConfig:
         debug: Litestar's debug mode. Error responses never carry internals either way.
         session_cache_seconds: how long a verified session is reused without a
             database read (0: never); see :mod:`conezia.adapters.http.sessions`.
-        password_threads: threads for password hashing and checking (register, log in,
-            reset, account deletion); other requests never wait behind them.
     """
 
     rate_limits: dict[str, int] = attrs.field(converter=_copy_limits, validator=_check_limits)
@@ -44,4 +42,3 @@ class HttpConfig:
     max_body_bytes: int = attrs.field(validator=attrs.validators.ge(1))
     debug: bool = False
     session_cache_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))
-    password_threads: int = attrs.field(default=2, validator=attrs.validators.ge(1))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import anyio.to_thread
 from litestar.enums import ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
@@ -109,8 +108,7 @@ class ApiGuard(ASGIMiddleware):
         if user is not None:
             return user
         try:
-            # verify_session reads the database: keep it off the event loop
-            user, row = await anyio.to_thread.run_sync(services.verify_session, self.deps, token)
+            user, row = await services.verify_session(self.deps, token)
         except AuthenticationError:
             return None
         self.sessions.put(token, user, row.expires_at())

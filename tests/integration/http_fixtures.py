@@ -1,27 +1,38 @@
 """Fixtures and helpers for the HTTP API tests: a real PostgreSQL, a client, a mailbox, a clock.
 
+Litestar's ``TestClient`` runs the app on an event loop of its own (a blocking
+portal in a thread), so each app gets its own backend, opened on that loop at
+its first request and closed at its shutdown, as in a server process. The
+tests look at the rows through a separate plain psycopg connection.
+
 Test modules import the fixtures they use from here (pytest finds fixtures in a
 test module's namespace).
+
+``CONEZIA_HTTP_TEST_BACKEND=memory`` runs the same tests on the memory backend
+(quicker, and handy while the PostgreSQL adapter is in pieces).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import attrs
 import msgspec
+import psycopg
 import pytest
 from httpx import Response
 from litestar.testing import TestClient
-from sqlalchemy import select
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from conezia.adapters.mail import MemoryOutbox
-from conezia.adapters.postgres import tables
 from conezia.bootstrap import Backend, build_deps, create_app, open_backend
 from conezia.core.deps import Deps
 from conezia.keys import KeyRing
@@ -32,10 +43,12 @@ __all__ = [
     "PASSWORD",
     "Api",
     "MutableClock",
+    "TestDatabase",
     "api",
     "database_rows",
     "decoded",
-    "http_backend",
+    "http_database",
+    "libpq_url",
     "make_api",
     "random_keys",
 ]
@@ -43,11 +56,19 @@ __all__ = [
 API = "/api/v1"
 PASSWORD = "Analytical-Engine-1"
 S = TypeVar("S")
+T = TypeVar("T")
+
+Rows = dict[str, list[tuple[Any, ...]]]
 
 
 def random_keys() -> KeyRing:
     """Fresh encryption and blind-index keys, never written anywhere."""
     return KeyRing.generate("test")
+
+
+def libpq_url(database_url: str) -> str:
+    """A SQLAlchemy ``postgresql+psycopg://`` URL in the form libpq (``psycopg.connect``) takes."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class MutableClock:
@@ -66,24 +87,64 @@ class MutableClock:
             self.offset += dt.timedelta(**delta)
 
 
+class TestDatabase:
+    """Where the HTTP tests' apps keep their rows, and a plain connection to look at them.
+
+    Args:
+        target: ``"memory"`` or the URL of a migrated PostgreSQL database.
+    """
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._connection = None if target == "memory" else psycopg.connect(libpq_url(target), autocommit=True)
+        self._tables: list[str] = []
+        if self._connection is not None:
+            # the application's tables, not yoyo's bookkeeping
+            found = self._connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                " AND tablename NOT LIKE '%yoyo%' ORDER BY tablename"
+            ).fetchall()
+            self._tables = [name for (name,) in found]
+
+    def rows(self, backend: Backend) -> Rows:
+        """Every row of every table, in a stable order: equal snapshots mean nothing changed."""
+        if self._connection is None:
+            # deep copies: an equal later snapshot must mean equal rows, not the same objects
+            tables = copy.deepcopy(backend.database.snapshot())
+            return {
+                name: sorted(getattr(tables, name).items(), key=repr)
+                for name in attrs.fields_dict(type(tables))
+            }
+        return {
+            name: sorted(self._connection.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))), key=repr)
+            for name in self._tables
+        }
+
+    def empty(self) -> None:
+        """Empty every table (a memory backend starts empty anyway)."""
+        if self._connection is not None and self._tables:
+            names = sql.SQL(", ").join(sql.Identifier(name) for name in self._tables)
+            self._connection.execute(sql.SQL("TRUNCATE {} CASCADE").format(names))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
 @pytest.fixture(scope="session")
-def http_backend(migrated_database_url: str) -> Iterator[Backend]:
-    """One PostgreSQL backend (and pool) for the session's HTTP tests."""
-    backend = open_backend(migrated_database_url, pool_size=4)
+def http_database(request: pytest.FixtureRequest) -> Iterator[TestDatabase]:
+    """The session's migrated PostgreSQL database (or memory, see the module's docstring)."""
+    if os.environ.get("CONEZIA_HTTP_TEST_BACKEND") == "memory":
+        target = "memory"
+    else:
+        target = request.getfixturevalue("migrated_database_url")
+    database = TestDatabase(target)
     try:
-        yield backend
+        yield database
     finally:
-        backend.close()
-
-
-def database_rows(backend: Backend) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in a stable order: equal snapshots mean nothing changed."""
-    snapshot: dict[str, list[tuple[Any, ...]]] = {}
-    with backend.database.engine.connect() as connection:
-        for table in tables.metadata.sorted_tables:
-            rows = [tuple(row) for row in connection.execute(select(table))]
-            snapshot[table.name] = sorted(rows, key=repr)
-    return snapshot
+        database.close()
 
 
 def decoded(response: Response, shape: type[S]) -> S:
@@ -100,7 +161,8 @@ class Api:
         outbox: where the app's mail goes.
         clock: the app's clock.
         deps: the app's core dependencies.
-        backend: the database.
+        backend: the app's own backend (its pool lives on the client's event loop).
+        database: the plain view of the rows.
         seen: (method, path, response) of every request made, for whole-session checks.
     """
 
@@ -109,7 +171,12 @@ class Api:
     clock: MutableClock
     deps: Deps
     backend: Backend
+    database: TestDatabase
     seen: list[tuple[str, str, Response]] = attrs.Factory(list)
+
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run an async use-case on the app's event loop (where its pool lives), from a sync test."""
+        return self.client.blocking_portal.call(fn, *args)
 
     def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> Response:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -161,24 +228,35 @@ class Api:
         return response.json()
 
 
+def database_rows(api: Api) -> Rows:
+    """Every row the app's database holds, in a stable order (see :meth:`TestDatabase.rows`)."""
+    return api.database.rows(api.backend)
+
+
 @contextmanager
-def make_api(backend: Backend, **settings: Any) -> Iterator[Api]:
-    """A fresh app over an emptied database (emptied again afterwards), with settings overridden for the test."""
-    backend.database.truncate_all()
+def make_api(database: TestDatabase, **settings: Any) -> Iterator[Api]:
+    """A fresh app over an emptied database (emptied again afterwards), with settings overridden for the test.
+
+    The app has a backend of its own whose pool opens on the client's event loop
+    at the first request and closes when the app shuts down.
+    """
+    database.empty()
     config = Settings(**{"password_profile": "test", "database_url": "unused", **settings})
+    backend = open_backend(database.target, pool_size=4)
     outbox = MemoryOutbox()
     clock = MutableClock()
     deps = build_deps(config, keys=random_keys(), backend=backend, mailer=outbox, clock=clock)
     app = create_app(config, deps=deps)
+    app.on_shutdown.append(backend.aclose)
     try:
         with TestClient(app) as client:
-            yield Api(client=client, outbox=outbox, clock=clock, deps=deps, backend=backend)
+            yield Api(client=client, outbox=outbox, clock=clock, deps=deps, backend=backend, database=database)
     finally:
-        backend.database.truncate_all()
+        database.empty()
 
 
 @pytest.fixture
-def api(http_backend: Backend) -> Iterator[Api]:
+def api(http_database: TestDatabase) -> Iterator[Api]:
     """The API with default settings over an empty database."""
-    with make_api(http_backend) as instance:
+    with make_api(http_database) as instance:
         yield instance

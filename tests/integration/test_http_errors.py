@@ -12,20 +12,21 @@ import attrs
 import pytest
 from litestar.testing import TestClient
 
-from conezia.bootstrap import Backend, create_app
+from conezia.bootstrap import create_app
 from conezia.core import services
 from conezia.settings import Settings
 from tests.integration.http_fixtures import (
     API,
     PASSWORD,
     Api,
+    TestDatabase,
     api,
     database_rows,
-    http_backend,
+    http_database,
     make_api,
 )
 
-__all__ = ["api", "http_backend"]
+__all__ = ["api", "http_database"]
 
 PUBLIC_ROUTES = {
     ("POST", f"{API}/auth/register"),
@@ -137,24 +138,24 @@ INVALID_INPUT: list[tuple[str, str, str, dict[str, Any], set[str]]] = [
 def test_invalid_input_is_a_422_problem_naming_every_field_and_changes_nothing(
     api: Api, world: World, method: str, path: str, request_args: dict[str, Any], fields: set[str]
 ) -> None:
-    before = database_rows(api.backend)
+    before = database_rows(api)
     response = api.request(method, API + path.format(**world.ids), token=world.token, **request_args)
     problem = assert_problem(response, 422)
     assert set(problem["errors"]) == fields
     assert all(messages and all(isinstance(m, str) for m in messages) for messages in problem["errors"].values())
-    assert database_rows(api.backend) == before
+    assert database_rows(api) == before
 
 
 def test_an_email_address_taken_in_any_letter_case_is_a_409_conflict(api: Api) -> None:
     api.register("ada@example.com")
     token = api.new_user("grace@example.com")
-    before = database_rows(api.backend)
+    before = database_rows(api)
 
     again = api.post(f"{API}/auth/register", json={"email": "ADA@Example.COM", "password": PASSWORD})
     assert assert_problem(again, 409)["errors"] == {"email": ["has already been taken"]}
     taken = api.patch(f"{API}/me", token=token, json={"email": "Ada@example.com"})
     assert assert_problem(taken, 409)["errors"] == {"email": ["has already been taken"]}
-    assert database_rows(api.backend) == before
+    assert database_rows(api) == before
 
 
 def test_names_and_linked_accounts_that_exist_already_are_409_conflicts(api: Api) -> None:
@@ -163,13 +164,13 @@ def test_names_and_linked_accounts_that_exist_already_are_409_conflicts(api: Api
     api.create("/tags", token, {"name": "friends"})
     api.create("/groups", token, {"name": "Club"})
     api.create("/me/auth-providers", other, {"provider": "google", "provider_uid": "g-1"})
-    before = database_rows(api.backend)
+    before = database_rows(api)
 
     assert "name" in assert_problem(api.post(f"{API}/tags", token=token, json={"name": "friends"}), 409)["errors"]
     assert "name" in assert_problem(api.post(f"{API}/groups", token=token, json={"name": "Club"}), 409)["errors"]
     linked = api.post(f"{API}/me/auth-providers", token=token, json={"provider": "google", "provider_uid": "g-1"})
     assert "provider_uid" in assert_problem(linked, 409)["errors"]
-    assert database_rows(api.backend) == before
+    assert database_rows(api) == before
 
 
 def _api_routes(api: Api) -> Iterator[tuple[str, str]]:
@@ -229,20 +230,20 @@ def test_malformed_requests_are_400_404_or_405_problems(api: Api) -> None:
     assert set(not_allowed.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
 
 
-def test_a_body_over_the_size_limit_is_a_413_problem_and_changes_nothing(http_backend: Backend) -> None:
-    with make_api(http_backend, max_body_bytes=1024) as api:
+def test_a_body_over_the_size_limit_is_a_413_problem_and_changes_nothing(http_database: TestDatabase) -> None:
+    with make_api(http_database, max_body_bytes=1024) as api:
         token = api.new_user()
-        before = database_rows(api.backend)
+        before = database_rows(api)
         big = api.post(f"{API}/entities", token=token, json={"type": "person", "name": "x", "description": "y" * 2000})
         assert_problem(big, 413)
-        assert database_rows(api.backend) == before
+        assert database_rows(api) == before
         small = api.post(f"{API}/entities", token=token, json={"type": "person", "name": "x", "description": "y" * 500})
         assert small.status_code == 201
 
 
-def test_requests_beyond_the_budget_are_429_problems_with_rate_limit_headers(http_backend: Backend) -> None:
+def test_requests_beyond_the_budget_are_429_problems_with_rate_limit_headers(http_database: TestDatabase) -> None:
     # no session cache: the tier change below happens outside the API, in this process
-    with make_api(http_backend, rate_limits={"free": 3, "personal": 5}, rate_window=60, session_cache_seconds=0) as api:
+    with make_api(http_database, rate_limits={"free": 3, "personal": 5}, rate_window=60, session_cache_seconds=0) as api:
         user = api.register("ada@example.com")  # the address spends two of its three anonymous requests
         token = api.log_in("ada@example.com")
 
@@ -265,14 +266,14 @@ def test_requests_beyond_the_budget_are_429_problems_with_rate_limit_headers(htt
         assert_problem(api.get(f"{API}/me"), 429)  # a missing token spends the address's budget too
 
         # a higher tier (set by an administrator, never through the API) has a bigger budget
-        services.change_tier(api.deps, uuid.UUID(user["id"]), "personal")
+        api.call(services.change_tier, api.deps, uuid.UUID(user["id"]), "personal")
         upgraded = api.get(f"{API}/me", token=token)
         assert upgraded.status_code == 200
         assert (upgraded.headers["RateLimit-Limit"], upgraded.headers["RateLimit-Remaining"]) == ("5", "1")
 
 
-def test_repeated_failed_logins_are_throttled_per_account_and_per_address(http_backend: Backend) -> None:
-    with make_api(http_backend, login_max_failures=2) as api:
+def test_repeated_failed_logins_are_throttled_per_account_and_per_address(http_database: TestDatabase) -> None:
+    with make_api(http_database, login_max_failures=2) as api:
         api.register("ada@example.com")
         for _ in range(2):
             wrong = api.post(f"{API}/auth/login", json={"email": "ada@example.com", "password": "Wrong-Password-1"})

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conezia.bootstrap import Backend
-from tests.integration.http_fixtures import API, Api, database_rows, http_backend, make_api
+from tests.integration.http_fixtures import API, Api, TestDatabase, database_rows, http_database, make_api
 
-__all__ = ["http_backend"]
+__all__ = ["http_database"]
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**63), 2**63), st.floats(allow_nan=False, allow_infinity=False),
@@ -33,8 +32,8 @@ def bodies(fields: list[str], samples: dict[str, list[Any]]) -> st.SearchStrateg
 
 
 @pytest.fixture(scope="module")
-def world(http_backend: Backend) -> Iterator[tuple[Api, str, str]]:
-    with make_api(http_backend) as api:
+def world(http_database: TestDatabase) -> Iterator[tuple[Api, str, str]]:
+    with make_api(http_database) as api:
         token = api.new_user("fuzz@example.com")
         entity = api.create("/entities", token, {"type": "person", "name": "Fuzzy"})
         yield api, token, entity["id"]
@@ -78,12 +77,12 @@ def test_arbitrary_bodies_are_accepted_or_refused_with_a_4xx_and_refusals_change
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(body=bodies(fields, samples))
     def check(body: dict[str, Any]) -> None:
-        before = database_rows(api.backend)
+        before = database_rows(api)
         response = api.request(method, url, token=token, json=body)
         assert response.status_code < 500, response.text
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith("application/problem+json")
             assert response.json()["status"] == response.status_code
-            assert database_rows(api.backend) == before
+            assert database_rows(api) == before
 
     check()

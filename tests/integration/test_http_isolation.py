@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
-from tests.integration.http_fixtures import API, Api, api, database_rows, http_backend
+from tests.integration.http_fixtures import API, Api, api, database_rows, http_database
 
-__all__ = ["api", "http_backend"]
+__all__ = ["api", "http_database"]
 
 SSN = "078-05-1120"
 
@@ -121,7 +121,7 @@ def test_another_user_gets_404_from_every_route_with_an_id_and_changes_nothing(a
     intruder = _populate(api, "mallory@example.com", "Eve")
     owner_view = _everything_visible_to(api, owner)
     intruder_view = _everything_visible_to(api, intruder)
-    rows = database_rows(api.backend)
+    rows = database_rows(api)
 
     routes = list(_id_routes(api))
     assert len(routes) >= 30
@@ -144,7 +144,7 @@ def test_another_user_gets_404_from_every_route_with_an_id_and_changes_nothing(a
             tried += 1
 
     assert tried > len(routes)
-    assert database_rows(api.backend) == rows
+    assert database_rows(api) == rows
     assert _everything_visible_to(api, owner) == owner_view
     assert _everything_visible_to(api, intruder) == intruder_view
 

@@ -25,9 +25,9 @@ from conezia.adapters.http.schemas import (
     TagOut,
     UserOut,
 )
-from tests.integration.http_fixtures import API, PASSWORD, Api, api, decoded, http_backend
+from tests.integration.http_fixtures import API, PASSWORD, Api, api, decoded, http_database
 
-__all__ = ["api", "http_backend"]
+__all__ = ["api", "http_database"]
 
 SSN = "078-05-1120"
 PROVIDER_TOKEN = "ya29.provider-access-token-0123456789"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.integration.http_fixtures import API, Api, api, http_backend
+from tests.integration.http_fixtures import API, Api, api, http_database
 
-__all__ = ["api", "http_backend"]
+__all__ = ["api", "http_database"]
 
 PUBLIC_OPERATIONS = {
     ("post", f"{API}/auth/register"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from conezia.adapters.http.schemas import EntityPage, RelationshipPage
-from tests.integration.http_fixtures import API, Api, api, decoded, http_backend
+from tests.integration.http_fixtures import API, Api, api, decoded, http_database
 
-__all__ = ["api", "http_backend"]
+__all__ = ["api", "http_database"]
 
 
 def _walk(api: Api, path: str, token: str, limit: int, **params: Any) -> list[list[str]]:

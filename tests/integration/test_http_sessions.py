@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.http_fixtures import API, PASSWORD, Api, api, database_rows, http_backend  # noqa: F401 - fixtures
+from tests.integration.http_fixtures import API, PASSWORD, Api, api, database_rows, http_database  # noqa: F401 - fixtures
 
 
 def test_a_logged_out_token_is_refused_on_the_very_next_request(api: Api) -> None:
@@ -57,14 +57,14 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(api: Api) 
     here = api.new_user("change@example.com")
     elsewhere = api.log_in("change@example.com")
     assert api.get(f"{API}/me", token=elsewhere).status_code == 200  # remembered
-    before = database_rows(api.backend)["users"]
+    before = database_rows(api)["users"]
     wrong = api.post(f"{API}/me/password", token=here, json={"current_password": "nope", "new_password": "x"})
     assert wrong.status_code == 422
     assert set(wrong.json()["errors"]) == {"new_password"}
     wrong = api.post(f"{API}/me/password", token=here,
                      json={"current_password": "Wrong-Pass-1", "new_password": "Brand-New-Pass-2"})
     assert wrong.status_code == 422 and wrong.json()["errors"] == {"current_password": ["is incorrect"]}
-    assert database_rows(api.backend)["users"] == before
+    assert database_rows(api)["users"] == before
 
     changed = api.post(f"{API}/me/password", token=here,
                        json={"current_password": PASSWORD, "new_password": "Brand-New-Pass-2"})

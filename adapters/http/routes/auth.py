@@ -10,7 +10,6 @@ from litestar.params import QueryParameter
 from conezia.core import services
 
 from ..context import client_address
-from ..hashing import run_password_work
 from ..schemas import (
     Accepted,
     LoginOut,
@@ -43,9 +42,9 @@ ResetConfirmBody = Annotated[Any, body(PasswordResetConfirm)]
     "/auth/register", status_code=201, tags=TAGS, summary="Create an account",
     responses=responses(UserOut, 201, errors=(400, 409, 413, 422, 429)),
 )
-async def register(deps: Core, request: Request[Any, Any, Any], data: RegisterBody = None) -> dict[str, Any]:
+async def register(deps: Core, data: RegisterBody = None) -> dict[str, Any]:
     """Create an account. A confirmation token is sent to the address; the account works before it is confirmed."""
-    return dump(await run_password_work(request, services.register, deps, data))
+    return dump(await services.register(deps, data))
 
 
 @post(
@@ -55,9 +54,7 @@ async def register(deps: Core, request: Request[Any, Any, Any], data: RegisterBo
 async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> dict[str, Any]:
     """Open a 60-day session. After repeated failures for an account or from an address, answers 429."""
     fields = envelope(data, required=("email", "password"))
-    session = await run_password_work(
-        request, services.log_in, deps, fields["email"], fields["password"], client=client_address(request.scope)
-    )
+    session = await services.log_in(deps, fields["email"], fields["password"], client=client_address(request.scope))
     return {
         "token": session.token,
         "token_type": "bearer",
@@ -67,26 +64,26 @@ async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = 
 
 
 @post(
-    "/auth/confirm-email", status_code=200, sync_to_thread=True, tags=TAGS, summary="Confirm the email address",
+    "/auth/confirm-email", status_code=200, tags=TAGS, summary="Confirm the email address",
     responses=responses(UserOut, errors=(400, 413, 422, 429)),
 )
-def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = None) -> dict[str, Any]:
+async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = None) -> dict[str, Any]:
     """Confirm the address a confirmation token was sent to. The token is used up."""
     fields = envelope(data, required=("token",))
-    user = services.confirm_email(deps, fields["token"])
+    user = await services.confirm_email(deps, fields["token"])
     request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)  # remembered sessions hold the old account
     return dump(user)
 
 
 @post(
-    "/auth/password-reset/request", status_code=202, sync_to_thread=True, tags=TAGS,
+    "/auth/password-reset/request", status_code=202, tags=TAGS,
     summary="Ask for a password reset token",
     responses=responses(Accepted, 202, errors=(400, 413, 422, 429)),
 )
-def request_password_reset(deps: Core, data: ResetRequestBody = None) -> dict[str, Any]:
+async def request_password_reset(deps: Core, data: ResetRequestBody = None) -> dict[str, Any]:
     """Send a one-hour reset token. The answer is the same whether or not the address has an account."""
     fields = envelope(data, optional=("email",))
-    services.request_password_reset(deps, fields["email"])
+    await services.request_password_reset(deps, fields["email"])
     return ACCEPTED
 
 
@@ -100,32 +97,32 @@ async def confirm_password_reset(
 ) -> dict[str, Any]:
     """Set a new password. Every session of the account ends; log in again."""
     fields = envelope(data, optional=("token", "password"))
-    user = await run_password_work(request, services.confirm_password_reset, deps, fields["token"], fields["password"])
+    user = await services.confirm_password_reset(deps, fields["token"], fields["password"])
     request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)
     return dump(user)
 
 
 @post(
-    "/auth/logout", status_code=204, sync_to_thread=True, tags=TAGS, summary="Log out",
+    "/auth/logout", status_code=204, tags=TAGS, summary="Log out",
     responses=responses(None, 204, errors=(*AUTHENTICATED, 422)),
 )
-def log_out(
+async def log_out(
     deps: Core,
     token: SessionToken,
     everywhere: Annotated[bool, QueryParameter(description="End every session of the account.")] = False,
 ) -> None:
     """End this session, or with `everywhere=true` every session of the account."""
-    services.log_out(deps, token, everywhere=everywhere)
+    await services.log_out(deps, token, everywhere=everywhere)
 
 
 @post(
-    "/auth/confirm-email/resend", status_code=202, sync_to_thread=True, tags=TAGS,
+    "/auth/confirm-email/resend", status_code=202, tags=TAGS,
     summary="Send a new confirmation token",
     responses=responses(Accepted, 202, errors=(*AUTHENTICATED, 422)),
 )
-def resend_confirmation(deps: Core, user: CurrentUser) -> dict[str, Any]:
+async def resend_confirmation(deps: Core, user: CurrentUser) -> dict[str, Any]:
     """Send a new 24-hour confirmation token to the current address (422 if it is confirmed already)."""
-    services.request_email_confirmation(deps, user.id)
+    await services.request_email_confirmation(deps, user.id)
     return ACCEPTED
 
 

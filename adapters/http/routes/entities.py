@@ -58,7 +58,7 @@ async def list_entities(
     }
     criteria = services.parse_entity_filter({k: v for k, v in given.items() if v is not None})
     page = PageRequest.parse(limit=limit, cursor=cursor)
-    return dump_page(await services.list_entities_async(deps, user.id, criteria, page))
+    return dump_page(await services.list_entities(deps, user.id, criteria, page))
 
 
 @post(
@@ -67,7 +67,7 @@ async def list_entities(
 )
 async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = None) -> dict[str, Any]:
     """Create an entity; `type` and `name` are required."""
-    return dump(await services.create_entity_async(deps, user.id, data))
+    return dump(await services.create_entity(deps, user.id, data))
 
 
 @get(
@@ -76,58 +76,58 @@ async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = None) 
 )
 async def show_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
     """One of the caller's entities."""
-    return dump(await services.get_entity_async(deps, user.id, entity_id))
+    return dump(await services.get_entity(deps, user.id, entity_id))
 
 
 @patch(
-    "/entities/{entity_id:uuid}", status_code=200, sync_to_thread=True, tags=TAGS, summary="Change an entity",
+    "/entities/{entity_id:uuid}", status_code=200, tags=TAGS, summary="Change an entity",
     responses=responses(EntityOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
 )
-def update_entity(
+async def update_entity(
     deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: UpdateBody = None
 ) -> dict[str, Any]:
     """Change the fields sent."""
-    return dump(services.update_entity(deps, user.id, entity_id, data))
+    return dump(await services.update_entity(deps, user.id, entity_id, data))
 
 
 @delete(
-    "/entities/{entity_id:uuid}", status_code=204, sync_to_thread=True, tags=TAGS, summary="Delete an entity",
+    "/entities/{entity_id:uuid}", status_code=204, tags=TAGS, summary="Delete an entity",
     responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
 )
-def delete_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> None:
+async def delete_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> None:
     """Delete for good, with its relationship, identifiers and memberships."""
-    services.delete_entity(deps, user.id, entity_id)
+    await services.delete_entity(deps, user.id, entity_id)
 
 
 @post(
-    "/entities/{entity_id:uuid}/archive", status_code=200, sync_to_thread=True, tags=TAGS,
+    "/entities/{entity_id:uuid}/archive", status_code=200, tags=TAGS,
     summary="Archive an entity", responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
 )
-def archive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def archive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
     """Hide an entity from lists and relationship health without deleting anything."""
-    return dump(services.archive_entity(deps, user.id, entity_id))
+    return dump(await services.archive_entity(deps, user.id, entity_id))
 
 
 @post(
-    "/entities/{entity_id:uuid}/unarchive", status_code=200, sync_to_thread=True, tags=TAGS,
+    "/entities/{entity_id:uuid}/unarchive", status_code=200, tags=TAGS,
     summary="Unarchive an entity", responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
 )
-def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
     """Bring an archived entity back."""
-    return dump(services.unarchive_entity(deps, user.id, entity_id))
+    return dump(await services.unarchive_entity(deps, user.id, entity_id))
 
 
 @post(
-    "/entities/{entity_id:uuid}/interactions", status_code=200, sync_to_thread=True, tags=TAGS,
+    "/entities/{entity_id:uuid}/interactions", status_code=200, tags=TAGS,
     summary="Record an interaction",
     responses=responses(EntityOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
 )
-def record_interaction(
+async def record_interaction(
     deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: InteractionBody = None
 ) -> dict[str, Any]:
     """Note that you were in touch (now, or at `at`); this resets the relationship's health clock."""
     fields = envelope(data, optional=("at",))
-    return dump(services.record_interaction(deps, user.id, entity_id, fields["at"]))
+    return dump(await services.record_interaction(deps, user.id, entity_id, fields["at"]))
 
 
 ROUTES = [

@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Response, get
 
-
 from ..problems import problem
 from ..schemas import Health, responses
 from ._common import Core
@@ -22,21 +21,21 @@ logger = logging.getLogger("conezia.http")
 _NOBODY = uuid.UUID(int=0)
 
 
-@get("/health", sync_to_thread=False, tags=TAGS, summary="Liveness", responses=responses(Health))
-def health() -> dict[str, Any]:
+@get("/health", tags=TAGS, summary="Liveness", responses=responses(Health))
+async def health() -> dict[str, Any]:
     """The process is up and serving."""
     return {"status": "ok"}
 
 
 @get(
-    "/health/ready", sync_to_thread=True, tags=TAGS, summary="Readiness",
+    "/health/ready", tags=TAGS, summary="Readiness",
     responses=responses(Health, errors=(503,)),
 )
-def ready(deps: Core) -> Response[Any]:
+async def ready(deps: Core) -> Response[Any]:
     """The database answers a query through a unit of work; 503 otherwise."""
     try:
-        with deps.uow() as uow:
-            uow.users.get(_NOBODY)
+        async with deps.uow() as uow:
+            await uow.users.get(_NOBODY)
     except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
         # only the type: driver messages may quote connection details
         logger.warning("readiness check failed: %s", type(exc).__name__)

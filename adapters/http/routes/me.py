@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, delete, get, patch, post
+from litestar import delete, get, patch, post
 from litestar.params import FromPath
 
 from conezia.core import services
@@ -23,7 +23,6 @@ from ..schemas import (
     responses,
     PasswordChange,
 )
-from ..hashing import run_password_work
 from ..serialization import dump, dump_list
 from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
 
@@ -39,78 +38,76 @@ LinkBody = Annotated[Any, body(AuthProviderLink)]
 
 
 @get(
-    "/me", sync_to_thread=False, tags=TAGS, summary="Your account",
+    "/me", tags=TAGS, summary="Your account",
     responses=responses(UserOut, errors=AUTHENTICATED),
 )
-def show_me(user: CurrentUser) -> dict[str, Any]:
+async def show_me(user: CurrentUser) -> dict[str, Any]:
     """The authenticated user's account."""
     return dump(user)
 
 
 @patch(
-    "/me", status_code=200, sync_to_thread=True, tags=TAGS, summary="Change your profile",
+    "/me", status_code=200, tags=TAGS, summary="Change your profile",
     responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
 )
-def update_me(deps: Core, user: CurrentUser, data: ProfileBody = None) -> dict[str, Any]:
+async def update_me(deps: Core, user: CurrentUser, data: ProfileBody = None) -> dict[str, Any]:
     """Change name, email, avatar, timezone or onboarding time. A new email must be confirmed again."""
-    return dump(services.update_profile(deps, user.id, data))
+    return dump(await services.update_profile(deps, user.id, data))
 
 
 @patch(
-    "/me/preferences", status_code=200, sync_to_thread=True, tags=TAGS, summary="Change your preferences",
+    "/me/preferences", status_code=200, tags=TAGS, summary="Change your preferences",
     responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 413, 422)),
 )
-def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = None) -> dict[str, Any]:
+async def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = None) -> dict[str, Any]:
     """Replace `settings` and/or merge `notification_preferences`."""
-    return dump(services.update_preferences(deps, user.id, data))
+    return dump(await services.update_preferences(deps, user.id, data))
 
 
 @delete(
     "/me", status_code=204, tags=TAGS, summary="Delete your account",
     responses=responses(None, 204, errors=(*AUTHENTICATED, 400, 413, 422)),
 )
-async def delete_me(
-    deps: Core, user: CurrentUser, request: Request[Any, Any, Any], data: DeletionBody = None
-) -> None:
+async def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = None) -> None:
     """Delete the account and everything it holds, after checking the password."""
     fields = envelope(data, required=("password",))
-    await run_password_work(request, services.delete_account, deps, user.id, fields["password"])
+    await services.delete_account(deps, user.id, fields["password"])
 
 
 @get(
-    "/me/auth-providers", sync_to_thread=True, tags=TAGS, summary="Your linked sign-ins",
+    "/me/auth-providers", tags=TAGS, summary="Your linked sign-ins",
     responses=responses(AuthProviderList, errors=AUTHENTICATED),
 )
-def list_auth_providers(deps: Core, user: CurrentUser) -> dict[str, Any]:
+async def list_auth_providers(deps: Core, user: CurrentUser) -> dict[str, Any]:
     """The external sign-ins linked to the account; their tokens are never listed."""
-    return dump_list(services.list_auth_providers(deps, user.id))
+    return dump_list(await services.list_auth_providers(deps, user.id))
 
 
 @post(
-    "/me/auth-providers", status_code=201, sync_to_thread=True, tags=TAGS, summary="Link a sign-in",
+    "/me/auth-providers", status_code=201, tags=TAGS, summary="Link a sign-in",
     responses=responses(AuthProviderOut, 201, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
 )
-def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = None) -> dict[str, Any]:
+async def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = None) -> dict[str, Any]:
     """Link an external sign-in; linking the same provider account again updates it."""
-    return dump(services.link_auth_provider(deps, user.id, data))
+    return dump(await services.link_auth_provider(deps, user.id, data))
 
 
 @delete(
-    "/me/auth-providers/{provider_id:uuid}", status_code=204, sync_to_thread=True, tags=TAGS,
+    "/me/auth-providers/{provider_id:uuid}", status_code=204, tags=TAGS,
     summary="Unlink a sign-in", responses=responses(None, 204, errors=(*AUTHENTICATED, 404, 422)),
 )
-def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> None:
+async def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> None:
     """Unlink a sign-in; refused (422) if it is the only way left to sign in."""
-    services.unlink_auth_provider(deps, user.id, provider_id)
+    await services.unlink_auth_provider(deps, user.id, provider_id)
 
 
 @post(
-    "/me/auth-providers/{provider_id:uuid}/reveal", status_code=200, sync_to_thread=True, tags=TAGS,
+    "/me/auth-providers/{provider_id:uuid}/reveal", status_code=200, tags=TAGS,
     summary="Reveal a sign-in's tokens", responses=responses(ProviderTokens, errors=(*AUTHENTICATED, 404)),
 )
-def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> dict[str, Any]:
     """The decrypted provider tokens, for the owner's own sync code."""
-    return services.reveal_provider_tokens(deps, user.id, provider_id)
+    return await services.reveal_provider_tokens(deps, user.id, provider_id)
 
 
 @post(
@@ -118,13 +115,12 @@ def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uu
     responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 413, 422)),
 )
 async def change_my_password(
-    deps: Core, user: CurrentUser, token: SessionToken, request: Request[Any, Any, Any], data: PasswordBody = None
+    deps: Core, user: CurrentUser, token: SessionToken, data: PasswordBody = None
 ) -> dict[str, Any]:
     """Set a new password after checking the current one. This session stays open; every other one ends."""
     fields = envelope(data, optional=("current_password", "new_password"))
-    changed = await run_password_work(
-        request, services.change_password, deps, user.id, fields["current_password"], fields["new_password"],
-        keep_token=token,
+    changed = await services.change_password(
+        deps, user.id, fields["current_password"], fields["new_password"], keep_token=token
     )
     return dump(changed)
 
