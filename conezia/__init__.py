@@ -1,17 +1,18 @@
 """Conezia: a personal relationship manager backend.
 
 ``conezia.open("memory")`` or ``conezia.open(database_url)`` gives the embedding
-API; ``conezia.core`` holds the domain, ``conezia.adapters`` its adapters.
+API (``conezia.open_async`` for asyncio programs); ``conezia.core`` holds the
+domain, ``conezia.adapters`` its adapters.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["Conezia", "UserScope", "open"]
+__all__ = ["AsyncConezia", "AsyncUserScope", "Conezia", "UserScope", "open", "open_async"]
 
 if TYPE_CHECKING:
-    from .api import Conezia, UserScope, open
+    from .api import AsyncConezia, AsyncUserScope, Conezia, UserScope, open, open_async
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,404 @@
+"""The asyncio embedding API for one user's data: every call is scoped to that user.
+
+Optional fields default to :data:`~conezia.core.validation.UNSET` ("not given"):
+only given fields reach the use-case. Allowed values are checked by the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from conezia.core import services
+from conezia.core.accounts import AuthProvider, User
+from conezia.core.deps import Deps
+from conezia.core.entities import Entity, Relationship
+from conezia.core.identifiers import Identifier
+from conezia.core.organizing import Group, Tag
+from conezia.core.pagination import Page, PageRequest
+from conezia.core.services import AttentionItem
+from conezia.core.validation import UNSET, Unset
+
+from .fields import given, listed
+
+__all__ = ["AsyncUserScope"]
+
+
+class AsyncUserScope:
+    """Everything one user owns. Ids of other users' rows raise NotFoundError."""
+
+    def __init__(self, deps: Deps, user_id: uuid.UUID) -> None:
+        self._deps = deps
+        self._user_id = user_id
+
+    @property
+    def user_id(self) -> uuid.UUID:
+        """The user every call is scoped to."""
+        return self._user_id
+
+    # -- account -------------------------------------------------------------
+
+    async def profile(self) -> User:
+        """The user's account."""
+        return await services.get_user(self._deps, self._user_id)
+
+    async def update_profile(
+        self,
+        *,
+        email: str | Unset = UNSET,
+        name: str | None | Unset = UNSET,
+        avatar_url: str | None | Unset = UNSET,
+        timezone: str | Unset = UNSET,
+        onboarding_completed_at: dt.datetime | str | None | Unset = UNSET,
+    ) -> User:
+        """Change the given fields; a new email must be confirmed again (a token goes to the outbox)."""
+        params = given(
+            email=email, name=name, avatar_url=avatar_url, timezone=timezone,
+            onboarding_completed_at=onboarding_completed_at,
+        )
+        return await services.update_profile(self._deps, self._user_id, params)
+
+    async def update_preferences(
+        self,
+        *,
+        settings: Mapping[str, Any] | Unset = UNSET,
+        notification_preferences: Mapping[str, Any] | Unset = UNSET,
+    ) -> User:
+        """Replace ``settings`` and/or merge ``notification_preferences`` (quiet hours HH:MM)."""
+        params = given(settings=settings, notification_preferences=notification_preferences)
+        return await services.update_preferences(self._deps, self._user_id, params)
+
+    async def change_password(self, current_password: str, new_password: str, *, keep_token: str | None = None) -> User:
+        """Set a new password; every session ends but ``keep_token``'s, if given."""
+        return await services.change_password(
+            self._deps, self._user_id, current_password, new_password, keep_token=keep_token
+        )
+
+    async def request_email_confirmation(self) -> None:
+        """Send a fresh confirmation token for the current address."""
+        await services.request_email_confirmation(self._deps, self._user_id)
+
+    async def link_auth_provider(
+        self,
+        *,
+        provider: str,
+        provider_uid: str,
+        provider_token: str | None | Unset = UNSET,
+        provider_refresh_token: str | None | Unset = UNSET,
+        provider_meta: Mapping[str, Any] | Unset = UNSET,
+    ) -> AuthProvider:
+        """Link an external sign-in; its tokens are stored encrypted. Linking again updates them."""
+        params = given(
+            provider=provider, provider_uid=provider_uid, provider_token=provider_token,
+            provider_refresh_token=provider_refresh_token, provider_meta=provider_meta,
+        )
+        return await services.link_auth_provider(self._deps, self._user_id, params)
+
+    async def auth_providers(self) -> Sequence[AuthProvider]:
+        """The linked sign-ins."""
+        return await services.list_auth_providers(self._deps, self._user_id)
+
+    async def reveal_provider_tokens(self, provider_id: uuid.UUID) -> dict[str, Any]:
+        """The decrypted ``provider_token`` and ``provider_refresh_token`` of a linked sign-in."""
+        return await services.reveal_provider_tokens(self._deps, self._user_id, provider_id)
+
+    async def unlink_auth_provider(self, provider_id: uuid.UUID) -> None:
+        """Unlink a sign-in; refused when it is the only way left to sign in."""
+        await services.unlink_auth_provider(self._deps, self._user_id, provider_id)
+
+    async def delete_account(self, password: str) -> None:
+        """Delete the account and everything it owns, after re-checking the password."""
+        await services.delete_account(self._deps, self._user_id, password)
+
+    # -- entities ------------------------------------------------------------
+
+    async def create_entity(
+        self,
+        *,
+        type: str,
+        name: str,
+        description: str | None | Unset = UNSET,
+        avatar_url: str | None | Unset = UNSET,
+        metadata: Mapping[str, Any] | Unset = UNSET,
+        last_interaction_at: dt.datetime | str | None | Unset = UNSET,
+    ) -> Entity:
+        """Create a person, organization, ... (``type`` as the core allows)."""
+        params = given(
+            type=type, name=name, description=description, avatar_url=avatar_url, metadata=metadata,
+            last_interaction_at=last_interaction_at,
+        )
+        return await services.create_entity(self._deps, self._user_id, params)
+
+    async def entity(self, entity_id: uuid.UUID) -> Entity:
+        """One entity."""
+        return await services.get_entity(self._deps, self._user_id, entity_id)
+
+    async def entities(
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        type: str | Sequence[str] | None = None,
+        tag: str | Sequence[str] | None = None,
+        relationship_type: str | Sequence[str] | None = None,
+        relationship_status: str | Sequence[str] | None = None,
+        archived: bool | Literal["all"] = False,
+        q: str | None = None,
+    ) -> Page[Entity]:
+        """One page of entities, oldest first: of any of ``type``, with all of ``tag``, name containing ``q``."""
+        criteria = services.parse_entity_filter(given(
+            type=listed(type), tag=listed(tag), relationship_type=listed(relationship_type),
+            relationship_status=listed(relationship_status),
+            archived=archived if isinstance(archived, str) else str(archived).lower(), q=q,
+        ))
+        page = PageRequest.parse(limit, cursor)
+        return await services.list_entities(self._deps, self._user_id, criteria, page)
+
+    async def update_entity(
+        self,
+        entity_id: uuid.UUID,
+        *,
+        type: str | Unset = UNSET,
+        name: str | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        avatar_url: str | None | Unset = UNSET,
+        metadata: Mapping[str, Any] | Unset = UNSET,
+        last_interaction_at: dt.datetime | str | None | Unset = UNSET,
+    ) -> Entity:
+        """Change the given fields."""
+        params = given(
+            type=type, name=name, description=description, avatar_url=avatar_url, metadata=metadata,
+            last_interaction_at=last_interaction_at,
+        )
+        return await services.update_entity(self._deps, self._user_id, entity_id, params)
+
+    async def archive_entity(self, entity_id: uuid.UUID) -> Entity:
+        """Hide an entity from lists and health without deleting anything."""
+        return await services.archive_entity(self._deps, self._user_id, entity_id)
+
+    async def unarchive_entity(self, entity_id: uuid.UUID) -> Entity:
+        """Bring an archived entity back."""
+        return await services.unarchive_entity(self._deps, self._user_id, entity_id)
+
+    async def record_interaction(self, entity_id: uuid.UUID, at: dt.datetime | str | None = None) -> Entity:
+        """Note that the user was in touch with the entity, now or ``at`` (an aware timestamp)."""
+        return await services.record_interaction(self._deps, self._user_id, entity_id, at)
+
+    async def delete_entity(self, entity_id: uuid.UUID) -> None:
+        """Delete for good, with its relationship, identifiers and memberships."""
+        await services.delete_entity(self._deps, self._user_id, entity_id)
+
+    # -- relationships -------------------------------------------------------
+
+    async def set_relationship(
+        self,
+        entity_id: uuid.UUID,
+        *,
+        type: str | None | Unset = UNSET,
+        strength: str | Unset = UNSET,
+        status: str | Unset = UNSET,
+        started_at: dt.date | str | None | Unset = UNSET,
+        health_threshold_days: int | Unset = UNSET,
+        notes: str | None | Unset = UNSET,
+    ) -> Relationship:
+        """Record the user's relationship to one of their entities (one per entity)."""
+        params = given(
+            type=type, strength=strength, status=status, started_at=started_at,
+            health_threshold_days=health_threshold_days, notes=notes,
+        )
+        return await services.set_relationship(self._deps, self._user_id, entity_id, params)
+
+    async def relationship(self, relationship_id: uuid.UUID) -> Relationship:
+        """One relationship."""
+        return await services.get_relationship(self._deps, self._user_id, relationship_id)
+
+    async def entity_relationship(self, entity_id: uuid.UUID) -> Relationship:
+        """The user's relationship to one of their entities."""
+        return await services.get_entity_relationship(self._deps, self._user_id, entity_id)
+
+    async def update_relationship(
+        self,
+        relationship_id: uuid.UUID,
+        *,
+        type: str | None | Unset = UNSET,
+        strength: str | Unset = UNSET,
+        status: str | Unset = UNSET,
+        started_at: dt.date | str | None | Unset = UNSET,
+        health_threshold_days: int | Unset = UNSET,
+        notes: str | None | Unset = UNSET,
+    ) -> Relationship:
+        """Change the given fields."""
+        params = given(
+            type=type, strength=strength, status=status, started_at=started_at,
+            health_threshold_days=health_threshold_days, notes=notes,
+        )
+        return await services.update_relationship(self._deps, self._user_id, relationship_id, params)
+
+    async def end_relationship(self, relationship_id: uuid.UUID) -> Relationship:
+        """Mark a relationship inactive; it stays on record but needs no attention."""
+        return await services.end_relationship(self._deps, self._user_id, relationship_id)
+
+    async def delete_relationship(self, relationship_id: uuid.UUID) -> None:
+        """Delete a relationship for good."""
+        await services.delete_relationship(self._deps, self._user_id, relationship_id)
+
+    async def relationships(
+        self, *, status: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page[Relationship]:
+        """One page of relationships, oldest first, of one ``status`` if given."""
+        page = PageRequest.parse(limit, cursor)
+        return await services.list_relationships(self._deps, self._user_id, page, status)
+
+    async def needing_attention(self, limit: int = 50) -> list[AttentionItem]:
+        """Relationship health: who is overdue for contact, most overdue first."""
+        return await services.needing_attention(self._deps, self._user_id, limit)
+
+    # -- identifiers ---------------------------------------------------------
+
+    async def add_identifier(
+        self,
+        entity_id: uuid.UUID,
+        *,
+        type: str,
+        value: str,
+        label: str | None | Unset = UNSET,
+        is_primary: bool | Unset = UNSET,
+        verified_at: dt.datetime | str | None | Unset = UNSET,
+    ) -> Identifier:
+        """Attach a phone, email, SSN, ...; sensitive values are stored encrypted (``value`` is None)."""
+        params = given(type=type, value=value, label=label, is_primary=is_primary, verified_at=verified_at)
+        return await services.add_identifier(self._deps, self._user_id, entity_id, params)
+
+    async def identifiers(self, entity_id: uuid.UUID) -> Sequence[Identifier]:
+        """An entity's identifiers."""
+        return await services.list_identifiers(self._deps, self._user_id, entity_id)
+
+    async def update_identifier(
+        self,
+        identifier_id: uuid.UUID,
+        *,
+        value: str | Unset = UNSET,
+        label: str | None | Unset = UNSET,
+        is_primary: bool | Unset = UNSET,
+        verified_at: dt.datetime | str | None | Unset = UNSET,
+    ) -> Identifier:
+        """Change the given fields; a new value is validated and is no longer verified."""
+        params = given(value=value, label=label, is_primary=is_primary, verified_at=verified_at)
+        return await services.update_identifier(self._deps, self._user_id, identifier_id, params)
+
+    async def remove_identifier(self, identifier_id: uuid.UUID) -> None:
+        """Delete an identifier."""
+        await services.remove_identifier(self._deps, self._user_id, identifier_id)
+
+    async def reveal_identifier(self, identifier_id: uuid.UUID) -> str:
+        """The plaintext value (decrypted for sensitive types)."""
+        return await services.reveal_identifier(self._deps, self._user_id, identifier_id)
+
+    async def find_duplicates(self, type: str, value: str) -> Sequence[Identifier]:
+        """The user's identifiers carrying this value, compared by blind index."""
+        return await services.find_duplicates(self._deps, self._user_id, type, value)
+
+    async def duplicates_of(self, identifier_id: uuid.UUID) -> Sequence[Identifier]:
+        """The user's other identifiers with the same value as this one."""
+        return await services.duplicates_of(self._deps, self._user_id, identifier_id)
+
+    # -- tags ----------------------------------------------------------------
+
+    async def create_tag(
+        self, *, name: str, color: str | Unset = UNSET, description: str | None | Unset = UNSET
+    ) -> Tag:
+        """Create a tag; a second tag of the same name raises ConflictError."""
+        params = given(name=name, color=color, description=description)
+        return await services.create_tag(self._deps, self._user_id, params)
+
+    async def tags(self) -> Sequence[Tag]:
+        """The user's tags."""
+        return await services.list_tags(self._deps, self._user_id)
+
+    async def update_tag(
+        self,
+        tag_id: uuid.UUID,
+        *,
+        name: str | Unset = UNSET,
+        color: str | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+    ) -> Tag:
+        """Change the given fields."""
+        params = given(name=name, color=color, description=description)
+        return await services.update_tag(self._deps, self._user_id, tag_id, params)
+
+    async def delete_tag(self, tag_id: uuid.UUID) -> None:
+        """Delete a tag (and take it off every entity)."""
+        await services.delete_tag(self._deps, self._user_id, tag_id)
+
+    async def tag(self, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
+        """Tag an entity; False if it carried the tag already."""
+        return await services.tag_entity(self._deps, self._user_id, entity_id, tag_id)
+
+    async def untag(self, entity_id: uuid.UUID, tag_id: uuid.UUID) -> None:
+        """Take a tag off an entity."""
+        await services.untag_entity(self._deps, self._user_id, entity_id, tag_id)
+
+    async def entity_tags(self, entity_id: uuid.UUID) -> Sequence[Tag]:
+        """The tags an entity carries."""
+        return await services.entity_tags(self._deps, self._user_id, entity_id)
+
+    # -- groups --------------------------------------------------------------
+
+    async def create_group(
+        self,
+        *,
+        name: str,
+        description: str | None | Unset = UNSET,
+        is_smart: bool | Unset = UNSET,
+        rules: Mapping[str, Any] | None | Unset = UNSET,
+    ) -> Group:
+        """Create a group; with ``is_smart`` its ``rules`` decide the members."""
+        params = given(name=name, description=description, is_smart=is_smart, rules=rules)
+        return await services.create_group(self._deps, self._user_id, params)
+
+    async def group(self, group_id: uuid.UUID) -> Group:
+        """One group."""
+        return await services.get_group(self._deps, self._user_id, group_id)
+
+    async def groups(self) -> Sequence[Group]:
+        """The user's groups."""
+        return await services.list_groups(self._deps, self._user_id)
+
+    async def update_group(
+        self,
+        group_id: uuid.UUID,
+        *,
+        name: str | Unset = UNSET,
+        description: str | None | Unset = UNSET,
+        is_smart: bool | Unset = UNSET,
+        rules: Mapping[str, Any] | None | Unset = UNSET,
+    ) -> Group:
+        """Change the given fields; turning a group smart drops its hand-picked members."""
+        params = given(name=name, description=description, is_smart=is_smart, rules=rules)
+        return await services.update_group(self._deps, self._user_id, group_id, params)
+
+    async def delete_group(self, group_id: uuid.UUID) -> None:
+        """Delete a group (its entities stay)."""
+        await services.delete_group(self._deps, self._user_id, group_id)
+
+    async def add_to_group(self, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+        """Add an entity to a manual group; False if it was a member already."""
+        return await services.add_group_member(self._deps, self._user_id, group_id, entity_id)
+
+    async def remove_from_group(self, group_id: uuid.UUID, entity_id: uuid.UUID) -> None:
+        """Take an entity out of a manual group."""
+        await services.remove_group_member(self._deps, self._user_id, group_id, entity_id)
+
+    async def group_members(
+        self, group_id: uuid.UUID, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Entity]:
+        """One page of a group's members; a smart group's are the entities its rules match now."""
+        page = PageRequest.parse(limit, cursor)
+        return await services.group_members(self._deps, self._user_id, group_id, page)
+
+    async def entity_groups(self, entity_id: uuid.UUID) -> Sequence[Group]:
+        """The manual groups an entity belongs to."""
+        return await services.entity_groups(self._deps, self._user_id, entity_id)
