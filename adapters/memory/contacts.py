@@ -69,7 +69,7 @@ def _matching(
     relationships = {r.entity_id: r for r in tables.relationships.values() if r.user_id == owner_id}
     needle = criteria.name_contains.lower() if criteria.name_contains is not None else None
 
-    async def matches(entity: Entity) -> bool:
+    def matches(entity: Entity) -> bool:
         if criteria.types and entity.type not in criteria.types:
             return False
         if criteria.archived is not None and (entity.archived_at is not None) != criteria.archived:

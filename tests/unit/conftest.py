@@ -1,3 +1,5 @@
+"""Fakes and the ``deps`` fixture shared by the unit tests: the core over the in-memory adapter."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +10,7 @@ import uuid
 import pytest
 
 from conezia.adapters.mail import MemoryOutbox
-from conezia.adapters.memory import MemoryAsyncEntities, MemoryStore, MemoryUnitOfWork
+from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemSecrets
 from conezia.adapters.throttle import MemoryLoginThrottle
@@ -51,7 +53,6 @@ def make_deps(clock: FakeClock | None = None) -> Deps:
         blind_index=HmacBlindIndex(os.urandom(32)),
         login_throttle=MemoryLoginThrottle(max_failures=5, window=900),
         mailer=MemoryOutbox(),
-        async_entities=MemoryAsyncEntities(store),
     )
 
 

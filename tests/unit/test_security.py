@@ -66,18 +66,20 @@ def test_the_blind_index_is_keyed_and_scoped_to_the_owner() -> None:
     assert digest != hashlib.sha256(b"123456789").hexdigest()
 
 
-def test_password_hashes_are_argon2id_and_verify_only_the_right_password() -> None:
+@pytest.mark.anyio
+async def test_password_hashes_are_argon2id_and_verify_only_the_right_password() -> None:
     hasher = Argon2Hasher(profile="test")
-    hashed = hasher.hash("Correct-Horse-1")
+    hashed = await hasher.hash("Correct-Horse-1")
     assert hashed.startswith("$argon2id$")
-    assert hasher.verify(hashed, "Correct-Horse-1")
-    assert not hasher.verify(hashed, "correct-horse-1")
-    assert not hasher.verify(None, "Correct-Horse-1")
-    assert not hasher.verify("not a hash", "x")
+    assert await hasher.verify(hashed, "Correct-Horse-1")
+    assert not await hasher.verify(hashed, "correct-horse-1")
+    assert not await hasher.verify(None, "Correct-Horse-1")
+    assert not await hasher.verify("not a hash", "x")
 
 
-def test_the_production_profile_uses_64_mib_per_hash() -> None:
-    assert "m=65536" in Argon2Hasher().hash("Correct-Horse-1")
+@pytest.mark.anyio
+async def test_the_production_profile_uses_64_mib_per_hash() -> None:
+    assert "m=65536" in await Argon2Hasher().hash("Correct-Horse-1")
 
 
 def test_a_key_file_is_created_owner_only_and_never_overwritten(tmp_path: Path) -> None:

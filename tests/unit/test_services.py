@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
-import attrs
 import pytest
 
 from conezia.adapters.mail import MemoryOutbox
@@ -17,11 +15,13 @@ from conezia.core.pagination import PageRequest
 
 from .conftest import FakeClock
 
+pytestmark = pytest.mark.anyio
+
 PASSWORD = "Correct-Horse-1"
 
 
-def register(deps: Deps, email: str = "ada@example.com") -> uuid.UUID:
-    return services.register(deps, {"email": email, "password": PASSWORD}).id
+async def register(deps: Deps, email: str = "ada@example.com") -> uuid.UUID:
+    return (await services.register(deps, {"email": email, "password": PASSWORD})).id
 
 
 def outbox(deps: Deps) -> MemoryOutbox:
@@ -29,217 +29,217 @@ def outbox(deps: Deps) -> MemoryOutbox:
     return deps.mailer
 
 
-def test_registering_stores_an_argon2id_hash_never_the_password(deps: Deps) -> None:
-    user = services.register(deps, {"email": "Ada@Example.com", "password": PASSWORD, "name": "Ada"})
-    with deps.uow() as uow:
-        stored = uow.users.get(user.id)
+async def test_registering_stores_an_argon2id_hash_never_the_password(deps: Deps) -> None:
+    user = await services.register(deps, {"email": "Ada@Example.com", "password": PASSWORD, "name": "Ada"})
+    async with deps.uow() as uow:
+        stored = await uow.users.get(user.id)
     assert stored is not None and stored.email == "ada@example.com"
     assert stored.hashed_password and stored.hashed_password.startswith("$argon2id$")
     assert PASSWORD not in stored.hashed_password
 
 
-def test_a_taken_email_in_another_case_is_a_conflict_and_nothing_is_written(deps: Deps) -> None:
-    register(deps)
+async def test_a_taken_email_in_another_case_is_a_conflict_and_nothing_is_written(deps: Deps) -> None:
+    await register(deps)
     with pytest.raises(ConflictError) as info:
-        services.register(deps, {"email": "ADA@example.com", "password": PASSWORD})
+        await services.register(deps, {"email": "ADA@example.com", "password": PASSWORD})
     assert info.value.errors == {"email": ["has already been taken"]}
 
 
-def test_logging_in_gives_a_token_whose_hash_alone_is_stored(deps: Deps) -> None:
-    register(deps)
-    session = services.log_in(deps, "ada@example.com", PASSWORD)
-    user, row = services.verify_session(deps, session.token)
+async def test_logging_in_gives_a_token_whose_hash_alone_is_stored(deps: Deps) -> None:
+    await register(deps)
+    session = await services.log_in(deps, "ada@example.com", PASSWORD)
+    user, row = await services.verify_session(deps, session.token)
     assert user.email == "ada@example.com"
     assert row.token_hash != session.token.encode() and len(row.token_hash) == 32
 
 
-def test_a_session_expires_after_60_days(deps: Deps, clock: FakeClock) -> None:
-    register(deps)
-    session = services.log_in(deps, "ada@example.com", PASSWORD)
+async def test_a_session_expires_after_60_days(deps: Deps, clock: FakeClock) -> None:
+    await register(deps)
+    session = await services.log_in(deps, "ada@example.com", PASSWORD)
     clock.advance(days=59, hours=23)
-    services.verify_session(deps, session.token)
+    await services.verify_session(deps, session.token)
     clock.advance(hours=1)
     with pytest.raises(AuthenticationError):
-        services.verify_session(deps, session.token)
+        await services.verify_session(deps, session.token)
 
 
-def test_wrong_passwords_and_unknown_accounts_fail_alike(deps: Deps) -> None:
-    register(deps)
+async def test_wrong_passwords_and_unknown_accounts_fail_alike(deps: Deps) -> None:
+    await register(deps)
     for email, password in (("ada@example.com", "Wrong-Pass-1"), ("nobody@example.com", PASSWORD)):
         with pytest.raises(AuthenticationError, match="invalid email or password"):
-            services.log_in(deps, email, password)
+            await services.log_in(deps, email, password)
 
 
-def test_repeated_failed_logins_are_throttled_even_with_the_right_password(deps: Deps) -> None:
-    register(deps)
+async def test_repeated_failed_logins_are_throttled_even_with_the_right_password(deps: Deps) -> None:
+    await register(deps)
     for _ in range(5):
         with pytest.raises(AuthenticationError):
-            services.log_in(deps, "ada@example.com", "Wrong-Pass-1", client="10.0.0.1")
+            await services.log_in(deps, "ada@example.com", "Wrong-Pass-1", client="10.0.0.1")
     with pytest.raises(RateLimitedError) as info:
-        services.log_in(deps, "ada@example.com", PASSWORD, client="10.0.0.2")
+        await services.log_in(deps, "ada@example.com", PASSWORD, client="10.0.0.2")
     assert info.value.retry_after > 0
 
 
-def test_logging_out_ends_only_that_session_unless_everywhere(deps: Deps) -> None:
-    register(deps)
-    a = services.log_in(deps, "ada@example.com", PASSWORD)
-    b = services.log_in(deps, "ada@example.com", PASSWORD)
-    c = services.log_in(deps, "ada@example.com", PASSWORD)
-    services.log_out(deps, a.token)
+async def test_logging_out_ends_only_that_session_unless_everywhere(deps: Deps) -> None:
+    await register(deps)
+    a = await services.log_in(deps, "ada@example.com", PASSWORD)
+    b = await services.log_in(deps, "ada@example.com", PASSWORD)
+    c = await services.log_in(deps, "ada@example.com", PASSWORD)
+    await services.log_out(deps, a.token)
     with pytest.raises(AuthenticationError):
-        services.verify_session(deps, a.token)
-    services.verify_session(deps, b.token)
-    services.log_out(deps, b.token, everywhere=True)
+        await services.verify_session(deps, a.token)
+    await services.verify_session(deps, b.token)
+    await services.log_out(deps, b.token, everywhere=True)
     with pytest.raises(AuthenticationError):
-        services.verify_session(deps, c.token)
+        await services.verify_session(deps, c.token)
 
 
-def test_email_confirmation_works_once_within_24_hours(deps: Deps, clock: FakeClock) -> None:
-    register(deps)
+async def test_email_confirmation_works_once_within_24_hours(deps: Deps, clock: FakeClock) -> None:
+    await register(deps)
     token = outbox(deps).last("confirm_email", "ada@example.com").token
     clock.advance(hours=23)
-    user = services.confirm_email(deps, token)
+    user = await services.confirm_email(deps, token)
     assert user.confirmed_at == clock.now()
     with pytest.raises(ValidationError):
-        services.confirm_email(deps, token)
+        await services.confirm_email(deps, token)
 
 
-def test_an_email_confirmation_token_is_bound_to_the_address_it_was_sent_to(deps: Deps) -> None:
-    user_id = register(deps)
+async def test_an_email_confirmation_token_is_bound_to_the_address_it_was_sent_to(deps: Deps) -> None:
+    user_id = await register(deps)
     token = outbox(deps).last("confirm_email", "ada@example.com").token
-    services.update_profile(deps, user_id, {"email": "ada@new.example"})
+    await services.update_profile(deps, user_id, {"email": "ada@new.example"})
     with pytest.raises(ValidationError):
-        services.confirm_email(deps, token)
+        await services.confirm_email(deps, token)
     fresh = outbox(deps).last("confirm_email", "ada@new.example").token
-    assert services.confirm_email(deps, fresh).confirmed_at is not None
+    assert (await services.confirm_email(deps, fresh)).confirmed_at is not None
 
 
-def test_a_password_reset_token_lasts_one_hour_and_ends_every_session(deps: Deps, clock: FakeClock) -> None:
-    register(deps)
-    session = services.log_in(deps, "ada@example.com", PASSWORD)
-    services.request_password_reset(deps, "ada@example.com")
+async def test_a_password_reset_token_lasts_one_hour_and_ends_every_session(deps: Deps, clock: FakeClock) -> None:
+    await register(deps)
+    session = await services.log_in(deps, "ada@example.com", PASSWORD)
+    await services.request_password_reset(deps, "ada@example.com")
     token = outbox(deps).last("reset_password", "ada@example.com").token
     with pytest.raises(ValidationError) as info:
-        services.confirm_password_reset(deps, token, "weak")
+        await services.confirm_password_reset(deps, token, "weak")
     assert set(info.value.errors) == {"password"}
-    services.confirm_password_reset(deps, token, "New-Password-2")
+    await services.confirm_password_reset(deps, token, "New-Password-2")
     with pytest.raises(AuthenticationError):
-        services.verify_session(deps, session.token)
-    services.log_in(deps, "ada@example.com", "New-Password-2")
+        await services.verify_session(deps, session.token)
+    await services.log_in(deps, "ada@example.com", "New-Password-2")
 
-    services.request_password_reset(deps, "ada@example.com")
+    await services.request_password_reset(deps, "ada@example.com")
     late = outbox(deps).last("reset_password", "ada@example.com").token
     clock.advance(hours=1)
     with pytest.raises(ValidationError):
-        services.confirm_password_reset(deps, late, "Another-Pass-3")
+        await services.confirm_password_reset(deps, late, "Another-Pass-3")
 
 
-def test_a_reset_request_for_an_unknown_address_sends_nothing_and_says_nothing(deps: Deps) -> None:
-    services.request_password_reset(deps, "ghost@example.com")
+async def test_a_reset_request_for_an_unknown_address_sends_nothing_and_says_nothing(deps: Deps) -> None:
+    await services.request_password_reset(deps, "ghost@example.com")
     assert outbox(deps).messages == []
 
 
-def test_preferences_merge_and_reject_bad_quiet_hours(deps: Deps) -> None:
-    user_id = register(deps)
-    user = services.update_preferences(deps, user_id, {"notification_preferences": {"push": False, "quiet_hours_start": "22:00"}})
+async def test_preferences_merge_and_reject_bad_quiet_hours(deps: Deps) -> None:
+    user_id = await register(deps)
+    user = await services.update_preferences(deps, user_id, {"notification_preferences": {"push": False, "quiet_hours_start": "22:00"}})
     assert user.notification_preferences["push"] is False
     assert user.notification_preferences["email"] is True
     with pytest.raises(ValidationError):
-        services.update_preferences(deps, user_id, {"notification_preferences": {"quiet_hours_end": "8pm"}})
-    assert services.get_user(deps, user_id).notification_preferences["quiet_hours_end"] is None
+        await services.update_preferences(deps, user_id, {"notification_preferences": {"quiet_hours_end": "8pm"}})
+    assert (await services.get_user(deps, user_id)).notification_preferences["quiet_hours_end"] is None
 
 
-def test_provider_tokens_are_stored_encrypted_and_revealed_only_to_their_owner(deps: Deps) -> None:
-    ada = register(deps)
-    bob = register(deps, "bob@example.com")
-    link = services.link_auth_provider(deps, ada, {"provider": "google", "provider_uid": "g-1", "provider_token": "ya29.secret"})
+async def test_provider_tokens_are_stored_encrypted_and_revealed_only_to_their_owner(deps: Deps) -> None:
+    ada = await register(deps)
+    bob = await register(deps, "bob@example.com")
+    link = await services.link_auth_provider(deps, ada, {"provider": "google", "provider_uid": "g-1", "provider_token": "ya29.secret"})
     assert link.provider_token is not None and b"ya29.secret" not in link.provider_token
-    assert services.reveal_provider_tokens(deps, ada, link.id)["provider_token"] == "ya29.secret"
+    assert (await services.reveal_provider_tokens(deps, ada, link.id))["provider_token"] == "ya29.secret"
     with pytest.raises(NotFoundError):
-        services.reveal_provider_tokens(deps, bob, link.id)
+        await services.reveal_provider_tokens(deps, bob, link.id)
     with pytest.raises(ConflictError):
-        services.link_auth_provider(deps, bob, {"provider": "google", "provider_uid": "g-1"})
+        await services.link_auth_provider(deps, bob, {"provider": "google", "provider_uid": "g-1"})
 
 
-def test_entities_archive_and_unarchive_and_leave_the_default_list(deps: Deps) -> None:
-    owner = register(deps)
-    grace = services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
-    services.archive_entity(deps, owner, grace.id)
-    assert [e.id for e in services.list_entities(deps, owner).items] == []
-    services.unarchive_entity(deps, owner, grace.id)
-    assert [e.id for e in services.list_entities(deps, owner).items] == [grace.id]
+async def test_entities_archive_and_unarchive_and_leave_the_default_list(deps: Deps) -> None:
+    owner = await register(deps)
+    grace = await services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
+    await services.archive_entity(deps, owner, grace.id)
+    assert [e.id for e in (await services.list_entities(deps, owner)).items] == []
+    await services.unarchive_entity(deps, owner, grace.id)
+    assert [e.id for e in (await services.list_entities(deps, owner)).items] == [grace.id]
 
 
-def test_one_relationship_per_entity(deps: Deps) -> None:
-    owner = register(deps)
-    grace = services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
-    services.set_relationship(deps, owner, grace.id, {"type": "friend"})
+async def test_one_relationship_per_entity(deps: Deps) -> None:
+    owner = await register(deps)
+    grace = await services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
+    await services.set_relationship(deps, owner, grace.id, {"type": "friend"})
     with pytest.raises(ConflictError):
-        services.set_relationship(deps, owner, grace.id, {"type": "family"})
+        await services.set_relationship(deps, owner, grace.id, {"type": "family"})
 
 
-def test_attention_lists_the_most_overdue_first_and_skips_the_inactive(deps: Deps, clock: FakeClock) -> None:
-    owner = register(deps)
+async def test_attention_lists_the_most_overdue_first_and_skips_the_inactive(deps: Deps, clock: FakeClock) -> None:
+    owner = await register(deps)
     names = {}
     for name, threshold, contacted_days_ago in (("A", 30, 40), ("B", 7, 30), ("C", 30, 10), ("D", 7, 100)):
-        e = services.create_entity(deps, owner, {"type": "person", "name": name})
-        services.record_interaction(deps, owner, e.id, (clock.now() - dt.timedelta(days=contacted_days_ago)).isoformat())
-        rel = services.set_relationship(deps, owner, e.id, {"health_threshold_days": threshold})
+        e = await services.create_entity(deps, owner, {"type": "person", "name": name})
+        await services.record_interaction(deps, owner, e.id, (clock.now() - dt.timedelta(days=contacted_days_ago)).isoformat())
+        rel = await services.set_relationship(deps, owner, e.id, {"health_threshold_days": threshold})
         names[name] = rel
-    services.end_relationship(deps, owner, names["D"].id)
-    items = services.needing_attention(deps, owner)
+    await services.end_relationship(deps, owner, names["D"].id)
+    items = await services.needing_attention(deps, owner)
     assert [(i.entity.name, i.days_overdue) for i in items] == [("B", 23), ("A", 10)]
 
 
-def test_sensitive_identifiers_are_encrypted_and_duplicates_found_by_blind_index(deps: Deps) -> None:
-    owner = register(deps)
-    other = register(deps, "bob@example.com")
-    a = services.create_entity(deps, owner, {"type": "person", "name": "A"})
-    b = services.create_entity(deps, owner, {"type": "person", "name": "B"})
-    c = services.create_entity(deps, other, {"type": "person", "name": "C"})
-    first = services.add_identifier(deps, owner, a.id, {"type": "ssn", "value": "123-45-6789"})
-    services.add_identifier(deps, owner, b.id, {"type": "ssn", "value": "123-45-6789"})
-    services.add_identifier(deps, other, c.id, {"type": "ssn", "value": "123-45-6789"})
+async def test_sensitive_identifiers_are_encrypted_and_duplicates_found_by_blind_index(deps: Deps) -> None:
+    owner = await register(deps)
+    other = await register(deps, "bob@example.com")
+    a = await services.create_entity(deps, owner, {"type": "person", "name": "A"})
+    b = await services.create_entity(deps, owner, {"type": "person", "name": "B"})
+    c = await services.create_entity(deps, other, {"type": "person", "name": "C"})
+    first = await services.add_identifier(deps, owner, a.id, {"type": "ssn", "value": "123-45-6789"})
+    await services.add_identifier(deps, owner, b.id, {"type": "ssn", "value": "123-45-6789"})
+    await services.add_identifier(deps, other, c.id, {"type": "ssn", "value": "123-45-6789"})
     assert first.value is None and b"123-45-6789" not in (first.value_encrypted or b"")
-    assert services.reveal_identifier(deps, owner, first.id) == "123-45-6789"
-    dupes = services.find_duplicates(deps, owner, "ssn", "123-45-6789")
+    assert await services.reveal_identifier(deps, owner, first.id) == "123-45-6789"
+    dupes = await services.find_duplicates(deps, owner, "ssn", "123-45-6789")
     assert sorted(i.entity_id for i in dupes) == sorted([a.id, b.id])
     with pytest.raises(NotFoundError):
-        services.reveal_identifier(deps, other, first.id)
+        await services.reveal_identifier(deps, other, first.id)
 
 
-def test_a_second_primary_identifier_of_a_type_is_a_validation_error(deps: Deps) -> None:
-    owner = register(deps)
-    a = services.create_entity(deps, owner, {"type": "person", "name": "A"})
-    services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+12025550123", "is_primary": True})
+async def test_a_second_primary_identifier_of_a_type_is_a_validation_error(deps: Deps) -> None:
+    owner = await register(deps)
+    a = await services.create_entity(deps, owner, {"type": "person", "name": "A"})
+    await services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+12025550123", "is_primary": True})
     with pytest.raises(ValidationError) as info:
-        services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+12025550124", "is_primary": True})
+        await services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+12025550124", "is_primary": True})
     assert set(info.value.errors) == {"is_primary"}
-    assert len(services.list_identifiers(deps, owner, a.id)) == 1
+    assert len(await services.list_identifiers(deps, owner, a.id)) == 1
 
 
-def test_a_smart_group_computes_its_members_from_tags_and_type(deps: Deps) -> None:
-    owner = register(deps)
-    vip = services.create_tag(deps, owner, {"name": "vip", "color": "red"})
-    ada = services.create_entity(deps, owner, {"type": "person", "name": "Ada"})
-    acme = services.create_entity(deps, owner, {"type": "organization", "name": "Acme"})
-    services.create_entity(deps, owner, {"type": "person", "name": "Bob"})
-    services.tag_entity(deps, owner, ada.id, vip.id)
-    services.tag_entity(deps, owner, acme.id, vip.id)
-    group = services.create_group(deps, owner, {"name": "VIP people", "is_smart": True, "rules": {"type": "person", "tags": ["vip"]}})
-    assert [e.name for e in services.group_members(deps, owner, group.id).items] == ["Ada"]
+async def test_a_smart_group_computes_its_members_from_tags_and_type(deps: Deps) -> None:
+    owner = await register(deps)
+    vip = await services.create_tag(deps, owner, {"name": "vip", "color": "red"})
+    ada = await services.create_entity(deps, owner, {"type": "person", "name": "Ada"})
+    acme = await services.create_entity(deps, owner, {"type": "organization", "name": "Acme"})
+    await services.create_entity(deps, owner, {"type": "person", "name": "Bob"})
+    await services.tag_entity(deps, owner, ada.id, vip.id)
+    await services.tag_entity(deps, owner, acme.id, vip.id)
+    group = await services.create_group(deps, owner, {"name": "VIP people", "is_smart": True, "rules": {"type": "person", "tags": ["vip"]}})
+    assert [e.name for e in (await services.group_members(deps, owner, group.id)).items] == ["Ada"]
     with pytest.raises(ConflictError):
-        services.add_group_member(deps, owner, group.id, acme.id)
+        await services.add_group_member(deps, owner, group.id, acme.id)
 
 
-def test_another_users_ids_are_not_found_everywhere(deps: Deps) -> None:
-    owner = register(deps)
-    intruder = register(deps, "eve@example.com")
-    e = services.create_entity(deps, owner, {"type": "person", "name": "A"})
-    tag = services.create_tag(deps, owner, {"name": "t"})
-    group = services.create_group(deps, owner, {"name": "g"})
-    rel = services.set_relationship(deps, owner, e.id, {})
-    ident = services.add_identifier(deps, owner, e.id, {"type": "email", "value": "a@b.co"})
+async def test_another_users_ids_are_not_found_everywhere(deps: Deps) -> None:
+    owner = await register(deps)
+    intruder = await register(deps, "eve@example.com")
+    e = await services.create_entity(deps, owner, {"type": "person", "name": "A"})
+    tag = await services.create_tag(deps, owner, {"name": "t"})
+    group = await services.create_group(deps, owner, {"name": "g"})
+    rel = await services.set_relationship(deps, owner, e.id, {})
+    ident = await services.add_identifier(deps, owner, e.id, {"type": "email", "value": "a@b.co"})
     attempts = [
         lambda: services.get_entity(deps, intruder, e.id),
         lambda: services.update_entity(deps, intruder, e.id, {"name": "pwned"}),
@@ -256,21 +256,21 @@ def test_another_users_ids_are_not_found_everywhere(deps: Deps) -> None:
     ]
     for attempt in attempts:
         with pytest.raises(NotFoundError):
-            attempt()
-    assert services.get_entity(deps, owner, e.id).name == "A"
-    assert services.get_tag(deps, owner, tag.id).name == "t"
-    assert [i.label for i in services.list_identifiers(deps, owner, e.id)] == [None]
+            await attempt()
+    assert (await services.get_entity(deps, owner, e.id)).name == "A"
+    assert (await services.get_tag(deps, owner, tag.id)).name == "t"
+    assert [i.label for i in await services.list_identifiers(deps, owner, e.id)] == [None]
 
 
-def test_pages_walk_every_entity_once(deps: Deps, clock: FakeClock) -> None:
-    owner = register(deps)
+async def test_pages_walk_every_entity_once(deps: Deps, clock: FakeClock) -> None:
+    owner = await register(deps)
     created = []
     for n in range(23):
         clock.advance(microseconds=1 if n % 3 else 0)  # some share a timestamp: the id breaks ties
-        created.append(services.create_entity(deps, owner, {"type": "thing", "name": f"t{n}"}).id)
+        created.append((await services.create_entity(deps, owner, {"type": "thing", "name": f"t{n}"})).id)
     seen, cursor = [], None
     while True:
-        page = services.list_entities(deps, owner, page=PageRequest.parse(5, cursor))
+        page = await services.list_entities(deps, owner, page=PageRequest.parse(5, cursor))
         seen.extend(e.id for e in page.items)
         if page.next_cursor is None:
             break
@@ -278,72 +278,52 @@ def test_pages_walk_every_entity_once(deps: Deps, clock: FakeClock) -> None:
     assert seen == created
 
 
-def test_the_duplicates_of_an_identifier_are_the_owners_other_identifiers_with_its_value(deps: Deps) -> None:
-    owner = register(deps)
-    other = register(deps, "bob@example.com")
-    a = services.create_entity(deps, owner, {"type": "person", "name": "A"})
-    b = services.create_entity(deps, owner, {"type": "person", "name": "B"})
-    c = services.create_entity(deps, other, {"type": "person", "name": "C"})
-    first = services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+1 202-555-0123"})
-    second = services.add_identifier(deps, owner, b.id, {"type": "phone", "value": "+12025550123"})
-    services.add_identifier(deps, owner, b.id, {"type": "phone", "value": "+12025550199"})
-    services.add_identifier(deps, other, c.id, {"type": "phone", "value": "+12025550123"})
-    assert [i.id for i in services.duplicates_of(deps, owner, first.id)] == [second.id]
+async def test_the_duplicates_of_an_identifier_are_the_owners_other_identifiers_with_its_value(deps: Deps) -> None:
+    owner = await register(deps)
+    other = await register(deps, "bob@example.com")
+    a = await services.create_entity(deps, owner, {"type": "person", "name": "A"})
+    b = await services.create_entity(deps, owner, {"type": "person", "name": "B"})
+    c = await services.create_entity(deps, other, {"type": "person", "name": "C"})
+    first = await services.add_identifier(deps, owner, a.id, {"type": "phone", "value": "+1 202-555-0123"})
+    second = await services.add_identifier(deps, owner, b.id, {"type": "phone", "value": "+12025550123"})
+    await services.add_identifier(deps, owner, b.id, {"type": "phone", "value": "+12025550199"})
+    await services.add_identifier(deps, other, c.id, {"type": "phone", "value": "+12025550123"})
+    assert [i.id for i in await services.duplicates_of(deps, owner, first.id)] == [second.id]
     with pytest.raises(NotFoundError):
-        services.duplicates_of(deps, other, first.id)
+        await services.duplicates_of(deps, other, first.id)
 
 
-def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions(deps: Deps) -> None:
-    user_id = register(deps)
-    here = services.log_in(deps, "ada@example.com", PASSWORD)
-    elsewhere = services.log_in(deps, "ada@example.com", PASSWORD)
+async def test_changing_the_password_needs_the_current_one_and_ends_the_other_sessions(deps: Deps) -> None:
+    user_id = await register(deps)
+    here = await services.log_in(deps, "ada@example.com", PASSWORD)
+    elsewhere = await services.log_in(deps, "ada@example.com", PASSWORD)
     with pytest.raises(ValidationError) as info:
-        services.change_password(deps, user_id, "Wrong-Pass-1", "short", keep_token=here.token)
+        await services.change_password(deps, user_id, "Wrong-Pass-1", "short", keep_token=here.token)
     assert set(info.value.errors) == {"new_password"}
     with pytest.raises(ValidationError) as info:
-        services.change_password(deps, user_id, "Wrong-Pass-1", "Brand-New-Pass-2", keep_token=here.token)
+        await services.change_password(deps, user_id, "Wrong-Pass-1", "Brand-New-Pass-2", keep_token=here.token)
     assert info.value.errors == {"current_password": ["is incorrect"]}
-    services.log_in(deps, "ada@example.com", PASSWORD)  # nothing changed
+    await services.log_in(deps, "ada@example.com", PASSWORD)  # nothing changed
 
-    services.change_password(deps, user_id, PASSWORD, "Brand-New-Pass-2", keep_token=here.token)
-    services.verify_session(deps, here.token)
+    await services.change_password(deps, user_id, PASSWORD, "Brand-New-Pass-2", keep_token=here.token)
+    await services.verify_session(deps, here.token)
     with pytest.raises(AuthenticationError):
-        services.verify_session(deps, elsewhere.token)
-    services.log_in(deps, "ada@example.com", "Brand-New-Pass-2")
+        await services.verify_session(deps, elsewhere.token)
+    await services.log_in(deps, "ada@example.com", "Brand-New-Pass-2")
 
 
-# --- the async entity use-cases (the HTTP API's busiest calls) ---------------
-
-
-def test_the_async_entity_use_cases_agree_with_the_sync_ones(deps: Deps) -> None:
-    owner = register(deps)
-
-    async def scenario() -> None:
-        created = await services.create_entity_async(deps, owner, {"type": "person", "name": "Grace"})
-        assert services.get_entity(deps, owner, created.id) == created
-        assert await services.get_entity_async(deps, owner, created.id) == created
-        page = await services.list_entities_async(deps, owner, page=PageRequest(limit=1))
-        assert list(page.items) == list(services.list_entities(deps, owner, page=PageRequest(limit=1)).items)
-
-    asyncio.run(scenario())
-
-
-def test_an_invalid_entity_through_the_async_use_case_names_every_field_and_writes_nothing(deps: Deps) -> None:
-    owner = register(deps)
+async def test_an_invalid_entity_names_every_failing_field_and_writes_nothing(deps: Deps) -> None:
+    owner = await register(deps)
     with pytest.raises(ValidationError) as info:
-        asyncio.run(services.create_entity_async(deps, owner, {"type": "robot", "name": "", "colour": "red"}))
+        await services.create_entity(deps, owner, {"type": "robot", "name": "", "colour": "red"})
     assert set(info.value.errors) == {"type", "name", "colour"}
-    assert services.list_entities(deps, owner).items == []
+    assert (await services.list_entities(deps, owner)).items == []
 
 
-def test_someone_elses_entity_is_not_found_through_the_async_use_case(deps: Deps) -> None:
-    owner, stranger = register(deps), register(deps, "bob@example.com")
-    entity = services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
+async def test_a_created_entity_reads_back_alone_and_in_the_list(deps: Deps) -> None:
+    owner, stranger = await register(deps), await register(deps, "bob@example.com")
+    created = await services.create_entity(deps, owner, {"type": "person", "name": "Grace"})
+    assert await services.get_entity(deps, owner, created.id) == created
+    assert list((await services.list_entities(deps, owner, page=PageRequest(limit=1))).items) == [created]
     with pytest.raises(NotFoundError):
-        asyncio.run(services.get_entity_async(deps, stranger, entity.id))
-
-
-def test_deps_without_the_async_port_refuse_the_async_use_cases_clearly(deps: Deps) -> None:
-    without = attrs.evolve(deps, async_entities=None)
-    with pytest.raises(RuntimeError, match="synchronous use-cases"):
-        asyncio.run(services.get_entity_async(without, uuid.uuid4(), uuid.uuid4()))
+        await services.get_entity(deps, stranger, created.id)
