@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 __all__ = ["AsyncConezia", "AsyncUserScope", "Conezia", "UserScope", "open", "open_async"]
 
 if TYPE_CHECKING:
-    from .api import AsyncConezia, AsyncUserScope, Conezia, UserScope, open, open_async
+    from .api import AsyncConezia, AsyncUserScope, Conezia, UserScope, open, open_async  # noqa: A004
 
 
 def __getattr__(name: str) -> Any:

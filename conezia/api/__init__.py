@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from .aio import AsyncConezia
 from .aio_scope import AsyncUserScope
-from .opening import AsyncOpening, open, open_async
+from .opening import AsyncOpening, open, open_async  # noqa: A004 - conezia.open is the API
 from .sync import Conezia
 from .sync_scope import UserScope
 
