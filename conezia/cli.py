@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -148,24 +149,24 @@ def _cmd_keys(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _cmd_admin(settings: Settings, args: argparse.Namespace) -> None:
-    from conezia.core import services
     from conezia.core.errors import NotFoundError
 
-    from .bootstrap import build_deps, open_backend
-
     url, started = _database_url(settings, start=not settings.database_url)
-    backend = open_backend(url)
     try:
-        deps = build_deps(settings, keys=load_keys(os.environ, settings.resolved_key_file), backend=backend)
-        try:
-            services.change_tier_by_email(deps, args.email, args.tier)
-        except NotFoundError:
-            raise SystemExit(f"conezia: no user with email {args.email}") from None
+        asyncio.run(_set_tier(settings, url, args.email, args.tier))
         _say(f"{args.email} is now on the {args.tier} tier")
+    except NotFoundError:
+        raise SystemExit(f"conezia: no user with email {args.email}") from None
     finally:
-        backend.close()
         if started:
             _stop_embedded(settings)
+
+
+async def _set_tier(settings: Settings, url: str, email: str, tier: str) -> None:
+    from .api import open_async
+
+    async with open_async(url, migrate=False, settings=settings) as crm:
+        await crm.change_tier_by_email(email, tier)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ import pytest
 import conezia
 from conezia.core.errors import NotFoundError, ValidationError
 from conezia.keys import create_key_file
+from conezia.settings import Settings
+
+SETTINGS = Settings(password_profile="test", pool_size=3)
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -61,7 +65,7 @@ def test_keys_init_creates_an_owner_only_file_once_and_rotate_keeps_old_keys(tmp
 def test_an_administrator_changes_a_users_tier_from_the_command_line(migrated_database_url: str, tmp_path: Path) -> None:
     create_key_file(tmp_path / "keys.json")
     env = {"CONEZIA_DATABASE_URL": migrated_database_url, "CONEZIA_DATA_DIR": str(tmp_path), "CONEZIA_PASSWORD_PROFILE": "test"}
-    with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json") as crm:
+    with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json", settings=SETTINGS) as crm:
         user = crm.register(email="tier-test@example.com", password="Passw0rd-ok")
         done = run_cli("admin", "set-tier", "tier-test@example.com", "professional", env=env)
         assert done.returncode == 0, done.stderr
@@ -79,7 +83,7 @@ def test_a_missing_key_file_is_a_clear_error_not_a_traceback(migrated_database_u
 
 def test_the_embedding_api_works_over_postgresql_and_keeps_users_apart(migrated_database_url: str, tmp_path: Path) -> None:
     create_key_file(tmp_path / "keys.json")
-    with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json") as crm:
+    with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json", settings=SETTINGS) as crm:
         crm.register(email="embed-a@example.com", password="Passw0rd-ok")
         crm.register(email="embed-b@example.com", password="Passw0rd-ok")
         a = crm.authenticate(crm.log_in("embed-a@example.com", "Passw0rd-ok").token)
@@ -99,6 +103,60 @@ def test_the_embedding_api_works_over_postgresql_and_keeps_users_apart(migrated_
             a.create_entity(type="robot", name="")
         assert set(info.value.errors) == {"type", "name"}
         assert [e.name for e in a.entities().items] == ["Grace Hopper"]
+
+
+def test_the_sync_api_serves_eight_threads_at_once_over_one_small_pool(migrated_database_url: str, tmp_path: Path) -> None:
+    create_key_file(tmp_path / "keys.json")
+    with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json", settings=SETTINGS) as crm:
+        user = crm.register(email="threads@example.com", password="Passw0rd-ok")
+        me = crm.as_user(user.id)
+        start = threading.Barrier(8)
+        failures: list[BaseException] = []
+
+        def create(worker: int) -> None:
+            try:
+                start.wait()
+                for n in range(5):
+                    me.create_entity(type="person", name=f"worker {worker} contact {n}")
+            except BaseException as exc:  # reported by the assertion below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=create, args=(w,)) for w in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        names = {e.name for e in me.entities(limit=200).items}
+        assert names == {f"worker {w} contact {n}" for w in range(8) for n in range(5)}
+
+
+def test_a_store_opened_on_a_fresh_database_migrates_it_first(fresh_database_url: str, tmp_path: Path) -> None:
+    create_key_file(tmp_path / "keys.json")
+    with conezia.open(fresh_database_url, key_file=tmp_path / "keys.json", settings=SETTINGS) as crm:
+        user = crm.register(email="fresh@example.com", password="Passw0rd-ok")
+        assert crm.as_user(user.id).profile().email == "fresh@example.com"
+    status = run_cli("migrate", "status", env={"CONEZIA_DATABASE_URL": fresh_database_url, "CONEZIA_DATA_DIR": str(tmp_path)})
+    assert status.stdout and all(line.startswith("applied") for line in status.stdout.splitlines())
+
+
+@pytest.mark.anyio
+async def test_the_async_api_works_over_postgresql_and_keeps_users_apart(migrated_database_url: str, tmp_path: Path) -> None:
+    create_key_file(tmp_path / "keys.json")
+    async with conezia.open_async(migrated_database_url, key_file=tmp_path / "keys.json", settings=SETTINGS) as crm:
+        await crm.register(email="async-a@example.com", password="Passw0rd-ok")
+        await crm.register(email="async-b@example.com", password="Passw0rd-ok")
+        a = await crm.authenticate((await crm.log_in("async-a@example.com", "Passw0rd-ok")).token)
+        b = await crm.authenticate((await crm.log_in("async-b@example.com", "Passw0rd-ok")).token)
+        grace = await a.create_entity(type="person", name="Grace Hopper", description="Compiler pioneer")
+        await a.update_entity(grace.id, name="Rear Admiral Grace Hopper")
+        assert (await a.entity(grace.id)).description == "Compiler pioneer"  # only the given field changed
+        with pytest.raises(NotFoundError):
+            await b.entity(grace.id)
+        with pytest.raises(ValidationError) as info:
+            await a.set_relationship(grace.id, type="nemesis", health_threshold_days=0)
+        assert set(info.value.errors) == {"type", "health_threshold_days"}
+        assert (await b.entities()).items == []
 
 
 def test_a_database_that_cannot_be_reached_is_a_clear_error_not_a_traceback(migrated_database_url: str, tmp_path: Path) -> None:
