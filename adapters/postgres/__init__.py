@@ -1,8 +1,7 @@
-"""PostgreSQL adapter: the schema, its migrations, and the repositories over SQLAlchemy Core."""
+"""PostgreSQL adapter: the schema, its migrations, and the repositories on one async psycopg pool."""
 
 from __future__ import annotations
 
-from .async_entities import PostgresAsyncEntities
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .database import PostgresDatabase
@@ -11,7 +10,6 @@ from .organizing import PostgresGroupRepository, PostgresTagRepository
 from .unit_of_work import PostgresUnitOfWork
 
 __all__ = [
-    "PostgresAsyncEntities",
     "PostgresAuthProviderRepository",
     "PostgresDatabase",
     "PostgresEntityRepository",

@@ -1,121 +1,140 @@
-"""What every repository shares: its connection, error translation and row mapping."""
+"""What every repository shares: its connection, the one way statements run, and row mapping."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, TypeAlias
 
 import attrs
 import psycopg
-from sqlalchemy import Connection, Dialect, Executable, Insert, Select, Table, bindparam, tuple_
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, PendingRollbackError
+from sqlalchemy import Insert, Select, Table, bindparam, cast, tuple_
+from sqlalchemy.dialects.postgresql import CITEXT
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import Text
 
 from conezia.core.pagination import PageRequest
 
-from ._errors import translate
+from ._errors import translatable, translate
 from .tables import TIMESTAMPTZ, UUID_TYPE
 
 __all__ = [
+    "DIALECT",
     "LazyTransaction",
     "Prepared",
     "Repository",
     "after_key",
     "attribute_names",
     "columns_for",
-    "driver_error",
-    "set_after",
     "owned_values",
     "page_statement",
+    "set_after",
 ]
 
+#: Compiles every statement, once, to the SQL text and ``%(name)s`` parameters psycopg takes.
+DIALECT: Final = psycopg_dialect()  # type: ignore[no-untyped-call]
+
+AsyncConnection = psycopg.AsyncConnection[Any]
+#: What :class:`Prepared` runs: a SELECT, or an INSERT, UPDATE or DELETE.
+Statement: TypeAlias = Select[Any] | UpdateBase
 
 
 class LazyTransaction:
     """A unit of work's connection and its database transaction, begun at the first write.
 
     The connection is in autocommit mode: statements before the first write
-    run on their own, which at READ COMMITTED sees exactly what they would see
-    inside the transaction, and saves a read-only unit of work the BEGIN and
-    ROLLBACK round trips. Every write, and everything after it, runs in one
-    transaction that only :meth:`end` finishes.
+    (or locking read) run on their own, which at READ COMMITTED sees exactly
+    what they would see inside the transaction, and saves a read-only unit of
+    work the BEGIN and ROLLBACK round trips. Every write, and everything after
+    it, runs in one transaction that only :meth:`end` finishes.
 
     Attributes:
-        connection: The connection, checked out of the pool for the unit of work.
+        connection: The connection checked out of the pool, while the unit of work is entered.
         begun: Whether BEGIN was sent and not yet ended.
         failed: Whether a statement failed since BEGIN, which aborts the transaction.
     """
 
     __slots__ = ("begun", "connection", "failed")
 
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+    def __init__(self) -> None:
+        self.connection: AsyncConnection | None = None
         self.begun = False
         self.failed = False
 
-    def begin(self) -> None:
+    async def begin(self) -> None:
         """Start the transaction."""
+        assert self.connection is not None
         # Pinned: reading outside the transaction is equivalent at this level only.
-        self.connection.exec_driver_sql("BEGIN ISOLATION LEVEL READ COMMITTED")
+        await self.connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         self.begun = True
         self.failed = False
 
-    def end(self, *, commit: bool) -> None:
+    async def end(self, *, commit: bool) -> None:
         """Commit or roll back the transaction, if one was begun.
 
         Raises:
-            PendingRollbackError: On commit after a statement of the transaction
-                failed; PostgreSQL has rolled it all back instead.
+            psycopg.errors.InFailedSqlTransaction: On commit after a statement of the
+                transaction failed; PostgreSQL has rolled it all back instead.
+            psycopg.OperationalError: On commit after the connection was lost.
         """
         if not self.begun:
             return
         # A failed COMMIT or ROLLBACK ends the transaction all the same.
         self.begun = False
-        if self.connection.invalidated:
+        connection = self.connection
+        assert connection is not None
+        if connection.broken or connection.closed:
             if commit:
-                raise PendingRollbackError("the connection was lost; nothing was committed")
+                raise psycopg.OperationalError("the connection was lost; nothing was committed")
             return  # the transaction died with the server connection
         if commit and self.failed:
-            self.connection.exec_driver_sql("ROLLBACK")
-            raise PendingRollbackError("a statement of the transaction failed; nothing was committed")
-        self.connection.exec_driver_sql("COMMIT" if commit else "ROLLBACK")
+            await connection.execute("ROLLBACK")
+            raise psycopg.errors.InFailedSqlTransaction(
+                "a statement of the transaction failed; nothing was committed"
+            )
+        await connection.execute("COMMIT" if commit else "ROLLBACK")
 
 
 class Prepared:
-    """A constant statement, compiled by SQLAlchemy once and then run on the psycopg cursor.
+    """A constant SQLAlchemy Core statement, compiled once and then run on the psycopg cursor.
 
-    SQLAlchemy's execution context (cache-key lookup, result metadata, row
-    processing) cost about a fifth of a simple API request's CPU. For the
-    statements every request runs, nothing of it is needed: psycopg returns
-    UUIDs, timestamps and jsonb (decoded by msgspec, see ``_json.py``) as they
-    are, takes dicts for jsonb parameters, and rows map positionally onto domain
-    objects.
+    SQLAlchemy builds the statements and compiles them (for the psycopg
+    dialect, without an engine); it takes no part in running them. psycopg
+    returns UUIDs, timestamps and jsonb (decoded by msgspec, see ``_json.py``)
+    as they are, takes dicts for jsonb and lists for ``= ANY(...)`` arrays, and
+    rows map positionally onto domain objects.
 
     Args:
-        statement: a SELECT, INSERT or UPDATE whose parameters are all named; an
+        statement: a SELECT, INSERT, UPDATE or DELETE whose parameters are all named; an
             INSERT without values is compiled for the parameter names it is first run with.
         locking: a ``SELECT ... FOR UPDATE`` (see :meth:`with_for_update`), which, like a
             write, opens the unit of work's transaction so that its row locks last until it ends.
+
+    Attributes:
+        table: The table a write changes: it names the field of an over-long value.
     """
 
-    __slots__ = ("_compiled", "opens_transaction", "returns_rows", "statement")
+    __slots__ = ("_compiled", "opens_transaction", "returns_rows", "statement", "table")
 
-    def __init__(self, statement: Executable, *, locking: bool = False) -> None:
+    def __init__(self, statement: Statement, *, locking: bool = False) -> None:
         self.statement = statement
         # writes, and locking reads whose row locks must last until the unit of work ends
         self.opens_transaction = bool(statement.is_dml) or locking
         # asking the cursor would build its column descriptions on every call
         self.returns_rows = bool(getattr(statement, "exported_columns", ()))  # SELECT or RETURNING
+        table = getattr(statement, "table", None) if statement.is_dml else None
+        self.table: Table | None = table if isinstance(table, Table) else None
         self._compiled: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
 
-    def compiled(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    def compiled(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         """The SQL text and the literal values it binds, for these parameter names."""
         key = tuple(params) if isinstance(self.statement, Insert) else ()
         found = self._compiled.get(key)
         if found is None:
-            compiled = self.statement.compile(dialect=dialect, column_keys=list(key) or None)
+            compiled = self.statement.compile(dialect=DIALECT, column_keys=list(key) or None)
             if "POSTCOMPILE" in compiled.string:
-                raise ValueError("expanding parameters cannot be prepared; use the statement as it is")
+                raise ValueError("expanding IN cannot be prepared; compare with = ANY(:array)")
             # literal values in the statement become parameters with their values filled in
             defaults = {k: v for k, v in compiled.params.items() if v is not None and k not in params}
             found = self._compiled[key] = (compiled.string, defaults)
@@ -144,30 +163,12 @@ def page_statement(base: Select[Any], conditions: Sequence[ColumnElement[bool]])
     return prepared
 
 
-class Rows:
-    """The outcome of a prepared statement, with the few result methods the repositories use."""
-
-    __slots__ = ("_rows", "rowcount")
-
-    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
-        self._rows = rows
-        self.rowcount = rowcount
-
-    def first(self) -> tuple[Any, ...] | None:
-        return self._rows[0] if self._rows else None
-
-    def all(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-    def scalar(self) -> Any:
-        return self._rows[0][0] if self._rows else None
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        return iter(self._rows)
-
-
 class Repository:
     """Base of the repositories: they all run on the unit of work's one connection.
+
+    Every statement goes through :meth:`_run`: a :class:`Prepared` statement on
+    the psycopg async cursor, results in binary format (UUIDs and timestamps
+    load faster than from text).
 
     Args:
         transaction: The unit of work's connection and transaction.
@@ -178,67 +179,48 @@ class Repository:
     def __init__(self, transaction: LazyTransaction) -> None:
         self._transaction = transaction
 
-    def _first(
-        self, plain: Prepared, locking: Prepared, params: Mapping[str, Any], *, for_update: bool
-    ) -> tuple[Any, ...] | None:
-        """The first row of ``plain``, or of ``locking`` (its ``SELECT ... FOR UPDATE``)."""
-        return self._execute(locking if for_update else plain, params).first()
-
-    def _execute(
-        self, statement: Executable | Prepared, params: Mapping[str, Any] | None = None, table: Table | None = None
-    ) -> Any:
+    async def _run(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         """Run a statement on the unit of work's connection; a write first opens the transaction.
 
-        Returns:
-            A SQLAlchemy result, or :class:`Rows` for a :class:`Prepared` statement.
+        Raises:
+            ConeziaError: For a broken rule or a bad value (see :mod:`._errors`).
+            psycopg.Error: For anything else; a lost connection is then ``broken``,
+                and the unit of work discards it instead of returning it to the pool.
         """
-        if isinstance(statement, Prepared):
-            return self._run_prepared(statement, params or {}, table)
         transaction = self._transaction
-        if statement.is_dml and not transaction.begun:
-            transaction.begin()
-        try:
-            return transaction.connection.execute(statement, params)
-        except DBAPIError as error:
-            transaction.failed = transaction.begun
-            if isinstance(error, (IntegrityError, DataError)):
-                raise translate(error, table, params) from error
-            raise
-
-
-    def _run_prepared(self, prepared: Prepared, params: Mapping[str, Any], table: Table | None) -> Rows:
-        transaction = self._transaction
-        if prepared.opens_transaction and not transaction.begun:
-            transaction.begin()
         connection = transaction.connection
-        sql, defaults = prepared.compiled(connection.dialect, params)
-        # the DBAPI connection SQLAlchemy holds for this unit of work: same session, same transaction
-        driver = connection.connection.driver_connection
-        assert driver is not None
+        if connection is None:
+            raise RuntimeError("use the unit of work inside its `async with` block")
+        if prepared.opens_transaction and not transaction.begun:
+            await transaction.begin()
+        sql, defaults = prepared.compiled(params)
         try:
-            cursor = driver.execute(sql, {**defaults, **params} if defaults else params)
-            rows = cursor.fetchall() if prepared.returns_rows else []
+            return await connection.execute(sql, {**defaults, **params} if defaults else params, binary=True)
         except psycopg.Error as error:
             transaction.failed = transaction.begun
-            lost = isinstance(error, psycopg.OperationalError) or driver.broken
-            if lost:
-                connection.invalidate(error)  # never hand a dead connection back to the pool
-            raise driver_error(error, sql, params, table, lost=lost) from error
-        return Rows(rows, cursor.rowcount)
+            if translatable(error):
+                raise translate(error, prepared.table, params) from error
+            raise
 
+    async def _rows(self, prepared: Prepared, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row the statement returns."""
+        cursor = await self._run(prepared, params)
+        return await cursor.fetchall()
 
-def driver_error(
-    error: psycopg.Error, sql: str, params: Mapping[str, Any], table: Table | None, *, lost: bool = False
-) -> Exception:
-    """What a failed psycopg statement raises: a core error for a broken rule, else SQLAlchemy's error.
+    async def _row(self, prepared: Prepared, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row the statement returns, if any."""
+        cursor = await self._run(prepared, params)
+        return await cursor.fetchone()
 
-    Statements run on the psycopg cursor raise the same exception types as
-    SQLAlchemy's own execution path, so callers handle one set of errors.
-    """
-    wrapped = DBAPIError.instance(sql, params, error, psycopg.Error, connection_invalidated=lost)
-    if isinstance(wrapped, (IntegrityError, DataError)):
-        return translate(wrapped, table, params)
-    return wrapped
+    async def _scalar(self, prepared: Prepared, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None without a row."""
+        row = await self._row(prepared, params)
+        return None if row is None else row[0]
+
+    async def _count(self, prepared: Prepared, params: Mapping[str, Any]) -> int:
+        """How many rows a write changed."""
+        cursor = await self._run(prepared, params)
+        return cursor.rowcount
 
 
 def attribute_names(cls: type) -> tuple[str, ...]:
@@ -262,7 +244,10 @@ def columns_for(
     renamed = renamed or {}
     columns: list[ColumnElement[Any]] = []
     for name in attribute_names(cls):
-        column = table.c[renamed.get(name, name)]
+        column: ColumnElement[Any] = table.c[renamed.get(name, name)]
+        if isinstance(column.type, CITEXT):
+            # results come in binary format, and psycopg knows no binary loader of the citext extension
+            column = cast(column, Text).label(name)
         columns.append(column if column.name == name else column.label(name))
     return tuple(columns)
 

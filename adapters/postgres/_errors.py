@@ -1,24 +1,24 @@
-"""Turning database errors into the core's errors, so that none surfaces as a 500."""
+"""Turning psycopg's errors into the core's errors, so that none surfaces as a 500.
+
+The one mapping from constraint names to fields and messages is
+:data:`~conezia.adapters.postgres.tables.CONSTRAINT_ERRORS`; this module only
+decides, from the kind of rule that was broken, which core error carries it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
 
+import psycopg
+from psycopg import errors as pg
 from sqlalchemy import String, Table
-from sqlalchemy.exc import DataError, IntegrityError
 
 from conezia.core.errors import INVALID, TAKEN, ConeziaError, ConflictError, NotFoundError, ValidationError
 
 from .tables import CONSTRAINT_ERRORS
 
-__all__ = ["translate"]
-
-_UNIQUE_VIOLATION: Final = "23505"
-_FOREIGN_KEY_VIOLATION: Final = "23503"
-_NOT_NULL_VIOLATION: Final = "23502"
-_CHECK_VIOLATION: Final = "23514"
-_STRING_TOO_LONG: Final = "22001"
+__all__ = ["translatable", "translate"]
 
 # A unique index whose violation is a validation problem rather than a clash
 # with other data: it is the entity's own other identifier that holds the flag.
@@ -32,35 +32,40 @@ _RESOURCES: Final[Mapping[str, str]] = {
 }
 
 
+def translatable(error: psycopg.Error) -> bool:
+    """Whether the error is about the data sent (a broken rule, a bad value), not the database."""
+    return isinstance(error, (psycopg.IntegrityError, psycopg.DataError))
+
+
 def translate(
-    error: IntegrityError | DataError,
+    error: psycopg.Error,
     table: Table | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> ConeziaError:
     """The core error telling the caller what was wrong with their data.
 
     Args:
-        error: What SQLAlchemy raised.
+        error: What psycopg raised (see :func:`translatable`).
         table: The table written to; names the field of an over-long string.
         params: The values written; idem.
     """
-    diag = getattr(error.orig, "diag", None)
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    constraint = getattr(diag, "constraint_name", None) or ""
-    column = getattr(diag, "column_name", None)
+    diag = error.diag
+    constraint = diag.constraint_name or ""
+    column = diag.column_name
     field, message = CONSTRAINT_ERRORS.get(constraint, (None, None))
-    if sqlstate == _UNIQUE_VIOLATION:
+    if isinstance(error, pg.UniqueViolation):
         if constraint in _VALIDATION_UNIQUES:
             return ValidationError({field or "base": [message or INVALID]})
         return ConflictError({field or "base": [message or TAKEN]})
-    if sqlstate == _FOREIGN_KEY_VIOLATION:
+    if isinstance(error, pg.ForeignKeyViolation):
         return NotFoundError(_RESOURCES.get(field or "", "row"))
-    if sqlstate == _NOT_NULL_VIOLATION:
+    if isinstance(error, pg.NotNullViolation):
         return ValidationError({column or "base": ["can't be blank"]})
-    if sqlstate == _CHECK_VIOLATION:
+    if isinstance(error, pg.CheckViolation):
         return ValidationError({field or "base": [message or INVALID]})
-    if sqlstate == _STRING_TOO_LONG:
+    if isinstance(error, pg.StringDataRightTruncation):
         return ValidationError({_overlong_field(table, params) or column or "base": ["is too long"]})
+    # InvalidTextRepresentation, NUL bytes in text, out-of-range numbers, ...
     return ValidationError({column or "base": [INVALID]})
 
 

@@ -1,4 +1,4 @@
-"""jsonb to and from Python with msgspec, on every connection of both pools."""
+"""jsonb to and from Python with msgspec, on every connection of the pool."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _decode: Final = msgspec.json.decode
 class _DictJsonbDumper(JsonbDumper):
     """Dicts as jsonb parameters (metadata, settings, rules), encoded by msgspec."""
 
-    _dumps = msgspec.json.encode
+    _dumps = staticmethod(msgspec.json.encode)
 
 
 class _JsonbBinaryLoader(Loader):

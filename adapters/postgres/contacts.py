@@ -69,7 +69,7 @@ _GET_ENTITY_FOR_UPDATE: Final = GET_ENTITY.with_for_update()
 _UPDATE_ENTITY: Final = Prepared(
     update(entities).where(*_OWNED_ENTITY).values({name: bindparam(name) for name in _ENTITY_MUTABLE})
 )
-_DELETE_ENTITY: Final = delete(entities).where(*_OWNED_ENTITY)
+_DELETE_ENTITY: Final = Prepared(delete(entities).where(*_OWNED_ENTITY))
 _LIST_ENTITIES: Final = (
     select(*ENTITY_COLUMNS)
     .where(entities.c.owner_id == bindparam("owner_id"))
@@ -170,29 +170,28 @@ class PostgresEntityRepository(Repository):
 
     __slots__ = ()
 
-    def add(self, entity: Entity) -> None:
-        self._execute(INSERT_ENTITY, owned_values(ENTITY_FIELDS, entity), entities)
+    async def add(self, entity: Entity) -> None:
+        await self._run(INSERT_ENTITY, owned_values(ENTITY_FIELDS, entity))
 
-    def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
+    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         params = {"b_id": entity_id, "b_owner_id": owner_id}
-        row = self._first(GET_ENTITY, _GET_ENTITY_FOR_UPDATE, params, for_update=for_update)
+        row = await self._row(_GET_ENTITY_FOR_UPDATE if for_update else GET_ENTITY, params)
         return None if row is None else Entity(*row)
 
-    def update(self, entity: Entity) -> None:
+    async def update(self, entity: Entity) -> None:
         params = owned_values(_ENTITY_MUTABLE, entity)
         params["b_id"] = entity.id
         params["b_owner_id"] = entity.owner_id
-        if self._execute(_UPDATE_ENTITY, params, entities).rowcount == 0:
+        if await self._count(_UPDATE_ENTITY, params) == 0:
             raise NotFoundError("entity")
 
-    def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+    async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         # relationships, identifiers and memberships go by ON DELETE CASCADE
-        params = {"b_id": entity_id, "b_owner_id": owner_id}
-        return self._execute(_DELETE_ENTITY, params).rowcount > 0
+        return await self._count(_DELETE_ENTITY, {"b_id": entity_id, "b_owner_id": owner_id}) > 0
 
-    def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
+    async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
         statement, params = entity_list_statement(owner_id, criteria, page)
-        return entity_page(self._execute(statement, params).all(), page)
+        return entity_page(await self._rows(statement, params), page)
 
 
 RELATIONSHIP_COLUMNS: Final = columns_for(Relationship, relationships)
@@ -203,18 +202,18 @@ _OWNED_RELATIONSHIP: Final = (
     relationships.c.user_id == bindparam("b_user_id"),
 )
 
-_INSERT_RELATIONSHIP: Final = insert(relationships)
+_INSERT_RELATIONSHIP: Final = Prepared(insert(relationships))
 _GET_RELATIONSHIP: Final = Prepared(select(*RELATIONSHIP_COLUMNS).where(*_OWNED_RELATIONSHIP))
 _GET_RELATIONSHIP_FOR_UPDATE: Final = _GET_RELATIONSHIP.with_for_update()
 _GET_RELATIONSHIP_FOR_ENTITY: Final = Prepared(select(*RELATIONSHIP_COLUMNS).where(
     relationships.c.user_id == bindparam("user_id"), relationships.c.entity_id == bindparam("entity_id")
 ))
-_UPDATE_RELATIONSHIP: Final = (
+_UPDATE_RELATIONSHIP: Final = Prepared(
     update(relationships)
     .where(*_OWNED_RELATIONSHIP)
     .values({name: bindparam(name) for name in _RELATIONSHIP_MUTABLE})
 )
-_DELETE_RELATIONSHIP: Final = delete(relationships).where(*_OWNED_RELATIONSHIP)
+_DELETE_RELATIONSHIP: Final = Prepared(delete(relationships).where(*_OWNED_RELATIONSHIP))
 _LIST_RELATIONSHIPS: Final = (
     select(*RELATIONSHIP_COLUMNS)
     .where(relationships.c.user_id == bindparam("user_id"))
@@ -226,8 +225,8 @@ _OF_STATUS: Final = relationships.c.status == bindparam("status", type_=String)
 _DUE: Final = func.coalesce(entities.c.last_interaction_at, relationships.c.inserted_at) + func.make_interval(
     0, 0, 0, relationships.c.health_threshold_days
 )
-_NEEDING_ATTENTION: Final = (
-    Prepared(select(*ENTITY_COLUMNS, *RELATIONSHIP_COLUMNS)
+_NEEDING_ATTENTION: Final = Prepared(
+    select(*ENTITY_COLUMNS, *RELATIONSHIP_COLUMNS)
     .select_from(
         relationships.join(
             entities,
@@ -238,10 +237,10 @@ _NEEDING_ATTENTION: Final = (
         relationships.c.user_id == bindparam("user_id"),
         relationships.c.status == "active",
         entities.c.archived_at.is_(None),
-        _DUE <= bindparam("now", type_=TIMESTAMPTZ),
+        bindparam("now", type_=TIMESTAMPTZ) >= _DUE,
     )
     .order_by(_DUE, entities.c.id)
-    .limit(bindparam("limit")))
+    .limit(bindparam("limit"))
 )
 _ENTITY_WIDTH: Final = len(ENTITY_COLUMNS)
 
@@ -255,23 +254,21 @@ class PostgresRelationshipRepository(Repository):
 
     __slots__ = ()
 
-    def add(self, relationship: Relationship) -> None:
-        params = owned_values(_RELATIONSHIP_FIELDS, relationship)
-        self._execute(_INSERT_RELATIONSHIP, params, relationships)
+    async def add(self, relationship: Relationship) -> None:
+        await self._run(_INSERT_RELATIONSHIP, owned_values(_RELATIONSHIP_FIELDS, relationship))
 
-    def get(
+    async def get(
         self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
     ) -> Relationship | None:
         params = {"b_id": relationship_id, "b_user_id": user_id}
-        row = self._first(_GET_RELATIONSHIP, _GET_RELATIONSHIP_FOR_UPDATE, params, for_update=for_update)
+        row = await self._row(_GET_RELATIONSHIP_FOR_UPDATE if for_update else _GET_RELATIONSHIP, params)
         return None if row is None else Relationship(*row)
 
-    def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:
-        params = {"user_id": user_id, "entity_id": entity_id}
-        row = self._execute(_GET_RELATIONSHIP_FOR_ENTITY, params).first()
+    async def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:
+        row = await self._row(_GET_RELATIONSHIP_FOR_ENTITY, {"user_id": user_id, "entity_id": entity_id})
         return None if row is None else Relationship(*row)
 
-    def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
+    async def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
         params: dict[str, Any] = {"user_id": user_id, "limit": page.limit + 1}
         conditions: list[ColumnElement[bool]] = []
         if status is not None:
@@ -280,25 +277,24 @@ class PostgresRelationshipRepository(Repository):
         if set_after(page, params):
             conditions.append(_RELATIONSHIP_AFTER)
         statement = page_statement(_LIST_RELATIONSHIPS, conditions)
-        rows = [Relationship(*row) for row in self._execute(statement, params).all()]
+        rows = [Relationship(*row) for row in await self._rows(statement, params)]
         return page_of(rows, page.limit, _relationship_key)
 
-    def update(self, relationship: Relationship) -> None:
+    async def update(self, relationship: Relationship) -> None:
         params = owned_values(_RELATIONSHIP_MUTABLE, relationship)
         params["b_id"] = relationship.id
         params["b_user_id"] = relationship.user_id
-        if self._execute(_UPDATE_RELATIONSHIP, params, relationships).rowcount == 0:
+        if await self._count(_UPDATE_RELATIONSHIP, params) == 0:
             raise NotFoundError("relationship")
 
-    def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
-        params = {"b_id": relationship_id, "b_user_id": user_id}
-        return self._execute(_DELETE_RELATIONSHIP, params).rowcount > 0
+    async def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
+        return await self._count(_DELETE_RELATIONSHIP, {"b_id": relationship_id, "b_user_id": user_id}) > 0
 
-    def needing_attention(
+    async def needing_attention(
         self, user_id: uuid.UUID, now: dt.datetime, limit: int
     ) -> Sequence[tuple[Entity, Relationship]]:
         params = {"user_id": user_id, "now": now, "limit": max(limit, 0)}
         return [
             (Entity(*row[:_ENTITY_WIDTH]), Relationship(*row[_ENTITY_WIDTH:]))
-            for row in self._execute(_NEEDING_ATTENTION, params)
+            for row in await self._rows(_NEEDING_ATTENTION, params)
         ]

@@ -1,102 +1,122 @@
-"""The PostgreSQL database: an engine with its connection pool, and units of work over it."""
+"""The PostgreSQL database: one async connection pool, and units of work over it."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+import psycopg
+from psycopg_pool import AsyncConnectionPool
 
 from . import tables
 from ._json import configure_json
-from .async_entities import PostgresAsyncEntities
 from .unit_of_work import PostgresUnitOfWork
-from .urls import engine_url
+from .urls import APPLICATION_NAME, connect_kwargs, engine_url
 
-__all__ = ["PostgresDatabase", "engine_url"]
+__all__ = ["APPLICATION_NAME", "PostgresDatabase", "engine_url"]
 
-# Timestamps come back in UTC, and "+ n days" means n * 24 hours, as in Python.
-_UTC_SESSION: Final = "-c TimeZone=UTC"
+# Waiting longer for a connection than a client waits for an answer helps no one.
+_CHECKOUT_TIMEOUT: Final = 10.0
 
 
 class PostgresDatabase:
-    """Owns the engine; hands out one :class:`PostgresUnitOfWork` per use-case call.
+    """Owns one ``AsyncConnectionPool``; hands out one :class:`PostgresUnitOfWork` per use-case call.
 
-    Creating it does not connect: the pool opens connections on first use.
+    Creating it does not connect. The pool opens on the event loop of the first
+    use (concurrent first uses share one opening) and belongs to that loop:
+    call :meth:`close` on it before it ends; a later use opens a new pool.
+
+    Its connections are in autocommit mode, UTC, named ``conezia`` in
+    ``pg_stat_activity``, and read and write jsonb with msgspec. Units of work
+    send BEGIN themselves, at their first write or locking read.
 
     Args:
-        url: Where the database is (see :func:`engine_url`).
-        pool_size: Connections kept open in the pool.
-        max_overflow: Connections opened beyond ``pool_size`` under load, closed when returned.
+        url: Where the database is (``postgresql://``, ``postgres://`` or
+            ``postgresql+psycopg://``, unix-socket URLs included).
+        pool_size: The most connections the pool holds; it keeps at least one.
 
     Attributes:
-        engine: The SQLAlchemy engine. Its connections are in autocommit mode
-            (units of work send BEGIN themselves, at their first write): use
-            :meth:`unit_of_work` for anything that needs a transaction.
+        url: The URL it was given.
+        pool_size: The most connections the pool holds.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
-        target = engine_url(url)
-        options = target.query.get("options")
-        if isinstance(options, tuple):
-            options = " ".join(options)
-        connect_args: dict[str, Any] = {
-            "options": f"{options} {_UTC_SESSION}" if options else _UTC_SESSION,
-        }
-        self.engine: Engine = create_engine(
-            target,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_pre_ping=False,
-            # A unit of work always ends its own transaction (COMMIT or ROLLBACK); the pool's
-            # extra reset on every return would only add work to each request.
-            pool_reset_on_return=None,
-            # Set once per pooled connection, not switched at every checkout.
-            isolation_level="AUTOCOMMIT",
-            connect_args=connect_args,
-        )
-        event.listen(self.engine, "connect", _configure_json)
-        self._connect_args = connect_args
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        if pool_size < 1:
+            raise ValueError(f"pool_size must be at least 1, got {pool_size}")
+        self.url = url
         self.pool_size = pool_size
+        self._connect_kwargs = connect_kwargs(url)
+        # the pool, once the first use has started opening it, and the loop it belongs to
+        self._opening: asyncio.Future[AsyncConnectionPool[Any]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def driver_connect_args(self) -> dict[str, Any]:
         """Keyword arguments for ``psycopg.connect`` that reach this database with these session settings."""
-        _, params = self.engine.dialect.create_connect_args(self.engine.url)
-        params.pop("context", None)  # SQLAlchemy's own adapters; async connections configure theirs
-        return {**params, **self._connect_args}
-
-    def async_entities(self) -> PostgresAsyncEntities:
-        """A new async entity port over this database, with its own pool (opened on first use)."""
-        return PostgresAsyncEntities(
-            self.driver_connect_args(), dialect=self.engine.dialect, pool_size=self.pool_size
-        )
+        return dict(self._connect_kwargs)
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """A new unit of work; entering it checks a connection out of the pool."""
-        return PostgresUnitOfWork(self.engine)
+        return PostgresUnitOfWork(self.pool)
 
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self.engine.dispose()
+    async def pool(self) -> AsyncConnectionPool[Any]:
+        """The open pool, opened now on the running loop if it is not yet."""
+        opening = self._opening
+        if (
+            opening is None
+            or self._loop is not asyncio.get_running_loop()
+            or (opening.done() and (opening.cancelled() or opening.exception() is not None))
+        ):
+            opening = self._start_opening()
+        # shielded: one caller's cancellation must not cancel the opening the others wait for
+        return await asyncio.shield(opening)
 
-    def truncate_all(self) -> None:
+    async def close(self) -> None:
+        """Close the pool and its connections; the next use opens a new one."""
+        opening, self._opening, self._loop = self._opening, None, None
+        if opening is not None:
+            pool = await opening
+            await pool.close()
+
+    async def truncate_all(self) -> None:
         """Empty every table (for tests)."""
-        preparer = self.engine.dialect.identifier_preparer
-        names = ", ".join(preparer.format_table(table) for table in tables.metadata.sorted_tables)
-        with self.engine.connect() as connection:
-            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        names = ", ".join(f'"{table.name}"' for table in tables.metadata.sorted_tables)
+        pool = await self.pool()
+        async with pool.connection() as connection:
+            await connection.execute(f"TRUNCATE {names} CASCADE")
 
-    def ping(self) -> bool:
-        """Whether the database answers a query."""
+    async def ping(self, *, wait: float = 5.0) -> bool:
+        """Whether the database answers a query, waiting at most ``wait`` seconds for a connection."""
         try:
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("SELECT 1")
-        except (SQLAlchemyError, OSError):
+            pool = await self.pool()
+            async with pool.connection(timeout=wait) as connection:
+                await connection.execute("SELECT 1")
+        except (psycopg.Error, OSError):  # the pool's timeout is a psycopg error too
             return False
         return True
 
+    def _start_opening(self) -> asyncio.Future[AsyncConnectionPool[Any]]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop is not loop and not self._loop.is_closed():
+            raise RuntimeError("the pool belongs to another running event loop; close it there first")
+        # a pool left open on a loop that has ended cannot be closed any more: start over
+        self._loop = loop
+        self._opening = asyncio.ensure_future(self._open_pool())
+        return self._opening
 
-def _configure_json(dbapi_connection: Any, _record: Any) -> None:
-    # jsonb read with msgspec on every path; prepared statements hand jsonb parameters
-    # (metadata, settings, rules) to psycopg as dicts, which SQLAlchemy's own path never does.
-    configure_json(dbapi_connection)
+    async def _open_pool(self) -> AsyncConnectionPool[Any]:
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            kwargs={**self._connect_kwargs, "autocommit": True},
+            min_size=1,
+            max_size=self.pool_size,
+            configure=_configure,
+            open=False,
+            timeout=_CHECKOUT_TIMEOUT,
+            name=APPLICATION_NAME,
+        )
+        await pool.open()
+        return pool
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    # jsonb read and written with msgspec, on every connection the pool opens
+    configure_json(connection)

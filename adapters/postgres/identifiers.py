@@ -28,7 +28,7 @@ _OWNERS_IDENTIFIERS: Final = (
 )
 _IN_ORDER: Final = (identifiers.c.inserted_at, identifiers.c.id)
 
-_INSERT_IDENTIFIER: Final = insert(identifiers)
+_INSERT_IDENTIFIER: Final = Prepared(insert(identifiers))
 _GET_IDENTIFIER: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id")))
 # Only the identifier's row: its entity may be read by others meanwhile.
 _GET_IDENTIFIER_FOR_UPDATE: Final = _GET_IDENTIFIER.with_for_update(of=identifiers)
@@ -38,16 +38,16 @@ _LIST_FOR_ENTITY: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.entit
 _FIND_BY_HASH: Final = Prepared(_OWNERS_IDENTIFIERS.where(
     identifiers.c.type == bindparam("type"), identifiers.c.value_hash == bindparam("value_hash")
 ).order_by(*_IN_ORDER))
-_UPDATE_IDENTIFIER: Final = (
+_UPDATE_IDENTIFIER: Final = Prepared(
     update(identifiers)
     .where(identifiers.c.id == bindparam("b_id"), identifiers.c.entity_id == bindparam("b_entity_id"))
     .values({name: bindparam(name) for name in _IDENTIFIER_MUTABLE})
 )
-_DELETE_IDENTIFIER: Final = delete(identifiers).where(
+_DELETE_IDENTIFIER: Final = Prepared(delete(identifiers).where(
     identifiers.c.id == bindparam("id"),
     identifiers.c.entity_id == entities.c.id,
     entities.c.owner_id == bindparam("owner_id"),
-)
+))
 _PRIMARY_OF_TYPE: Final = (
     identifiers.c.entity_id == bindparam("entity_id"),
     identifiers.c.type == bindparam("type"),
@@ -68,35 +68,36 @@ class PostgresIdentifierRepository(Repository):
 
     __slots__ = ()
 
-    def add(self, identifier: Identifier) -> None:
-        self._execute(_INSERT_IDENTIFIER, owned_values(_IDENTIFIER_FIELDS, identifier), identifiers)
+    async def add(self, identifier: Identifier) -> None:
+        await self._run(_INSERT_IDENTIFIER, owned_values(_IDENTIFIER_FIELDS, identifier))
 
-    def get(
+    async def get(
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
     ) -> Identifier | None:
         params = {"owner_id": owner_id, "id": identifier_id}
-        row = self._first(_GET_IDENTIFIER, _GET_IDENTIFIER_FOR_UPDATE, params, for_update=for_update)
+        row = await self._row(_GET_IDENTIFIER_FOR_UPDATE if for_update else _GET_IDENTIFIER, params)
         return None if row is None else Identifier(*row)
 
-    def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
+    async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "entity_id": entity_id}
-        return [Identifier(*row) for row in self._execute(_LIST_FOR_ENTITY, params).all()]
+        return [Identifier(*row) for row in await self._rows(_LIST_FOR_ENTITY, params)]
 
-    def update(self, identifier: Identifier) -> None:
+    async def update(self, identifier: Identifier) -> None:
         params = owned_values(_IDENTIFIER_MUTABLE, identifier)
         params["b_id"] = identifier.id
         params["b_entity_id"] = identifier.entity_id
-        if self._execute(_UPDATE_IDENTIFIER, params, identifiers).rowcount == 0:
+        if await self._count(_UPDATE_IDENTIFIER, params) == 0:
             raise NotFoundError("identifier")
 
-    def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
-        params = {"owner_id": owner_id, "id": identifier_id}
-        return self._execute(_DELETE_IDENTIFIER, params).rowcount > 0
+    async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
+        return await self._count(_DELETE_IDENTIFIER, {"owner_id": owner_id, "id": identifier_id}) > 0
 
-    def primary_exists(self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None) -> bool:
+    async def primary_exists(
+        self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None
+    ) -> bool:
         params = {"entity_id": entity_id, "type": type_, "except_id": except_id}
-        return bool(self._execute(_PRIMARY_EXISTS, params).scalar())
+        return bool(await self._scalar(_PRIMARY_EXISTS, params))
 
-    def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
+    async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "type": type_, "value_hash": value_hash}
-        return [Identifier(*row) for row in self._execute(_FIND_BY_HASH, params).all()]
+        return [Identifier(*row) for row in await self._rows(_FIND_BY_HASH, params)]

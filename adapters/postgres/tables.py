@@ -10,7 +10,7 @@ the schema from this metadata: run the migrations.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import (
     Boolean,
@@ -61,15 +61,15 @@ _EMPTY_OBJECT = text("'{}'::jsonb")
 _MISSING = "does not exist"
 
 
-def _id() -> Column:
+def _id() -> Column[Any]:
     return Column("id", UUID_TYPE, nullable=False, server_default=text("gen_random_uuid()"))
 
 
-def _inserted_at() -> Column:
+def _inserted_at() -> Column[Any]:
     return Column("inserted_at", TIMESTAMPTZ, nullable=False, server_default=_NOW)
 
 
-def _updated_at() -> Column:
+def _updated_at() -> Column[Any]:
     return Column("updated_at", TIMESTAMPTZ, nullable=False, server_default=_NOW)
 
 

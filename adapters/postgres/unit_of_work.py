@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from conezia.core.ports import (
+    AuthProviderRepository,
+    EntityRepository,
+    GroupRepository,
+    IdentifierRepository,
+    RelationshipRepository,
+    TagRepository,
+    TokenRepository,
+    UserRepository,
+)
 
 from ._base import LazyTransaction
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
@@ -16,34 +31,32 @@ __all__ = ["PostgresUnitOfWork"]
 class PostgresUnitOfWork:
     """:class:`~conezia.core.ports.UnitOfWork` over PostgreSQL.
 
-    Entering checks a connection out of the pool; the repositories run on
-    that connection. The transaction begins with the first write (see
-    :class:`~conezia.adapters.postgres._base.LazyTransaction`), so a unit of
-    work that only reads costs no more than its queries. Leaving rolls back
-    whatever was not committed and returns the connection to the pool. After
+    Entering (``async with``) checks a connection out of the pool; the
+    repositories run on that connection. The transaction begins with the first
+    write or locking read (see :class:`~conezia.adapters.postgres._base.LazyTransaction`),
+    so a unit of work that only reads costs no more than its queries. Leaving
+    rolls back whatever was not committed and returns the connection to the
+    pool, or closes it if it was lost, so the pool never lends a dead one. After
     a commit the unit of work stays usable: later writes need another commit.
 
     Args:
-        engine: An engine in autocommit mode, whose pool lends the connection.
+        pool: Gives the open pool that lends the connection.
     """
 
-    users: PostgresUserRepository
-    tokens: PostgresTokenRepository
-    auth_providers: PostgresAuthProviderRepository
-    entities: PostgresEntityRepository
-    relationships: PostgresRelationshipRepository
-    identifiers: PostgresIdentifierRepository
-    tags: PostgresTagRepository
-    groups: PostgresGroupRepository
+    # the ports' types: the protocol's attributes are mutable, so they must match exactly
+    users: UserRepository
+    tokens: TokenRepository
+    auth_providers: AuthProviderRepository
+    entities: EntityRepository
+    relationships: RelationshipRepository
+    identifiers: IdentifierRepository
+    tags: TagRepository
+    groups: GroupRepository
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._transaction: LazyTransaction | None = None
-
-    def __enter__(self) -> PostgresUnitOfWork:
-        if self._transaction is not None:
-            raise RuntimeError("this unit of work is in use already")
-        transaction = self._transaction = LazyTransaction(self._engine.connect())
+    def __init__(self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]]) -> None:
+        self._pool = pool
+        self._lender: AsyncConnectionPool[Any] | None = None
+        transaction = self._transaction = LazyTransaction()
         self.users = PostgresUserRepository(transaction)
         self.tokens = PostgresTokenRepository(transaction)
         self.auth_providers = PostgresAuthProviderRepository(transaction)
@@ -52,28 +65,42 @@ class PostgresUnitOfWork:
         self.identifiers = PostgresIdentifierRepository(transaction)
         self.tags = PostgresTagRepository(transaction)
         self.groups = PostgresGroupRepository(transaction)
+
+    async def __aenter__(self) -> PostgresUnitOfWork:
+        if self._lender is not None:
+            raise RuntimeError("this unit of work is in use already")
+        pool = await self._pool()
+        self._transaction.connection = await pool.getconn()
+        self._lender = pool
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
+        pool, self._lender = self._lender, None
         transaction = self._transaction
-        if transaction is None:
+        connection = transaction.connection
+        if pool is None or connection is None:
             return
-        self._transaction = None
         try:
-            transaction.end(commit=False)
+            await transaction.end(commit=False)
+        except psycopg.Error:
+            # nothing is committed either way; a connection that cannot roll back is not lent again
+            await connection.close()
         finally:
-            transaction.connection.close()
+            transaction.connection = None
+            if connection.broken and not connection.closed:
+                await connection.close()  # a closed connection is discarded by the pool, never lent
+            await pool.putconn(connection)
 
-    def commit(self) -> None:
+    async def commit(self) -> None:
         """Make everything written so far durable."""
         # no constraint is deferred, so every broken rule was reported by its statement
-        self._require_transaction().end(commit=True)
+        await self._entered().end(commit=True)
 
-    def rollback(self) -> None:
+    async def rollback(self) -> None:
         """Discard everything written since the last commit."""
-        self._require_transaction().end(commit=False)
+        await self._entered().end(commit=False)
 
-    def _require_transaction(self) -> LazyTransaction:
-        if self._transaction is None:
-            raise RuntimeError("use the unit of work inside its `with` block")
+    def _entered(self) -> LazyTransaction:
+        if self._transaction.connection is None:
+            raise RuntimeError("use the unit of work inside its `async with` block")
         return self._transaction

@@ -1,18 +1,24 @@
-"""PostgreSQL URLs in the form SQLAlchemy's (and yoyo's) psycopg 3 driver takes."""
+"""PostgreSQL URLs: the forms accepted, and what psycopg connects with."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["engine_url"]
+__all__ = ["APPLICATION_NAME", "connect_kwargs", "engine_url"]
 
+_DIALECT: Final = psycopg_dialect()  # type: ignore[no-untyped-call]
 _POSTGRES_SCHEMES: Final = frozenset({"postgres", "postgresql"})
+#: How the server's sessions are named in ``pg_stat_activity``, unless the URL names them.
+APPLICATION_NAME: Final = "conezia"
+# Timestamps come back in UTC, and "+ n days" means n * 24 hours, as in Python.
+_UTC_SESSION: Final = "-c TimeZone=UTC"
 
 
 def engine_url(database_url: str) -> URL:
-    """``database_url`` with SQLAlchemy's psycopg 3 driver.
+    """``database_url`` with the psycopg 3 driver (the form yoyo and SQLAlchemy take).
 
     Args:
         database_url: ``postgresql+psycopg://``, ``postgresql://`` or ``postgres://``
@@ -25,3 +31,23 @@ def engine_url(database_url: str) -> URL:
     if url.get_backend_name() not in _POSTGRES_SCHEMES:
         raise ValueError(f"not a PostgreSQL URL: {url!r}")
     return url.set(drivername="postgresql+psycopg")
+
+
+def connect_kwargs(database_url: str) -> dict[str, Any]:
+    """Keyword arguments of ``psycopg.connect`` for this URL, with the session settings of the server.
+
+    Every session runs in UTC, whatever the URL's ``options`` ask (the last
+    ``-c TimeZone`` wins), and is named :data:`APPLICATION_NAME` unless the URL
+    names it.
+
+    Raises:
+        ValueError: If the URL is not a PostgreSQL URL.
+    """
+    _, found = _DIALECT.create_connect_args(engine_url(database_url))  # type: ignore[no-untyped-call]
+    params: dict[str, Any] = dict(found)
+    options = params.get("options")
+    if isinstance(options, tuple):  # the parameter given more than once
+        options = " ".join(options)
+    params["options"] = f"{options} {_UTC_SESSION}" if options else _UTC_SESSION
+    params.setdefault("application_name", APPLICATION_NAME)
+    return params

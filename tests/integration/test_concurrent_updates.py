@@ -2,75 +2,97 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from conezia.adapters.postgres import PostgresDatabase
+from conezia.adapters.postgres import PostgresDatabase, PostgresEntityRepository
 from conezia.bootstrap import Backend, build_deps
 from conezia.core import services
 from conezia.core.deps import Deps
+from conezia.core.entities import Entity
 from conezia.keys import KeyRing
 from conezia.settings import Settings
 
+pytestmark = pytest.mark.anyio
+
+# how long each edit holds the row between reading and writing it: the other edit arrives meanwhile
+_THINKING = 0.2
+
 
 @pytest.fixture
-def deps(migrated_database_url: str) -> Iterator[Deps]:
-    database = PostgresDatabase(migrated_database_url, pool_size=4, max_overflow=0)
-    database.truncate_all()
-    keys = KeyRing.generate()
-    backend = Backend(
-        kind="postgres", uow=database.unit_of_work, close=database.close,
-        async_entities=database.async_entities, database=database,
-    )
+async def deps(migrated_database_url: str) -> AsyncIterator[Deps]:
+    database = PostgresDatabase(migrated_database_url, pool_size=4)
+    await database.truncate_all()
+    backend = Backend(kind="postgres", uow=database.unit_of_work, aclose=database.close, database=database)
     try:
-        yield build_deps(Settings(password_profile="test"), keys=keys, backend=backend)
+        yield build_deps(Settings(password_profile="test"), keys=KeyRing.generate(), backend=backend)
     finally:
-        database.truncate_all()
-        database.close()
+        await database.truncate_all()
+        await database.close()
 
 
-def test_a_slow_edit_and_a_fast_edit_of_one_entity_both_survive(deps: Deps) -> None:
-    owner = services.register(deps, {"email": "lock@example.com", "password": "Passw0rd-ok"}).id
-    entity = services.create_entity(deps, owner, {"type": "person", "name": "Before"})
-    locked = threading.Event()
+async def _user(deps: Deps, email: str) -> uuid.UUID:
+    return (await services.register(deps, {"email": email, "password": "Passw0rd-ok"})).id
 
-    def slow_rename() -> None:
-        with deps.uow() as uow:
-            current = uow.entities.get(owner, entity.id, for_update=True)
-            assert current is not None
-            locked.set()
-            time.sleep(0.3)  # the other edit arrives while this one holds the row
-            current.update({"name": "Renamed"}, now=deps.clock.now())
-            uow.entities.update(current)
-            uow.commit()
 
-    slow = threading.Thread(target=slow_rename)
-    slow.start()
-    assert locked.wait(5)
-    services.update_entity(deps, owner, entity.id, {"description": "Described"})
-    slow.join(5)
+def _slow_reads(monkeypatch: pytest.MonkeyPatch, *, locking: bool) -> None:
+    """Every entity read takes a while before its caller goes on; ``locking=False`` drops FOR UPDATE."""
+    read = PostgresEntityRepository.get
 
-    final = services.get_entity(deps, owner, entity.id)
+    async def slow_get(
+        self: PostgresEntityRepository, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False
+    ) -> Entity | None:
+        found = await read(self, owner_id, entity_id, for_update=for_update and locking)
+        await asyncio.sleep(_THINKING)
+        return found
+
+    monkeypatch.setattr(PostgresEntityRepository, "get", slow_get)
+
+
+async def _two_concurrent_patches(deps: Deps, monkeypatch: pytest.MonkeyPatch, *, locking: bool) -> Entity:
+    owner = await _user(deps, "lock@example.com")
+    entity = await services.create_entity(deps, owner, {"type": "person", "name": "Before"})
+    _slow_reads(monkeypatch, locking=locking)
+    patches: list[dict[str, Any]] = [{"name": "Renamed"}, {"description": "Described"}]
+    # two units of work on this one event loop, each reading, changing and writing the whole row
+    await asyncio.gather(*(services.update_entity(deps, owner, entity.id, patch) for patch in patches))
+    monkeypatch.undo()
+    return await services.get_entity(deps, owner, entity.id)
+
+
+async def test_two_concurrent_patches_of_one_entity_both_survive(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    final = await _two_concurrent_patches(deps, monkeypatch, locking=True)
     assert (final.name, final.description) == ("Renamed", "Described")
 
 
-def test_a_locking_read_returns_the_same_row_as_a_plain_one(deps: Deps) -> None:
-    owner = services.register(deps, {"email": "same@example.com", "password": "Passw0rd-ok"}).id
-    entity = services.create_entity(deps, owner, {"type": "person", "name": "Same"})
-    tag = services.create_tag(deps, owner, {"name": "t"})
-    group = services.create_group(deps, owner, {"name": "g"})
-    rel = services.set_relationship(deps, owner, entity.id, {"type": "friend"})
-    ident = services.add_identifier(deps, owner, entity.id, {"type": "ssn", "value": "123-45-6789"})
-    with deps.uow() as uow:
-        assert uow.users.get(owner, for_update=True) == uow.users.get(owner)
-        assert uow.entities.get(owner, entity.id, for_update=True) == entity
-        assert uow.tags.get(owner, tag.id, for_update=True) == tag
-        assert uow.groups.get(owner, group.id, for_update=True) == group
-        assert uow.relationships.get(owner, rel.id, for_update=True) == rel
-        assert uow.identifiers.get(owner, ident.id, for_update=True) == ident
-        intruder = services.register(deps, {"email": "eve@example.com", "password": "Passw0rd-ok"}).id
-        assert uow.entities.get(intruder, entity.id, for_update=True) is None
-        assert uow.identifiers.get(intruder, ident.id, for_update=True) is None
+async def test_without_the_row_lock_one_of_the_two_patches_is_lost(
+    deps: Deps, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the control: the scenario above does race, and only SELECT ... FOR UPDATE keeps both edits
+    final = await _two_concurrent_patches(deps, monkeypatch, locking=False)
+    assert (final.name, final.description) != ("Renamed", "Described")
+
+
+async def test_a_locking_read_returns_the_same_row_as_a_plain_one(deps: Deps) -> None:
+    owner = await _user(deps, "same@example.com")
+    entity = await services.create_entity(deps, owner, {"type": "person", "name": "Same"})
+    tag = await services.create_tag(deps, owner, {"name": "t"})
+    group = await services.create_group(deps, owner, {"name": "g"})
+    rel = await services.set_relationship(deps, owner, entity.id, {"type": "friend"})
+    ident = await services.add_identifier(deps, owner, entity.id, {"type": "ssn", "value": "123-45-6789"})
+    intruder = await _user(deps, "eve@example.com")
+    async with deps.uow() as uow:
+        assert await uow.users.get(owner, for_update=True) == await uow.users.get(owner)
+        assert await uow.entities.get(owner, entity.id, for_update=True) == entity
+        assert await uow.tags.get(owner, tag.id, for_update=True) == tag
+        assert await uow.groups.get(owner, group.id, for_update=True) == group
+        assert await uow.relationships.get(owner, rel.id, for_update=True) == rel
+        assert await uow.identifiers.get(owner, ident.id, for_update=True) == ident
+        assert await uow.entities.get(intruder, entity.id, for_update=True) is None
+        assert await uow.identifiers.get(intruder, ident.id, for_update=True) is None

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy.exc import DBAPIError, PendingRollbackError
 
 from conezia.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
-from conezia.adapters.postgres.database import engine_url
+from conezia.adapters.postgres.urls import APPLICATION_NAME, connect_kwargs, engine_url
 from conezia.core.accounts import AuthProvider, User, UserToken
 from conezia.core.entities import Entity, Relationship
 from conezia.core.errors import ConflictError, NotFoundError, ValidationError
@@ -22,6 +23,8 @@ from conezia.core.pagination import PageRequest
 
 __all__: list[str] = []
 
+pytestmark = pytest.mark.anyio
+
 T0 = dt.datetime(2024, 5, 17, 9, 30, 15, 123456, tzinfo=dt.UTC)
 
 
@@ -30,18 +33,26 @@ def at(minutes: int = 0, *, days: int = 0) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def database(migrated_database_url: str) -> Iterator[PostgresDatabase]:
-    db = PostgresDatabase(migrated_database_url, pool_size=2, max_overflow=0)
+async def database(migrated_database_url: str) -> AsyncIterator[PostgresDatabase]:
+    db = PostgresDatabase(migrated_database_url, pool_size=2)
     try:
         yield db
     finally:
-        db.close()
+        await db.close()
 
 
 @pytest.fixture
-def uow(database: PostgresDatabase) -> Callable[[], PostgresUnitOfWork]:
-    database.truncate_all()
+async def uow(database: PostgresDatabase) -> Callable[[], PostgresUnitOfWork]:
+    await database.truncate_all()
     return database.unit_of_work
+
+
+def query(database: PostgresDatabase, sql: str) -> Any:
+    """The first column of the first row of ``sql``, read on a connection of its own."""
+    with psycopg.connect(**database.driver_connect_args(), autocommit=True) as connection:
+        row = connection.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
 
 
 # -- builders ------------------------------------------------------------------
@@ -104,29 +115,29 @@ _REPOSITORY_OF: dict[type, str] = {
 }
 
 
-def add_row(work: PostgresUnitOfWork, row: Any) -> None:
-    getattr(work, _REPOSITORY_OF[type(row)]).add(row)
+async def add_row(work: PostgresUnitOfWork, row: Any) -> None:
+    await getattr(work, _REPOSITORY_OF[type(row)]).add(row)
 
 
-def save(uow: Callable[[], PostgresUnitOfWork], *rows: Any) -> None:
+async def save(uow: Callable[[], PostgresUnitOfWork], *rows: Any) -> None:
     """Store rows through their repositories, in order, in one committed unit of work."""
-    with uow() as work:
+    async with uow() as work:
         for row in rows:
-            add_row(work, row)
-        work.commit()
+            await add_row(work, row)
+        await work.commit()
 
 
 @pytest.fixture
-def owner(uow: Callable[[], PostgresUnitOfWork]) -> User:
+async def owner(uow: Callable[[], PostgresUnitOfWork]) -> User:
     user = new_user()
-    save(uow, user)
+    await save(uow, user)
     return user
 
 
 @pytest.fixture
-def stranger(uow: Callable[[], PostgresUnitOfWork]) -> User:
+async def stranger(uow: Callable[[], PostgresUnitOfWork]) -> User:
     user = new_user()
-    save(uow, user)
+    await save(uow, user)
     return user
 
 
@@ -140,174 +151,190 @@ def test_plain_and_unix_socket_urls_use_the_psycopg_driver() -> None:
     assert (socket.drivername, socket.database, socket.query["host"]) == ("postgresql+psycopg", "conezia", "/run/pg")
     with pytest.raises(ValueError):
         engine_url("sqlite:///x.db")
+    assert connect_kwargs("postgresql+psycopg://u@db/conezia?options=-c%20a%3D1")["options"] == (
+        "-c a=1 -c TimeZone=UTC"
+    )
 
 
-def test_creating_a_database_does_not_connect() -> None:
+async def test_creating_a_database_does_not_connect() -> None:
     db = PostgresDatabase("postgresql://nobody@/nowhere?host=/nonexistent")
     try:
-        assert db.ping() is False
+        assert await db.ping(wait=0.5) is False
     finally:
-        db.close()
+        await db.close()
 
 
-def test_sessions_run_in_utc_whatever_the_url_asks(migrated_database_url: str) -> None:
+async def test_sessions_run_in_utc_and_are_named_whatever_the_url_asks(migrated_database_url: str) -> None:
     separator = "&" if "?" in migrated_database_url else "?"
     db = PostgresDatabase(f"{migrated_database_url}{separator}options=-c%20TimeZone%3DAmerica/New_York")
     try:
-        with db.engine.connect() as connection:
-            assert connection.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+        pool = await db.pool()
+        async with pool.connection() as connection:
+            cursor = await connection.execute("SELECT current_setting('TimeZone'), current_setting('application_name')")
+            assert await cursor.fetchone() == ("UTC", APPLICATION_NAME)
     finally:
-        db.close()
+        await db.close()
 
 
-def test_ping_answers_true_for_a_live_database(database: PostgresDatabase) -> None:
-    assert database.ping() is True
+async def test_ping_answers_true_for_a_live_database(database: PostgresDatabase) -> None:
+    assert await database.ping() is True
+
+
+async def test_concurrent_first_uses_share_one_pool_of_at_most_pool_size(migrated_database_url: str) -> None:
+    db = PostgresDatabase(migrated_database_url, pool_size=2)
+    try:
+        pools = await asyncio.gather(*(db.pool() for _ in range(5)))
+        assert len({id(pool) for pool in pools}) == 1
+        assert (pools[0].min_size, pools[0].max_size) == (1, 2)
+        await db.close()
+        assert await db.pool() is not pools[0], "a closed pool is replaced at the next use"
+    finally:
+        await db.close()
 
 
 # -- round trips -----------------------------------------------------------------
 
 
-def test_a_user_round_trips_with_its_json_and_timestamps(uow: Callable[[], PostgresUnitOfWork]) -> None:
+async def test_a_user_round_trips_with_its_json_and_timestamps(uow: Callable[[], PostgresUnitOfWork]) -> None:
     user = new_user(
         "Ada@Example.com", name="Ada", hashed_password="$argon2id$x", confirmed_at=at(5), tier="personal",
         settings={"theme": "dark", "list": [1, 2]}, onboarding_completed_at=at(6),
     )
-    save(uow, user)
-    with uow() as work:
-        loaded = work.users.get(user.id)
+    await save(uow, user)
+    async with uow() as work:
+        loaded = await work.users.get(user.id)
     assert loaded == user
     assert loaded is not None and loaded.inserted_at.utcoffset() == dt.timedelta(0)
 
 
-def test_users_are_found_by_email_case_insensitively(uow: Callable[[], PostgresUnitOfWork]) -> None:
+async def test_users_are_found_by_email_case_insensitively(uow: Callable[[], PostgresUnitOfWork]) -> None:
     user = new_user("Ada@Example.com")
-    save(uow, user)
-    with uow() as work:
-        assert work.users.get_by_email("ada@EXAMPLE.com") == user
-        assert work.users.get_by_email("bob@example.com") is None
+    await save(uow, user)
+    async with uow() as work:
+        assert await work.users.get_by_email("ada@EXAMPLE.com") == user
+        assert await work.users.get_by_email("bob@example.com") is None
 
 
-def test_a_user_update_writes_every_field_back(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_a_user_update_writes_every_field_back(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     owner.name, owner.tier, owner.notification_preferences = "Renamed", "enterprise", {"email": False}
-    with uow() as work:
-        work.users.update(owner)
-        work.commit()
-    with uow() as work:
-        assert work.users.get(owner.id) == owner
+    async with uow() as work:
+        await work.users.update(owner)
+        await work.commit()
+    async with uow() as work:
+        assert await work.users.get(owner.id) == owner
 
 
-def test_updating_a_missing_user_is_not_found(uow: Callable[[], PostgresUnitOfWork]) -> None:
-    with uow() as work, pytest.raises(NotFoundError):
-        work.users.update(new_user())
+async def test_updating_a_missing_user_is_not_found(uow: Callable[[], PostgresUnitOfWork]) -> None:
+    async with uow() as work:
+        with pytest.raises(NotFoundError):
+            await work.users.update(new_user())
 
 
-def test_deleting_a_user_cascades_to_everything_they_own(
+async def test_deleting_a_user_cascades_to_everything_they_own(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
-    save(uow, entity, new_relationship(entity), new_tag(owner), new_token(owner))
-    with uow() as work:
-        assert work.users.delete(owner.id) is True
-        assert work.users.delete(owner.id) is False
-        work.commit()
-    with uow() as work:
-        assert work.entities.get(owner.id, entity.id) is None
-        assert work.tags.list(owner.id) == []
+    await save(uow, entity, new_relationship(entity), new_tag(owner), new_token(owner))
+    async with uow() as work:
+        assert await work.users.delete(owner.id) is True
+        assert await work.users.delete(owner.id) is False
+        await work.commit()
+    async with uow() as work:
+        assert await work.entities.get(owner.id, entity.id) is None
+        assert await work.tags.list(owner.id) == []
 
 
-def test_tokens_round_trip_by_context_and_hash(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_tokens_round_trip_by_context_and_hash(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     token = new_token(owner)
-    save(uow, token)
-    with uow() as work:
-        assert work.tokens.get_by_hash("session", token.token_hash) == token
-        assert work.tokens.get_by_hash("reset_password", token.token_hash) is None
-        assert work.tokens.delete(token.id) is True
-        assert work.tokens.delete(token.id) is False
+    await save(uow, token)
+    async with uow() as work:
+        assert await work.tokens.get_by_hash("session", token.token_hash) == token
+        assert await work.tokens.get_by_hash("reset_password", token.token_hash) is None
+        assert await work.tokens.delete(token.id) is True
+        assert await work.tokens.delete(token.id) is False
 
 
-def test_deleting_a_users_tokens_counts_them_and_honours_contexts(
+async def test_deleting_a_users_tokens_counts_them_and_honours_contexts(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
-    save(
+    await save(
         uow, new_token(owner, b"a"), new_token(owner, b"b", "confirm_email"),
         new_token(owner, b"c", "reset_password"), new_token(stranger, b"d"),
     )
-    with uow() as work:
-        assert work.tokens.delete_for_user(owner.id, ["confirm_email", "reset_password"]) == 2
-        assert work.tokens.delete_for_user(owner.id, []) == 0
-        assert work.tokens.delete_for_user(owner.id) == 1
-        assert work.tokens.delete_for_user(stranger.id) == 1
+    async with uow() as work:
+        assert await work.tokens.delete_for_user(owner.id, ["confirm_email", "reset_password"]) == 2
+        assert await work.tokens.delete_for_user(owner.id, []) == 0
+        assert await work.tokens.delete_for_user(owner.id) == 1
+        assert await work.tokens.delete_for_user(stranger.id) == 1
 
 
-def test_auth_providers_round_trip_and_are_scoped_to_their_user(
+async def test_auth_providers_round_trip_and_are_scoped_to_their_user(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     provider = new_provider(owner)
-    save(uow, provider)
-    with uow() as work:
-        assert work.auth_providers.get(owner.id, provider.id) == provider
-        assert work.auth_providers.get(stranger.id, provider.id) is None
-        assert work.auth_providers.get_by_uid("google", "g-1") == provider
-        assert work.auth_providers.list_for_user(owner.id) == [provider]
+    await save(uow, provider)
+    async with uow() as work:
+        assert await work.auth_providers.get(owner.id, provider.id) == provider
+        assert await work.auth_providers.get(stranger.id, provider.id) is None
+        assert await work.auth_providers.get_by_uid("google", "g-1") == provider
+        assert await work.auth_providers.list_for_user(owner.id) == [provider]
         provider.provider_meta = {"refreshed": True}
-        work.auth_providers.update(provider)
-        assert work.auth_providers.get(owner.id, provider.id) == provider
-        assert work.auth_providers.delete(stranger.id, provider.id) is False
-        assert work.auth_providers.delete(owner.id, provider.id) is True
+        await work.auth_providers.update(provider)
+        assert await work.auth_providers.get(owner.id, provider.id) == provider
+        assert await work.auth_providers.delete(stranger.id, provider.id) is False
+        assert await work.auth_providers.delete(owner.id, provider.id) is True
 
 
-def test_an_entity_round_trips(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_an_entity_round_trips(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     entity = new_entity(
         owner, description="Mathematician", avatar_url="https://example.com/a.png",
         metadata={"born": 1815, "tags": ["x"]}, last_interaction_at=at(3), archived_at=at(4),
     )
-    save(uow, entity)
-    with uow() as work:
-        assert work.entities.get(owner.id, entity.id) == entity
+    await save(uow, entity)
+    async with uow() as work:
+        assert await work.entities.get(owner.id, entity.id) == entity
 
 
-def test_a_relationship_round_trips(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_a_relationship_round_trips(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     entity = new_entity(owner)
     relationship = new_relationship(
         entity, type="friend", strength="close", started_at=dt.date(2020, 2, 29), health_threshold_days=7, notes="n"
     )
-    save(uow, entity, relationship)
-    with uow() as work:
-        assert work.relationships.get(owner.id, relationship.id) == relationship
-        assert work.relationships.get_for_entity(owner.id, entity.id) == relationship
+    await save(uow, entity, relationship)
+    async with uow() as work:
+        assert await work.relationships.get(owner.id, relationship.id) == relationship
+        assert await work.relationships.get_for_entity(owner.id, entity.id) == relationship
 
 
-def test_identifiers_round_trip_in_plain_and_encrypted_form(
+async def test_identifiers_round_trip_in_plain_and_encrypted_form(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
     phone = new_identifier(entity, label="mobile", is_primary=True, verified_at=at(1))
     ssn = new_identifier(entity, None, minute=1, type="ssn", value_encrypted=b"\x01\x02")
-    save(uow, entity, phone, ssn)
-    with uow() as work:
-        assert work.identifiers.get(owner.id, phone.id) == phone
-        assert work.identifiers.list_for_entity(owner.id, entity.id) == [phone, ssn]
+    await save(uow, entity, phone, ssn)
+    async with uow() as work:
+        assert await work.identifiers.get(owner.id, phone.id) == phone
+        assert await work.identifiers.list_for_entity(owner.id, entity.id) == [phone, ssn]
 
 
-def test_tags_and_groups_round_trip(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_tags_and_groups_round_trip(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     tag = new_tag(owner, color="red", description="Colleagues")
     manual = new_group(owner, "manual")
     smart = new_group(owner, "smart", is_smart=True, rules={"type": ["person"], "last_interaction_days": 30})
-    save(uow, tag, manual, smart)
-    with uow() as work:
-        assert work.tags.get(owner.id, tag.id) == tag
-        assert work.groups.get(owner.id, manual.id) == manual
-        assert work.groups.get(owner.id, smart.id) == smart
+    await save(uow, tag, manual, smart)
+    async with uow() as work:
+        assert await work.tags.get(owner.id, tag.id) == tag
+        assert await work.groups.get(owner.id, manual.id) == manual
+        assert await work.groups.get(owner.id, smart.id) == smart
 
 
-def test_a_group_without_rules_stores_sql_null(
+async def test_a_group_without_rules_stores_sql_null(
     uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User
 ) -> None:
     group = new_group(owner)
-    save(uow, group)
-    with database.engine.connect() as connection:
-        stored = connection.exec_driver_sql("SELECT rules IS NULL FROM groups").scalar()
-    assert stored is True
+    await save(uow, group)
+    assert query(database, "SELECT rules IS NULL FROM groups") is True
 
 
 # -- constraints become domain errors ---------------------------------------------
@@ -317,97 +344,106 @@ def assert_errors(raised: pytest.ExceptionInfo[ValidationError], errors: dict[st
     assert raised.value.errors == errors
 
 
-def test_a_taken_email_is_a_conflict_on_email_whatever_its_case(
+async def test_a_taken_email_is_a_conflict_on_email_whatever_its_case(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        work.users.add(new_user(owner.email.upper()))
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await work.users.add(new_user(owner.email.upper()))
     assert_errors(raised, {"email": ["has already been taken"]})
 
 
-def test_changing_email_to_a_taken_one_is_a_conflict(
+async def test_changing_email_to_a_taken_one_is_a_conflict(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     stranger.email = owner.email
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        work.users.update(stranger)
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await work.users.update(stranger)
     assert_errors(raised, {"email": ["has already been taken"]})
 
 
-def test_a_reused_id_is_a_conflict_on_id(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_a_reused_id_is_a_conflict_on_id(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     clone = new_user()
     clone.id = owner.id
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        work.users.add(clone)
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await work.users.add(clone)
     assert_errors(raised, {"id": ["has already been taken"]})
 
 
-def test_a_linked_provider_account_is_a_conflict_on_provider_uid(
+async def test_a_linked_provider_account_is_a_conflict_on_provider_uid(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
-    save(uow, new_provider(owner))
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        work.auth_providers.add(new_provider(stranger))
+    await save(uow, new_provider(owner))
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await work.auth_providers.add(new_provider(stranger))
     assert_errors(raised, {"provider_uid": ["has already been taken"]})
 
 
-def test_a_duplicate_token_is_a_conflict_on_token(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
-    save(uow, new_token(owner))
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        work.tokens.add(new_token(owner))
+async def test_a_duplicate_token_is_a_conflict_on_token(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+    await save(uow, new_token(owner))
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await work.tokens.add(new_token(owner))
     assert_errors(raised, {"token": ["has already been taken"]})
 
 
-def test_a_second_relationship_to_an_entity_is_a_conflict_on_entity_id(
+async def test_a_second_relationship_to_an_entity_is_a_conflict_on_entity_id(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
-    save(uow, entity, new_relationship(entity))
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        work.relationships.add(new_relationship(entity))
+    await save(uow, entity, new_relationship(entity))
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await work.relationships.add(new_relationship(entity))
     assert_errors(raised, {"entity_id": ["has already been taken"]})
 
 
 @pytest.mark.parametrize("kind", ["tag", "group"])
-def test_a_taken_tag_or_group_name_is_a_conflict_on_name(
+async def test_a_taken_tag_or_group_name_is_a_conflict_on_name(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User, kind: str
 ) -> None:
     build = new_tag if kind == "tag" else new_group
-    save(uow, build(owner, "same"), build(stranger, "same"))
-    with uow() as work, pytest.raises(ConflictError) as raised:
-        getattr(work, f"{kind}s").add(build(owner, "same"))
+    await save(uow, build(owner, "same"), build(stranger, "same"))
+    async with uow() as work:
+        with pytest.raises(ConflictError) as raised:
+            await getattr(work, f"{kind}s").add(build(owner, "same"))
     assert_errors(raised, {"name": ["has already been taken"]})
 
 
-def test_renaming_a_tag_to_a_taken_name_is_a_conflict(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_renaming_a_tag_to_a_taken_name_is_a_conflict(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     first, second = new_tag(owner, "a"), new_tag(owner, "b")
-    save(uow, first, second)
+    await save(uow, first, second)
     second.name = "a"
-    with uow() as work, pytest.raises(ConflictError):
-        work.tags.update(second)
+    async with uow() as work:
+        with pytest.raises(ConflictError):
+            await work.tags.update(second)
 
 
-def test_a_second_primary_identifier_of_a_type_is_a_validation_error_not_a_conflict(
+async def test_a_second_primary_identifier_of_a_type_is_a_validation_error_not_a_conflict(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
-    save(uow, entity, new_identifier(entity, is_primary=True))
-    with uow() as work, pytest.raises(ValidationError) as raised:
-        work.identifiers.add(new_identifier(entity, "+12025550102", is_primary=True))
+    await save(uow, entity, new_identifier(entity, is_primary=True))
+    async with uow() as work:
+        with pytest.raises(ValidationError) as raised:
+            await work.identifiers.add(new_identifier(entity, "+12025550102", is_primary=True))
     assert not isinstance(raised.value, ConflictError)
     assert list(raised.value.errors) == ["is_primary"]
 
 
-def test_primary_exists_sees_the_primary_of_a_type_except_the_excluded_one(
+async def test_primary_exists_sees_the_primary_of_a_type_except_the_excluded_one(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
     primary = new_identifier(entity, is_primary=True)
-    save(uow, entity, primary, new_identifier(entity, "+12025550102", minute=1))
-    with uow() as work:
-        assert work.identifiers.primary_exists(entity.id, "phone") is True
-        assert work.identifiers.primary_exists(entity.id, "email") is False
-        assert work.identifiers.primary_exists(entity.id, "phone", except_id=primary.id) is False
+    await save(uow, entity, primary, new_identifier(entity, "+12025550102", minute=1))
+    async with uow() as work:
+        assert await work.identifiers.primary_exists(entity.id, "phone") is True
+        assert await work.identifiers.primary_exists(entity.id, "email") is False
+        assert await work.identifiers.primary_exists(entity.id, "phone", except_id=primary.id) is False
 
 
 def anothers_relationship(owner: User, theirs: Entity) -> Relationship:
@@ -427,49 +463,53 @@ def anothers_relationship(owner: User, theirs: Entity) -> Relationship:
     ],
     ids=["entity-owner", "token-user", "tag-user", "relationship-to-anothers-entity", "identifier-entity"],
 )
-def test_a_missing_parent_row_is_not_found(
+async def test_a_missing_parent_row_is_not_found(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User,
     build: Callable[[User, Entity], Any], resource: str,
 ) -> None:
     theirs = new_entity(stranger)
-    save(uow, theirs)
-    with uow() as work, pytest.raises(NotFoundError) as raised:
-        add_row(work, build(owner, theirs))
+    await save(uow, theirs)
+    async with uow() as work:
+        with pytest.raises(NotFoundError) as raised:
+            await add_row(work, build(owner, theirs))
     assert raised.value.resource == resource
 
 
-def test_tagging_or_grouping_another_users_rows_is_not_found(
+async def test_tagging_or_grouping_another_users_rows_is_not_found(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     mine, theirs = new_entity(owner), new_entity(stranger)
     my_tag, their_tag = new_tag(owner), new_tag(stranger)
     my_group, their_group = new_group(owner), new_group(stranger)
-    save(uow, mine, theirs, my_tag, their_tag, my_group, their_group)
-    attempts: list[tuple[Callable[[PostgresUnitOfWork], object], str]] = [
+    await save(uow, mine, theirs, my_tag, their_tag, my_group, their_group)
+    attempts: list[tuple[Callable[[PostgresUnitOfWork], Awaitable[object]], str]] = [
         (lambda w: w.tags.attach(owner.id, theirs.id, my_tag.id, T0), "entity"),
         (lambda w: w.tags.attach(owner.id, mine.id, their_tag.id, T0), "tag"),
         (lambda w: w.groups.add_member(owner.id, my_group.id, theirs.id, T0), "entity"),
         (lambda w: w.groups.add_member(owner.id, their_group.id, mine.id, T0), "group"),
     ]
     for attempt, resource in attempts:
-        with uow() as work, pytest.raises(NotFoundError) as raised:
-            attempt(work)
+        async with uow() as work:
+            with pytest.raises(NotFoundError) as raised:
+                await attempt(work)
         assert raised.value.resource == resource
 
 
-def test_linking_what_another_user_linked_already_is_not_found(
+async def test_linking_what_another_user_linked_already_is_not_found(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     theirs, their_tag, their_group = new_entity(stranger), new_tag(stranger), new_group(stranger)
-    save(uow, theirs, their_tag, their_group)
-    with uow() as work:
-        assert work.tags.attach(stranger.id, theirs.id, their_tag.id, T0) is True
-        assert work.groups.add_member(stranger.id, their_group.id, theirs.id, T0) is True
-        work.commit()
-    with uow() as work, pytest.raises(NotFoundError):
-        work.tags.attach(owner.id, theirs.id, their_tag.id, T0)
-    with uow() as work, pytest.raises(NotFoundError):
-        work.groups.add_member(owner.id, their_group.id, theirs.id, T0)
+    await save(uow, theirs, their_tag, their_group)
+    async with uow() as work:
+        assert await work.tags.attach(stranger.id, theirs.id, their_tag.id, T0) is True
+        assert await work.groups.add_member(stranger.id, their_group.id, theirs.id, T0) is True
+        await work.commit()
+    async with uow() as work:
+        with pytest.raises(NotFoundError):
+            await work.tags.attach(owner.id, theirs.id, their_tag.id, T0)
+    async with uow() as work:
+        with pytest.raises(NotFoundError):
+            await work.groups.add_member(owner.id, their_group.id, theirs.id, T0)
 
 
 @pytest.mark.parametrize(
@@ -488,14 +528,15 @@ def test_linking_what_another_user_linked_already_is_not_found(
     ids=["entity-type", "entity-name", "threshold", "status", "identifier-value", "tag-color", "smart-rules",
          "too-long", "nul-byte"],
 )
-def test_rows_breaking_a_check_are_validation_errors(
+async def test_rows_breaking_a_check_are_validation_errors(
     uow: Callable[[], PostgresUnitOfWork], owner: User,
     row: Callable[[User, Entity], Any], errors: dict[str, list[str]],
 ) -> None:
     entity = new_entity(owner)
-    save(uow, entity)
-    with uow() as work, pytest.raises(ValidationError) as raised:
-        add_row(work, row(owner, entity))
+    await save(uow, entity)
+    async with uow() as work:
+        with pytest.raises(ValidationError) as raised:
+            await add_row(work, row(owner, entity))
     assert type(raised.value) is ValidationError
     assert_errors(raised, errors)
 
@@ -503,189 +544,205 @@ def test_rows_breaking_a_check_are_validation_errors(
 # -- transactions -------------------------------------------------------------------
 
 
-def test_a_unit_of_work_left_without_commit_writes_nothing(uow: Callable[[], PostgresUnitOfWork]) -> None:
+async def test_a_unit_of_work_left_without_commit_writes_nothing(uow: Callable[[], PostgresUnitOfWork]) -> None:
     user = new_user()
-    with uow() as work:
-        work.users.add(user)
-        assert work.users.get(user.id) == user
-    with uow() as work:
-        assert work.users.get(user.id) is None
+    async with uow() as work:
+        await work.users.add(user)
+        assert await work.users.get(user.id) == user
+    async with uow() as work:
+        assert await work.users.get(user.id) is None
 
 
-def test_a_failed_unique_insert_leaves_nothing_of_its_unit_of_work_written(
+async def test_a_failed_unique_insert_leaves_nothing_of_its_unit_of_work_written(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     fresh = new_user()
-    with pytest.raises(ConflictError), uow() as work:
-        work.users.add(fresh)
-        work.users.add(new_user(owner.email))
-        work.commit()
-    with uow() as work:
-        assert work.users.get(fresh.id) is None
+
+    async def add_both() -> None:
+        async with uow() as work:
+            await work.users.add(fresh)
+            await work.users.add(new_user(owner.email))
+            await work.commit()
+
+    with pytest.raises(ConflictError):
+        await add_both()
+    async with uow() as work:
+        assert await work.users.get(fresh.id) is None
 
 
-def test_committing_after_a_failed_statement_raises_instead_of_losing_writes_silently(
+async def test_committing_after_a_failed_statement_raises_instead_of_losing_writes_silently(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     fresh = new_user()
-    with uow() as work:
-        work.users.add(fresh)
+    async with uow() as work:
+        await work.users.add(fresh)
         with pytest.raises(ConflictError):
-            work.users.add(new_user(owner.email))
-        with pytest.raises(PendingRollbackError):
-            work.commit()
-        work.users.add(new_user())  # the unit of work stays usable
-    with uow() as work:
-        assert work.users.get(fresh.id) is None
+            await work.users.add(new_user(owner.email))
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            await work.commit()
+        await work.users.add(new_user())  # the unit of work stays usable
+    async with uow() as work:
+        assert await work.users.get(fresh.id) is None
 
 
-def test_rollback_discards_what_was_written_since_the_last_commit(uow: Callable[[], PostgresUnitOfWork]) -> None:
+async def test_rollback_discards_what_was_written_since_the_last_commit(uow: Callable[[], PostgresUnitOfWork]) -> None:
     kept, dropped = new_user(), new_user()
-    with uow() as work:
-        work.users.add(kept)
-        work.commit()
-        work.users.add(dropped)
-        work.rollback()
-        assert work.users.get(dropped.id) is None
-    with uow() as work:
-        assert work.users.get(kept.id) == kept
-        assert work.users.get(dropped.id) is None
+    async with uow() as work:
+        await work.users.add(kept)
+        await work.commit()
+        await work.users.add(dropped)
+        await work.rollback()
+        assert await work.users.get(dropped.id) is None
+    async with uow() as work:
+        assert await work.users.get(kept.id) == kept
+        assert await work.users.get(dropped.id) is None
 
 
-def test_an_exception_in_the_block_rolls_back_and_returns_the_connection(
+async def test_an_exception_in_the_block_rolls_back_and_returns_the_connection(
     uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase
 ) -> None:
     user = new_user()
-    with pytest.raises(RuntimeError), uow() as work:
-        work.users.add(user)
-        raise RuntimeError("boom")
-    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-    with uow() as work:
-        assert work.users.get(user.id) is None
+
+    async def fail_after_a_write() -> None:
+        async with uow() as work:
+            await work.users.add(user)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail_after_a_write()
+    pool = await database.pool()
+    assert pool.get_stats()["pool_available"] == pool.get_stats()["pool_size"]
+    async with uow() as work:
+        assert await work.users.get(user.id) is None
 
 
 def open_transactions(database: PostgresDatabase) -> int:
-    with database.engine.connect() as connection:
-        return connection.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database()"
-            " AND state IN ('idle in transaction', 'idle in transaction (aborted)')"
-        ).scalar_one()
+    return query(
+        database,
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database()"
+        " AND state IN ('idle in transaction', 'idle in transaction (aborted)')",
+    )
 
 
-def test_a_transaction_is_open_from_the_first_write_until_the_end_of_the_unit_of_work(
+async def test_a_transaction_is_open_from_the_first_write_until_the_end_of_the_unit_of_work(
     uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User
 ) -> None:
-    with uow() as work:
-        work.users.get(owner.id)
-        work.entities.list(owner.id, EntityFilter(), PageRequest())
+    async with uow() as work:
+        await work.users.get(owner.id)
+        await work.entities.list(owner.id, EntityFilter(), PageRequest())
         assert open_transactions(database) == 0
-        work.users.add(new_user())
+        await work.users.add(new_user())
         assert open_transactions(database) == 1
-        work.commit()
+        await work.commit()
         assert open_transactions(database) == 0
-        work.users.add(new_user())
+        await work.users.add(new_user())
         assert open_transactions(database) == 1
     assert open_transactions(database) == 0
 
 
-def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
+async def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
     uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase
 ) -> None:
     lost = new_user()
-    with pytest.raises(DBAPIError), uow() as work:
-        work.users.add(lost)
-        with database.engine.connect() as killer:
-            killer.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                " AND state IN ('idle in transaction', 'idle in transaction (aborted)')"
-            )
-        work.users.get(lost.id)
+    pool = await database.pool()
+    async with uow() as work:
+        await work.users.add(lost)
+        assert query(
+            database,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state IN ('idle in transaction', 'idle in transaction (aborted)')",
+        ) == 1
+        with pytest.raises(psycopg.OperationalError):
+            await work.users.get(lost.id)
+        with pytest.raises(psycopg.OperationalError):
+            await work.commit()
+    assert pool.get_stats().get("returns_bad") == 1, "the dead connection went back to the pool"
     kept = new_user()
-    save(uow, kept)
-    with uow() as work:
-        assert work.users.get(kept.id) == kept
-        assert work.users.get(lost.id) is None
+    await save(uow, kept)
+    async with uow() as work:
+        assert await work.users.get(kept.id) == kept
+        assert await work.users.get(lost.id) is None
 
 
 # -- tenant scoping -------------------------------------------------------------------
 
 
-def test_another_users_entity_cannot_be_read_updated_or_deleted(
+async def test_another_users_entity_cannot_be_read_updated_or_deleted(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     entity = new_entity(owner)
-    save(uow, entity)
+    await save(uow, entity)
     hijacked = new_entity(stranger, "Hijacked")
     hijacked.id = entity.id
-    with uow() as work:
-        assert work.entities.get(stranger.id, entity.id) is None
+    async with uow() as work:
+        assert await work.entities.get(stranger.id, entity.id) is None
         with pytest.raises(NotFoundError):
-            work.entities.update(hijacked)
-    with uow() as work:
-        assert work.entities.delete(stranger.id, entity.id) is False
-        assert work.entities.get(owner.id, entity.id) == entity
+            await work.entities.update(hijacked)
+    async with uow() as work:
+        assert await work.entities.delete(stranger.id, entity.id) is False
+        assert await work.entities.get(owner.id, entity.id) == entity
 
 
-def test_another_users_relationship_cannot_be_read_updated_or_deleted(
+async def test_another_users_relationship_cannot_be_read_updated_or_deleted(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     entity = new_entity(owner)
     relationship = new_relationship(entity)
-    save(uow, entity, relationship)
-    with uow() as work:
-        assert work.relationships.get(stranger.id, relationship.id) is None
-        assert work.relationships.get_for_entity(stranger.id, entity.id) is None
-        assert work.relationships.delete(stranger.id, relationship.id) is False
+    await save(uow, entity, relationship)
+    async with uow() as work:
+        assert await work.relationships.get(stranger.id, relationship.id) is None
+        assert await work.relationships.get_for_entity(stranger.id, entity.id) is None
+        assert await work.relationships.delete(stranger.id, relationship.id) is False
         relationship.user_id = stranger.id
         with pytest.raises(NotFoundError):
-            work.relationships.update(relationship)
+            await work.relationships.update(relationship)
 
 
-def test_another_users_identifier_cannot_be_read_found_or_deleted(
+async def test_another_users_identifier_cannot_be_read_found_or_deleted(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     entity = new_entity(owner)
     identifier = new_identifier(entity)
-    save(uow, entity, identifier)
-    with uow() as work:
-        assert work.identifiers.get(stranger.id, identifier.id) is None
-        assert work.identifiers.list_for_entity(stranger.id, entity.id) == []
-        assert work.identifiers.find_by_hash(stranger.id, "phone", identifier.value_hash) == []
-        assert work.identifiers.find_by_hash(owner.id, "phone", identifier.value_hash) == [identifier]
-        assert work.identifiers.delete(stranger.id, identifier.id) is False
-        assert work.identifiers.delete(owner.id, identifier.id) is True
+    await save(uow, entity, identifier)
+    async with uow() as work:
+        assert await work.identifiers.get(stranger.id, identifier.id) is None
+        assert await work.identifiers.list_for_entity(stranger.id, entity.id) == []
+        assert await work.identifiers.find_by_hash(stranger.id, "phone", identifier.value_hash) == []
+        assert await work.identifiers.find_by_hash(owner.id, "phone", identifier.value_hash) == [identifier]
+        assert await work.identifiers.delete(stranger.id, identifier.id) is False
+        assert await work.identifiers.delete(owner.id, identifier.id) is True
 
 
 @pytest.mark.parametrize("kind", ["tag", "group"])
-def test_another_users_tag_or_group_cannot_be_read_updated_or_deleted(
+async def test_another_users_tag_or_group_cannot_be_read_updated_or_deleted(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User, kind: str
 ) -> None:
     row = (new_tag if kind == "tag" else new_group)(owner)
-    save(uow, row)
+    await save(uow, row)
     repository = f"{kind}s"
-    with uow() as work:
-        assert getattr(work, repository).get(stranger.id, row.id) is None
-        assert getattr(work, repository).list(stranger.id) == []
-        assert getattr(work, repository).delete(stranger.id, row.id) is False
+    async with uow() as work:
+        assert await getattr(work, repository).get(stranger.id, row.id) is None
+        assert await getattr(work, repository).list(stranger.id) == []
+        assert await getattr(work, repository).delete(stranger.id, row.id) is False
         row.user_id = stranger.id
         with pytest.raises(NotFoundError):
-            getattr(work, repository).update(row)
+            await getattr(work, repository).update(row)
 
 
 # -- queries ----------------------------------------------------------------------------
 
 
-def test_entities_page_in_insertion_order_with_cursors(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_entities_page_in_insertion_order_with_cursors(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     rows = [new_entity(owner, f"e{i}", minute=i // 2) for i in range(5)]
-    save(uow, *rows)
+    await save(uow, *rows)
     expected = sorted(rows, key=lambda e: (e.inserted_at, e.id))
     seen: list[Entity] = []
     page = PageRequest(limit=2)
-    with uow() as work:
+    async with uow() as work:
         while True:
-            result = work.entities.list(owner.id, EntityFilter(), page)
+            result = await work.entities.list(owner.id, EntityFilter(), page)
             seen.extend(result.items)
             if result.next_cursor is None:
                 break
@@ -693,43 +750,43 @@ def test_entities_page_in_insertion_order_with_cursors(uow: Callable[[], Postgre
     assert seen == expected
 
 
-def test_entity_filters_combine_with_and(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_entity_filters_combine_with_and(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     ada = new_entity(owner, "Ada Lovelace", minute=0, last_interaction_at=at(days=-1))
     acme = new_entity(owner, "ACME 100%_off", minute=1, type="organization")
     old = new_entity(owner, "Old friend", minute=2, archived_at=at(9), last_interaction_at=at(days=-90))
     loner = new_entity(owner, "Loner", minute=3)
     work_tag, vip = new_tag(owner, "work"), new_tag(owner, "vip")
-    save(uow, ada, acme, old, loner, work_tag, vip,
+    await save(uow, ada, acme, old, loner, work_tag, vip,
          new_relationship(ada, type="friend"), new_relationship(acme, type="client", status="inactive"),
          new_relationship(old, type="friend"))
-    with uow() as work:
+    async with uow() as work:
         for entity, tag in [(ada, work_tag), (ada, vip), (acme, work_tag), (old, vip)]:
-            work.tags.attach(owner.id, entity.id, tag.id, T0)
-        work.commit()
+            await work.tags.attach(owner.id, entity.id, tag.id, T0)
+        await work.commit()
 
-    def names(**criteria: Any) -> list[str]:
-        with uow() as work:
-            page = work.entities.list(owner.id, EntityFilter(**criteria), PageRequest())
+    async def names(**criteria: Any) -> list[str]:
+        async with uow() as work:
+            page = await work.entities.list(owner.id, EntityFilter(**criteria), PageRequest())
         return [entity.name for entity in page.items]
 
-    assert names() == ["Ada Lovelace", "ACME 100%_off", "Loner"]
-    assert names(archived=None) == ["Ada Lovelace", "ACME 100%_off", "Old friend", "Loner"]
-    assert names(archived=True) == ["Old friend"]
-    assert names(types=("organization", "thing")) == ["ACME 100%_off"]
-    assert names(tag_names=("work",)) == ["Ada Lovelace", "ACME 100%_off"]
-    assert names(tag_names=("work", "vip")) == ["Ada Lovelace"]
-    assert names(tag_names=("work", "unknown")) == []
-    assert names(relationship_types=("friend",), archived=None) == ["Ada Lovelace", "Old friend"]
-    assert names(relationship_statuses=("inactive",)) == ["ACME 100%_off"]
-    assert names(relationship_types=("friend",), relationship_statuses=("inactive",)) == []
-    assert names(interacted_since=at(days=-2), archived=None) == ["Ada Lovelace"]
-    assert names(name_contains="LOVE") == ["Ada Lovelace"]
-    assert names(name_contains="%_") == ["ACME 100%_off"]
-    assert names(name_contains="_") == ["ACME 100%_off"]
-    assert names(name_contains="\\") == []
+    assert await names() == ["Ada Lovelace", "ACME 100%_off", "Loner"]
+    assert await names(archived=None) == ["Ada Lovelace", "ACME 100%_off", "Old friend", "Loner"]
+    assert await names(archived=True) == ["Old friend"]
+    assert await names(types=("organization", "thing")) == ["ACME 100%_off"]
+    assert await names(tag_names=("work",)) == ["Ada Lovelace", "ACME 100%_off"]
+    assert await names(tag_names=("work", "vip")) == ["Ada Lovelace"]
+    assert await names(tag_names=("work", "unknown")) == []
+    assert await names(relationship_types=("friend",), archived=None) == ["Ada Lovelace", "Old friend"]
+    assert await names(relationship_statuses=("inactive",)) == ["ACME 100%_off"]
+    assert await names(relationship_types=("friend",), relationship_statuses=("inactive",)) == []
+    assert await names(interacted_since=at(days=-2), archived=None) == ["Ada Lovelace"]
+    assert await names(name_contains="LOVE") == ["Ada Lovelace"]
+    assert await names(name_contains="%_") == ["ACME 100%_off"]
+    assert await names(name_contains="_") == ["ACME 100%_off"]
+    assert await names(name_contains="\\") == []
 
 
-def test_needing_attention_lists_overdue_active_relationships_most_overdue_first(
+async def test_needing_attention_lists_overdue_active_relationships_most_overdue_first(
     uow: Callable[[], PostgresUnitOfWork], owner: User, stranger: User
 ) -> None:
     now = at(days=40)
@@ -739,65 +796,65 @@ def test_needing_attention_lists_overdue_active_relationships_most_overdue_first
     archived = new_entity(owner, "archived", minute=3, archived_at=T0)
     inactive = new_entity(owner, "inactive", minute=4)
     theirs = new_entity(stranger, "theirs")
-    save(
+    await save(
         uow, overdue, never, recent, archived, inactive, theirs,
         new_relationship(overdue), new_relationship(never, minute=-1), new_relationship(recent),
         new_relationship(archived), new_relationship(inactive, status="inactive"), new_relationship(theirs),
     )
-    with uow() as work:
-        found = work.relationships.needing_attention(owner.id, now, 10)
+    async with uow() as work:
+        found = await work.relationships.needing_attention(owner.id, now, 10)
         assert [(entity.name, rel.entity_id) for entity, rel in found] == [
             ("never", never.id), ("overdue", overdue.id),
         ]
-        assert [entity.name for entity, _ in work.relationships.needing_attention(owner.id, now, 1)] == ["never"]
+        assert [entity.name for entity, _ in await work.relationships.needing_attention(owner.id, now, 1)] == ["never"]
 
 
-def test_relationships_page_by_insertion_and_filter_by_status(
+async def test_relationships_page_by_insertion_and_filter_by_status(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entities = [new_entity(owner, f"e{i}") for i in range(3)]
     rels = [new_relationship(e, minute=i, status="active" if i != 1 else "inactive") for i, e in enumerate(entities)]
-    save(uow, *entities, *rels)
-    with uow() as work:
-        first = work.relationships.list(owner.id, PageRequest(limit=2))
+    await save(uow, *entities, *rels)
+    async with uow() as work:
+        first = await work.relationships.list(owner.id, PageRequest(limit=2))
         assert first.items == rels[:2]
         assert first.next_cursor is not None
-        rest = work.relationships.list(owner.id, PageRequest.parse(2, first.next_cursor))
+        rest = await work.relationships.list(owner.id, PageRequest.parse(2, first.next_cursor))
         assert (rest.items, rest.next_cursor) == ([rels[2]], None)
-        assert work.relationships.list(owner.id, PageRequest(), status="inactive").items == [rels[1]]
+        assert (await work.relationships.list(owner.id, PageRequest(), status="inactive")).items == [rels[1]]
 
 
-def test_tags_attach_once_and_list_by_name(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
+async def test_tags_attach_once_and_list_by_name(uow: Callable[[], PostgresUnitOfWork], owner: User) -> None:
     entity = new_entity(owner)
     tags = [new_tag(owner, name) for name in ("beta", "Alpha", "alpha")]
-    save(uow, entity, *tags)
-    with uow() as work:
-        assert [tag.name for tag in work.tags.list(owner.id)] == ["Alpha", "alpha", "beta"]
-        assert work.tags.attach(owner.id, entity.id, tags[0].id, T0) is True
-        assert work.tags.attach(owner.id, entity.id, tags[0].id, T0) is False
-        assert work.tags.attach(owner.id, entity.id, tags[1].id, T0) is True
-        assert [tag.name for tag in work.tags.for_entity(owner.id, entity.id)] == ["Alpha", "beta"]
-        assert work.tags.detach(owner.id, entity.id, tags[0].id) is True
-        assert work.tags.detach(owner.id, entity.id, tags[0].id) is False
+    await save(uow, entity, *tags)
+    async with uow() as work:
+        assert [tag.name for tag in await work.tags.list(owner.id)] == ["Alpha", "alpha", "beta"]
+        assert await work.tags.attach(owner.id, entity.id, tags[0].id, T0) is True
+        assert await work.tags.attach(owner.id, entity.id, tags[0].id, T0) is False
+        assert await work.tags.attach(owner.id, entity.id, tags[1].id, T0) is True
+        assert [tag.name for tag in await work.tags.for_entity(owner.id, entity.id)] == ["Alpha", "beta"]
+        assert await work.tags.detach(owner.id, entity.id, tags[0].id) is True
+        assert await work.tags.detach(owner.id, entity.id, tags[0].id) is False
 
 
-def test_group_members_page_by_insertion_and_clear(
+async def test_group_members_page_by_insertion_and_clear(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     group, other = new_group(owner, "b"), new_group(owner, "a")
     members = [new_entity(owner, f"m{i}", minute=i, archived_at=T0 if i == 0 else None) for i in range(3)]
-    save(uow, group, other, *members)
-    with uow() as work:
+    await save(uow, group, other, *members)
+    async with uow() as work:
         for entity in reversed(members):
-            assert work.groups.add_member(owner.id, group.id, entity.id, T0) is True
-        assert work.groups.add_member(owner.id, group.id, members[0].id, T0) is False
-        assert work.groups.add_member(owner.id, other.id, members[0].id, T0) is True
-        first = work.groups.members(owner.id, group.id, PageRequest(limit=2))
+            assert await work.groups.add_member(owner.id, group.id, entity.id, T0) is True
+        assert await work.groups.add_member(owner.id, group.id, members[0].id, T0) is False
+        assert await work.groups.add_member(owner.id, other.id, members[0].id, T0) is True
+        first = await work.groups.members(owner.id, group.id, PageRequest(limit=2))
         assert first.items == members[:2]
-        rest = work.groups.members(owner.id, group.id, PageRequest.parse(2, first.next_cursor))
+        rest = await work.groups.members(owner.id, group.id, PageRequest.parse(2, first.next_cursor))
         assert rest.items == members[2:]
-        assert [g.name for g in work.groups.for_entity(owner.id, members[0].id)] == ["a", "b"]
-        assert work.groups.remove_member(owner.id, group.id, members[1].id) is True
-        assert work.groups.remove_member(owner.id, group.id, members[1].id) is False
-        assert work.groups.clear_members(owner.id, group.id) == 2
-        assert work.groups.members(owner.id, group.id, PageRequest()).items == []
+        assert [g.name for g in await work.groups.for_entity(owner.id, members[0].id)] == ["a", "b"]
+        assert await work.groups.remove_member(owner.id, group.id, members[1].id) is True
+        assert await work.groups.remove_member(owner.id, group.id, members[1].id) is False
+        assert await work.groups.clear_members(owner.id, group.id) == 2
+        assert (await work.groups.members(owner.id, group.id, PageRequest())).items == []
