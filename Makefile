@@ -36,7 +36,7 @@ test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/contract -m "not integration" $(PYTEST_ARGS)
 
 test-integration: install
 	$(PY) -m pytest -m integration $(PYTEST_ARGS)

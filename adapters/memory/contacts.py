@@ -210,7 +210,9 @@ class MemoryIdentifierRepository:
 
     async def update(self, identifier: Identifier) -> None:
         tables = self._tables()
-        if identifier.id not in tables.identifiers:
+        stored = tables.identifiers.get(identifier.id)
+        # addressed by id and entity, like the PostgreSQL UPDATE: an identifier never changes entity
+        if stored is None or stored.entity_id != identifier.entity_id:
             raise NotFoundError("identifier")
         self._check_value(identifier)
         self._check_primary(tables, identifier)

@@ -1,0 +1,178 @@
+"""The owned resources, each described once for the parametrized contract suite.
+
+A resource is a table whose rows belong to one user. The suite in
+``test_owned_resources.py`` checks every entry of :data:`RESOURCES` for owner
+isolation, unknown ids, unique keys, CHECK rules and nothing-written-on-error;
+a new owned table adds one entry here (and keeps its own rules in its port's suite).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import attrs
+
+from conezia.core.accounts import User
+from conezia.core.errors import ConflictError, ValidationError
+from conezia.core.identifiers import SECOND_PRIMARY
+from conezia.core.pagination import PageRequest
+from conezia.core.ports import UnitOfWork
+
+from .builders import EVERYTHING, TAKEN, a_group, a_provider, a_relationship, a_tag, an_entity, an_identifier, at, items
+
+__all__ = ["RESOURCES", "Owned", "Unique"]
+
+Row = Any
+Read = Callable[[UnitOfWork, uuid.UUID, Row], Awaitable[Any]]
+
+
+@attrs.frozen
+class Unique:
+    """A unique key other than the id, and how the backends refuse a second row with it.
+
+    Attributes:
+        collide: gives ``second`` the key of ``first`` (changes ``second`` only).
+        error: the error class raised, exactly (a ConflictError, or a ValidationError
+            where the clash is with the row's own siblings).
+        errors: the error's ``errors``.
+        updatable: whether an update can move a row onto the key (the suite then checks that too).
+    """
+
+    collide: Callable[[Row, Row], None]
+    error: type[ValidationError]
+    errors: dict[str, list[str]]
+    updatable: bool = True
+
+
+@attrs.frozen
+class Owned:
+    """How to make, fetch, list, change and delete one owned resource.
+
+    Attributes:
+        name: the test id.
+        make: the ``n``-th row of a user, after the rows it needs (e.g. its entity): ``(needs, row)``.
+        get: the row read back by its id, as the given user (None when absent).
+        listing: as the given user, the rows listed where ``row`` would appear.
+        change: a valid change to a row, in place.
+        delete: delete the row by its id, as the given user; whether there was one.
+        unique: the resource's unique key, if it has one besides the id.
+        invalid: breaks a CHECK rule of the row in place; returns the field named by the error.
+    """
+
+    name: str
+    make: Callable[[User, int], tuple[Sequence[object], Row]]
+    get: Read
+    listing: Read
+    change: Callable[[Row], None]
+    delete: Read
+    unique: Unique | None
+    invalid: Callable[[Row], str]
+
+
+def _set(**values: Any) -> Callable[[Row], str]:
+    """Sets ``values``; the first one names the field."""
+
+    def apply(row: Row) -> str:
+        for field, value in values.items():
+            setattr(row, field, value)
+        return next(iter(values))
+
+    return apply
+
+
+def _changed(row: Row, **values: Any) -> None:
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.updated_at = at(days=7, microseconds=7)
+
+
+def _same(*fields: str) -> Callable[[Row, Row], None]:
+    def collide(first: Row, second: Row) -> None:
+        for field in fields:
+            setattr(second, field, getattr(first, field))
+
+    return collide
+
+
+def _entity(user: User, n: int) -> tuple[Sequence[object], Row]:
+    return [], an_entity(user, f"entity {n}", inserted_at=at(seconds=n))
+
+
+def _relationship(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"related {n}")
+    return [entity], a_relationship(entity, inserted_at=at(seconds=n))
+
+
+def _identifier(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"identified {n}")
+    return [entity], an_identifier(entity, "email", is_primary=True, inserted_at=at(seconds=n))
+
+
+RESOURCES: tuple[Owned, ...] = (
+    Owned(
+        name="entity",
+        make=_entity,
+        get=lambda uow, user_id, row: uow.entities.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.entities.list(user_id, EVERYTHING, PageRequest(limit=200))),
+        change=lambda row: _changed(row, name="Renamed", description="changed"),
+        delete=lambda uow, user_id, row: uow.entities.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(type="robot"),
+    ),
+    Owned(
+        name="relationship",
+        make=_relationship,
+        get=lambda uow, user_id, row: uow.relationships.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.relationships.list(user_id, PageRequest(limit=200))),
+        change=lambda row: _changed(row, status="inactive", notes="changed"),
+        delete=lambda uow, user_id, row: uow.relationships.delete(user_id, row.id),
+        unique=Unique(_same("entity_id"), ConflictError, {"entity_id": TAKEN}),
+        invalid=_set(status="x"),
+    ),
+    Owned(
+        name="identifier",
+        make=_identifier,
+        get=lambda uow, user_id, row: uow.identifiers.get(user_id, row.id),
+        listing=lambda uow, user_id, row: uow.identifiers.list_for_entity(user_id, row.entity_id),
+        change=lambda row: _changed(row, label="work", value="changed@example.com"),
+        delete=lambda uow, user_id, row: uow.identifiers.delete(user_id, row.id),
+        # one primary per (entity, type): a rule about the entity's own rows, so not a conflict. An
+        # identifier never moves to another entity; test_identifiers.py makes a sibling primary instead.
+        unique=Unique(
+            _same("entity_id", "type"), ValidationError, {"is_primary": [SECOND_PRIMARY]}, updatable=False
+        ),
+        invalid=_set(type="fax"),
+    ),
+    Owned(
+        name="tag",
+        make=lambda user, n: ([], a_tag(user, f"tag {n}", inserted_at=at(seconds=n))),
+        get=lambda uow, user_id, row: uow.tags.get(user_id, row.id),
+        listing=lambda uow, user_id, row: uow.tags.list(user_id),
+        change=lambda row: _changed(row, name="renamed", color="red"),
+        delete=lambda uow, user_id, row: uow.tags.delete(user_id, row.id),
+        unique=Unique(_same("name"), ConflictError, {"name": TAKEN}),
+        invalid=_set(color="mauve"),
+    ),
+    Owned(
+        name="group",
+        make=lambda user, n: ([], a_group(user, f"group {n}", inserted_at=at(seconds=n))),
+        get=lambda uow, user_id, row: uow.groups.get(user_id, row.id),
+        listing=lambda uow, user_id, row: uow.groups.list(user_id),
+        change=lambda row: _changed(row, name="renamed", is_smart=True, rules={"type": ["person"]}),
+        delete=lambda uow, user_id, row: uow.groups.delete(user_id, row.id),
+        unique=Unique(_same("name"), ConflictError, {"name": TAKEN}),
+        invalid=_set(rules=None, is_smart=True),
+    ),
+    Owned(
+        name="auth provider",
+        make=lambda user, n: ([], a_provider(user, "google", f"uid-{n}-{uuid.uuid4().hex}", inserted_at=at(seconds=n))),
+        get=lambda uow, user_id, row: uow.auth_providers.get(user_id, row.id),
+        listing=lambda uow, user_id, row: uow.auth_providers.list_for_user(user_id),
+        change=lambda row: _changed(row, provider_token=b"rotated", provider_meta={"rotated": True}),
+        delete=lambda uow, user_id, row: uow.auth_providers.delete(user_id, row.id),
+        unique=Unique(_same("provider", "provider_uid"), ConflictError, {"provider_uid": TAKEN}),
+        invalid=_set(provider="myspace"),
+    ),
+)
