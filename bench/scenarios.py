@@ -1,0 +1,176 @@
+"""What ``make bench`` measures: its settings, its scenarios and its targets (pure data)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Final
+
+import attrs
+
+__all__ = [
+    "APP",
+    "APP_NO_SESSION_CACHE",
+    "BASELINE",
+    "BIG_USER",
+    "SCENARIOS",
+    "TARGETS",
+    "USER",
+    "BenchConfig",
+    "BenchError",
+    "Scenario",
+    "Target",
+    "say",
+]
+
+# The servers a scenario can be sent to.
+BASELINE: Final = "baseline"
+APP: Final = "app"
+APP_NO_SESSION_CACHE: Final = "app-no-session-cache"
+
+# The users a scenario can authenticate as: the one whose entities are created through the
+# API (``BenchConfig.entities`` of them), and the one whose ``BenchConfig.big_entities`` are
+# copied straight into the table.
+USER: Final = "user"
+BIG_USER: Final = "big-user"
+
+
+def say(message: str) -> None:
+    """Progress on stdout, flushed so it shows under ``make``."""
+    print(f"[bench] {message}", flush=True)
+
+
+class BenchError(Exception):
+    """The run cannot go on; ``hint`` says what to do next, ``detail`` shows evidence (a log tail)."""
+
+    def __init__(self, message: str, hint: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+        self.detail = detail
+
+
+def _env_int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BenchError(
+            f"{name} must be a whole number, got {raw!r}", f"unset {name} or give e.g. {name}={default}"
+        ) from None
+    if value < minimum:
+        raise BenchError(f"{name} must be at least {minimum}, got {value}", f"unset {name} or give e.g. {name}={default}")
+    return value
+
+
+@attrs.frozen
+class BenchConfig:
+    """What one run does; see :mod:`bench.run` for the variables."""
+
+    duration: int = 10
+    connections: int = 32
+    workers: int = 1
+    threads: int = 1
+    warmup: int = 1
+    rounds: int = 1
+    entities: int = 200
+    big_entities: int = 50_000
+    pool_size: int = 10
+    loadgen: str = "wrk"
+    server_factory: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BenchConfig:
+        """Read ``BENCH_*``; raises :class:`BenchError` naming a malformed one."""
+        env = os.environ if env is None else env
+        loadgen = env.get("BENCH_LOADGEN", "wrk").strip() or "wrk"
+        if loadgen not in ("wrk", "python"):
+            raise BenchError(f"BENCH_LOADGEN must be 'wrk' or 'python', got {loadgen!r}")
+        connections = _env_int(env, "BENCH_CONNECTIONS", 32, 1)
+        threads = _env_int(env, "BENCH_THREADS", 1, 1)
+        if threads > connections:
+            raise BenchError("BENCH_THREADS must not exceed BENCH_CONNECTIONS (wrk needs a connection per thread)")
+        return cls(
+            duration=_env_int(env, "BENCH_DURATION", 10, 1),
+            connections=connections,
+            workers=_env_int(env, "BENCH_WORKERS", 1, 1),
+            threads=threads,
+            warmup=_env_int(env, "BENCH_WARMUP", 1, 0),
+            rounds=_env_int(env, "BENCH_ROUNDS", 1, 1),
+            entities=_env_int(env, "BENCH_ENTITIES", 200, 1),
+            big_entities=_env_int(env, "BENCH_BIG_ENTITIES", 50_000, 1),
+            pool_size=_env_int(env, "BENCH_POOL_SIZE", 10, 1),
+            loadgen=loadgen,
+            server_factory=env.get("BENCH_SERVER_FACTORY", "").strip() or None,
+        )
+
+
+@attrs.frozen
+class Scenario:
+    """One measured endpoint.
+
+    ``path`` may hold ``{entity_id}`` (the one entity read by GET), ``{owner_id}`` (its owner)
+    and ``{id}``: each request takes the next of the user's entity ids in turn, so concurrent
+    writes land on different rows instead of queueing on one row's lock. ``{n}`` in ``body``
+    becomes a counter, so the rows written are not all identical. ``user`` is who the request
+    authenticates as (``None``: no ``Authorization`` header).
+    """
+
+    name: str
+    title: str
+    server: str
+    method: str
+    path: str
+    body: str | None = None
+    user: str | None = None
+
+    def label(self, config: BenchConfig) -> str:
+        """The title with the configured entity counts filled in."""
+        return self.title.format(entities=config.entities, big_entities=config.big_entities)
+
+    @property
+    def rotates(self) -> bool:
+        """Whether each request goes to the next entity id."""
+        return "{id}" in self.path
+
+
+SCENARIOS: Final = (
+    Scenario("hello", "hello (baseline)", BASELINE, "GET", "/hello"),
+    Scenario("bare-select", "bare SELECT (baseline)", BASELINE, "GET", "/entities/{owner_id}/{entity_id}"),
+    Scenario("get-one", "GET one entity", APP, "GET", "/api/v1/entities/{entity_id}", user=USER),
+    Scenario(
+        "get-one-no-cache", "GET one, no session cache", APP_NO_SESSION_CACHE, "GET",
+        "/api/v1/entities/{entity_id}", user=USER,
+    ),
+    Scenario("list", "list 50, {entities:,} owned", APP, "GET", "/api/v1/entities?limit=50", user=USER),
+    Scenario("list-big", "list 50, {big_entities:,} owned", APP, "GET", "/api/v1/entities?limit=50", user=BIG_USER),
+    Scenario(
+        "create", "create entity", APP, "POST", "/api/v1/entities",
+        body='{"type":"person","name":"Bench Person {n}"}', user=USER,
+    ),
+    Scenario(
+        "update", "update entity (PATCH)", APP, "PATCH", "/api/v1/entities/{id}",
+        body='{"description":"Bench update {n}"}', user=USER,
+    ),
+    Scenario("archive", "archive entity", APP, "POST", "/api/v1/entities/{id}/archive", user=USER),
+)
+
+
+@attrs.frozen
+class Target:
+    """``scenario`` should reach at least ``ratio`` times the requests/s of ``baseline``."""
+
+    scenario: str
+    baseline: str
+    ratio: float
+
+
+TARGETS: Final = (
+    Target("get-one", "bare-select", 0.8),
+    Target("get-one-no-cache", "bare-select", 0.5),
+    Target("list", "bare-select", 0.6),
+    Target("list-big", "list", 0.8),
+    Target("create", "bare-select", 0.6),
+    Target("update", "bare-select", 0.5),
+)
