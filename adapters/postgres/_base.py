@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
 import attrs
 import psycopg
-from sqlalchemy import Insert, Select, Table, bindparam, cast, tuple_
+from sqlalchemy import Insert, Select, Table, cast
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
-from conezia.core.pagination import PageRequest
-
 from ._errors import translatable, translate
-from .tables import TIMESTAMPTZ, UUID_TYPE
 
 __all__ = [
     "DIALECT",
     "LazyTransaction",
     "Prepared",
     "Repository",
-    "after_key",
     "attribute_names",
     "columns_for",
-    "owned_values",
-    "page_statement",
-    "set_after",
 ]
 
 #: Compiles every statement, once, to the SQL text and ``%(name)s`` parameters psycopg takes.
@@ -145,24 +138,6 @@ class Prepared:
         return Prepared(self.statement.with_for_update(**kwargs), locking=True)
 
 
-_PAGE_STATEMENTS: dict[tuple[int, ...], Prepared] = {}
-
-
-def page_statement(base: Select[Any], conditions: Sequence[ColumnElement[bool]]) -> Prepared:
-    """``base`` narrowed by ``conditions`` and limited by the ``limit`` parameter, prepared once.
-
-    The conditions are module-level constants, so each combination of them (a
-    small, fixed set) compiles once; a list request then runs as a prepared
-    statement with only its parameters changing.
-    """
-    # identities, not the clauses: SQL expressions overload ==, which dict keys need
-    key = (id(base), *map(id, conditions))
-    prepared = _PAGE_STATEMENTS.get(key)
-    if prepared is None:
-        prepared = _PAGE_STATEMENTS[key] = Prepared(base.where(*conditions).limit(bindparam("limit")))
-    return prepared
-
-
 class Repository:
     """Base of the repositories: they all run on the unit of work's one connection.
 
@@ -250,23 +225,3 @@ def columns_for(
             column = cast(column, Text).label(name)
         columns.append(column if column.name == name else column.label(name))
     return tuple(columns)
-
-
-def owned_values(names: Sequence[str], obj: object) -> dict[str, Any]:
-    """``obj``'s attributes of these names, as statement parameters."""
-    return {name: getattr(obj, name) for name in names}
-
-
-def after_key(table: Table) -> ColumnElement[bool]:
-    """Keyset condition: rows strictly after ``(:after_at, :after_id)`` in (inserted_at, id) order."""
-    return tuple_(table.c.inserted_at, table.c.id) > tuple_(
-        bindparam("after_at", type_=TIMESTAMPTZ), bindparam("after_id", type_=UUID_TYPE)
-    )
-
-
-def set_after(page: PageRequest, params: dict[str, Any]) -> bool:
-    """Put ``page``'s keyset position into ``params``; whether there is one (then add :func:`after_key`)."""
-    if page.after is None:
-        return False
-    params["after_at"], params["after_id"] = page.after
-    return True

@@ -1,8 +1,8 @@
 """Turning psycopg's errors into the core's errors, so that none surfaces as a 500.
 
-The one mapping from constraint names to fields and messages is
-:data:`~conezia.adapters.postgres.tables.CONSTRAINT_ERRORS`; this module only
-decides, from the kind of rule that was broken, which core error carries it.
+:data:`CONSTRAINT_ERRORS` is the one mapping from the schema's constraint names
+to fields and messages; the kind of rule that was broken decides which core
+error carries it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,77 @@ from psycopg import errors as pg
 from sqlalchemy import String, Table
 
 from conezia.core.errors import INVALID, TAKEN, ConeziaError, ConflictError, NotFoundError, ValidationError
+from conezia.core.identifiers import SECOND_PRIMARY
 
-from .tables import CONSTRAINT_ERRORS
+__all__ = ["CONSTRAINT_ERRORS", "translatable", "translate"]
 
-__all__ = ["translatable", "translate"]
+_MISSING: Final = "does not exist"
+
+
+#: Constraint (or unique index) name -> (field, message): the field a broken rule is reported on.
+#: Every constraint of the migrated schema is here (tests/integration/test_schema.py checks).
+CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
+    # primary keys: ids may come from the application (errata A1)
+    "users_pkey": ("id", TAKEN),
+    "auth_providers_pkey": ("id", TAKEN),
+    "user_tokens_pkey": ("id", TAKEN),
+    "entities_pkey": ("id", TAKEN),
+    "relationships_pkey": ("id", TAKEN),
+    "identifiers_pkey": ("id", TAKEN),
+    "tags_pkey": ("id", TAKEN),
+    "groups_pkey": ("id", TAKEN),
+    # unique constraints and unique indexes
+    "users_email_index": ("email", TAKEN),
+    "auth_providers_provider_provider_uid_index": ("provider_uid", TAKEN),
+    "user_tokens_context_token_index": ("token", TAKEN),
+    "entities_id_owner_id_index": ("id", TAKEN),
+    "relationships_user_id_entity_id_index": ("entity_id", TAKEN),
+    "identifiers_entity_type_primary_idx": (
+        "is_primary",
+        SECOND_PRIMARY,
+    ),
+    "tags_id_user_id_index": ("id", TAKEN),
+    "tags_user_id_name_index": ("name", TAKEN),
+    "entity_tags_entity_id_tag_id_index": ("tag_id", TAKEN),
+    "groups_id_user_id_index": ("id", TAKEN),
+    "groups_user_id_name_index": ("name", TAKEN),
+    "entity_groups_entity_id_group_id_index": ("group_id", TAKEN),
+    # foreign keys
+    "auth_providers_user_id_fkey": ("user_id", _MISSING),
+    "user_tokens_user_id_fkey": ("user_id", _MISSING),
+    "entities_owner_id_fkey": ("owner_id", _MISSING),
+    "relationships_user_id_fkey": ("user_id", _MISSING),
+    "relationships_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "identifiers_entity_id_fkey": ("entity_id", _MISSING),
+    "tags_user_id_fkey": ("user_id", _MISSING),
+    "entity_tags_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "entity_tags_tag_id_user_id_fkey": ("tag_id", _MISSING),
+    "groups_user_id_fkey": ("user_id", _MISSING),
+    "entity_groups_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "entity_groups_group_id_user_id_fkey": ("group_id", _MISSING),
+    # check constraints
+    "users_email_check": ("email", INVALID),
+    "users_tier_check": ("tier", INVALID),
+    "users_settings_check": ("settings", INVALID),
+    "users_notification_preferences_check": ("notification_preferences", INVALID),
+    "auth_providers_provider_check": ("provider", INVALID),
+    "user_tokens_token_check": ("token", INVALID),
+    "user_tokens_context_check": ("context", INVALID),
+    "entities_type_check": ("type", INVALID),
+    "entities_name_check": ("name", INVALID),
+    "entities_description_check": ("description", INVALID),
+    "relationships_type_check": ("type", INVALID),
+    "relationships_strength_check": ("strength", INVALID),
+    "relationships_status_check": ("status", INVALID),
+    "relationships_health_threshold_days_check": ("health_threshold_days", INVALID),
+    "relationships_notes_check": ("notes", INVALID),
+    "identifiers_type_check": ("type", INVALID),
+    "identifiers_value_check": ("value", INVALID),
+    "tags_name_check": ("name", INVALID),
+    "tags_color_check": ("color", INVALID),
+    "groups_name_check": ("name", INVALID),
+    "groups_rules_check": ("rules", INVALID),
+}
 
 # A unique index whose violation is a validation problem rather than a clash
 # with other data: it is the entity's own other identifier that holds the flag.

@@ -4,58 +4,48 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import bindparam, delete, exists, select
 
 from conezia.core.errors import NotFoundError
 from conezia.core.identifiers import Identifier
 
-from ._base import Prepared, Repository, attribute_names, columns_for, owned_values
+from ._base import Prepared, Repository
+from ._owned import Owned
 from .tables import UUID_TYPE, entities, identifiers
 
-__all__ = ["PostgresIdentifierRepository"]
+__all__ = ["IDENTIFIERS", "LIST_FOR_ENTITY", "PostgresIdentifierRepository"]
 
-_IDENTIFIER_COLUMNS: Final = columns_for(Identifier, identifiers)
-_IDENTIFIER_FIELDS: Final = attribute_names(Identifier)
-_IDENTIFIER_MUTABLE: Final = tuple(name for name in _IDENTIFIER_FIELDS if name not in ("id", "entity_id"))
-
-# Identifiers carry no owner of their own: they are the owner's through their entity.
+# Written within their entity; read, listed and deleted within the entity's owner's rows.
+IDENTIFIERS: Final = Owned(Identifier, identifiers, "entity_id", resource="identifier")
 _OWNERS_IDENTIFIERS: Final = (
-    select(*_IDENTIFIER_COLUMNS)
+    select(*IDENTIFIERS.columns)
     .select_from(identifiers.join(entities, entities.c.id == identifiers.c.entity_id))
     .where(entities.c.owner_id == bindparam("owner_id"))
 )
 _IN_ORDER: Final = (identifiers.c.inserted_at, identifiers.c.id)
 
-_INSERT_IDENTIFIER: Final = Prepared(insert(identifiers))
 _GET_IDENTIFIER: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id")))
 # Only the identifier's row: its entity may be read by others meanwhile.
 _GET_IDENTIFIER_FOR_UPDATE: Final = _GET_IDENTIFIER.with_for_update(of=identifiers)
-_LIST_FOR_ENTITY: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(
-    *_IN_ORDER
-))
+LIST_FOR_ENTITY: Final = Prepared(
+    _OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(*_IN_ORDER)
+)
 _FIND_BY_HASH: Final = Prepared(_OWNERS_IDENTIFIERS.where(
     identifiers.c.type == bindparam("type"), identifiers.c.value_hash == bindparam("value_hash")
 ).order_by(*_IN_ORDER))
-_UPDATE_IDENTIFIER: Final = Prepared(
-    update(identifiers)
-    .where(identifiers.c.id == bindparam("b_id"), identifiers.c.entity_id == bindparam("b_entity_id"))
-    .values({name: bindparam(name) for name in _IDENTIFIER_MUTABLE})
-)
 _DELETE_IDENTIFIER: Final = Prepared(delete(identifiers).where(
     identifiers.c.id == bindparam("id"),
     identifiers.c.entity_id == entities.c.id,
     entities.c.owner_id == bindparam("owner_id"),
 ))
-_PRIMARY_OF_TYPE: Final = (
+# IS DISTINCT FROM: a NULL except_id excludes no row
+_PRIMARY_EXISTS: Final = Prepared(select(exists().where(
     identifiers.c.entity_id == bindparam("entity_id"),
     identifiers.c.type == bindparam("type"),
     identifiers.c.is_primary,
-)
-# IS DISTINCT FROM: a NULL except_id excludes no row
-_PRIMARY_EXISTS: Final = Prepared(select(exists().where(
-    *_PRIMARY_OF_TYPE, identifiers.c.id.is_distinct_from(bindparam("except_id", type_=UUID_TYPE))
+    identifiers.c.id.is_distinct_from(bindparam("except_id", type_=UUID_TYPE)),
 )))
 
 
@@ -69,7 +59,7 @@ class PostgresIdentifierRepository(Repository):
     __slots__ = ()
 
     async def add(self, identifier: Identifier) -> None:
-        await self._run(_INSERT_IDENTIFIER, owned_values(_IDENTIFIER_FIELDS, identifier))
+        await self._run(IDENTIFIERS.insert, IDENTIFIERS.values(identifier))
 
     async def get(
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
@@ -79,14 +69,10 @@ class PostgresIdentifierRepository(Repository):
         return None if row is None else Identifier(*row)
 
     async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
-        params = {"owner_id": owner_id, "entity_id": entity_id}
-        return [Identifier(*row) for row in await self._rows(_LIST_FOR_ENTITY, params)]
+        return await self._identifiers(LIST_FOR_ENTITY, {"owner_id": owner_id, "entity_id": entity_id})
 
     async def update(self, identifier: Identifier) -> None:
-        params = owned_values(_IDENTIFIER_MUTABLE, identifier)
-        params["b_id"] = identifier.id
-        params["b_entity_id"] = identifier.entity_id
-        if await self._count(_UPDATE_IDENTIFIER, params) == 0:
+        if await self._count(IDENTIFIERS.update, IDENTIFIERS.changes(identifier)) == 0:
             raise NotFoundError("identifier")
 
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
@@ -100,4 +86,7 @@ class PostgresIdentifierRepository(Repository):
 
     async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "type": type_, "value_hash": value_hash}
-        return [Identifier(*row) for row in await self._rows(_FIND_BY_HASH, params)]
+        return await self._identifiers(_FIND_BY_HASH, params)
+
+    async def _identifiers(self, statement: Prepared, params: dict[str, Any]) -> list[Identifier]:
+        return [Identifier(*row) for row in await self._rows(statement, params)]

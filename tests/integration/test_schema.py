@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from conezia.adapters.postgres import tables
+from conezia.adapters.postgres._errors import CONSTRAINT_ERRORS
 from conezia.adapters.postgres.migrator import (
     apply_migrations,
     migration_status,
@@ -211,7 +212,7 @@ def test_every_constraint_in_the_database_has_a_field_error(
             names = set(constraint_names) | set(unique_index_names)
     finally:
         engine.dispose()
-    assert names == set(tables.CONSTRAINT_ERRORS)
+    assert names == set(CONSTRAINT_ERRORS)
 
 
 def test_migration_status_lists_every_migration_as_applied_after_migrating(
@@ -304,7 +305,7 @@ def test_each_migration_has_a_rollback_file() -> None:
 
 def test_each_migration_depends_on_the_one_before_it() -> None:
     files = _migration_files()
-    for previous, current in zip([None, *MIGRATION_IDS], MIGRATION_IDS):
+    for previous, current in zip([None, *MIGRATION_IDS], MIGRATION_IDS, strict=False):
         first_line = files[f"{current}.sql"].splitlines()[0]
         match = re.fullmatch(r"--\s*depends:\s*(\S+)\s*", first_line)
         if previous is None:

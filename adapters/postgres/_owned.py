@@ -1,0 +1,214 @@
+"""The statements and methods every owner-scoped table shares, built from (class, table, owner column).
+
+A row of another owner is absent: every read, write and delete of one row is
+narrowed by ``id`` *and* the owner column, so a foreign id finds nothing.
+Repositories declare their :class:`Owned` table and add only their own queries::
+
+    _TAGS = Owned(Tag, tags, "user_id", resource="tag")
+
+    class PostgresTagRepository(OwnedRepository[Tag]):
+        owned = _TAGS
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
+
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from conezia.core.errors import NotFoundError
+from conezia.core.pagination import Page, PageRequest, page_of
+
+from ._base import Prepared, Repository, attribute_names, columns_for
+from .tables import TIMESTAMPTZ, UUID_TYPE
+
+__all__ = ["Owned", "OwnedRepository", "after_key", "keyset_page", "page_statement"]
+
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+T = TypeVar("T", bound=_Row)
+
+# names of the parameters that pick one row; prefixed, as SQLAlchemy keeps column names for SET values
+_ID: Final = "b_id"
+_OWNER: Final = "b_owner"
+
+
+class Owned(Generic[T]):
+    """One table of rows that are attrs objects of ``cls``, and the statements over them.
+
+    Args:
+        cls: The attrs class; its attribute names are the column names, bar ``renamed``.
+        table: Where its rows are.
+        owner: The column holding the owner's id, or None for rows picked by ``id`` alone.
+        resource: The name a missing row is reported under (:class:`NotFoundError`).
+        renamed: Attribute name -> column name, where the two differ.
+
+    Attributes:
+        columns: What to select for ``cls(*row)``.
+        insert: INSERT of every attribute (parameters named like the attributes).
+        get / get_for_update: SELECT of one row by ``b_id`` (and ``b_owner``), plain or ``FOR UPDATE``.
+        update: UPDATE of every attribute but the id and the owner, of one row.
+        delete: DELETE of one row.
+        listing: SELECT of the owner's rows (``:owner``) in (inserted_at, id) order, for :meth:`page`.
+        after: The keyset condition of a page after a cursor.
+    """
+
+    def __init__(
+        self,
+        cls: type[T],
+        table: Table,
+        owner: str | None,
+        *,
+        resource: str,
+        renamed: Mapping[str, str] | None = None,
+    ) -> None:
+        self.cls = cls
+        self.table = table
+        self.resource = resource
+        renamed = dict(renamed or {})
+        self.fields = attribute_names(cls)
+        self.mutable = tuple(name for name in self.fields if name not in ("id", owner))
+        self.columns = columns_for(cls, table, renamed)
+
+        def column(name: str) -> str:
+            return renamed.get(name, name)
+
+        one: list[ColumnElement[bool]] = [table.c.id == bindparam(_ID)]
+        if owner is not None:
+            one.append(table.c[owner] == bindparam(_OWNER))
+        self._owner = owner
+        self.insert = Prepared(insert(table).values({column(name): bindparam(name) for name in self.fields}))
+        self.get = Prepared(select(*self.columns).where(*one))
+        self.get_for_update = self.get.with_for_update()
+        self.update = Prepared(
+            update(table).where(*one).values({column(name): bindparam(name) for name in self.mutable})
+        )
+        self.delete = Prepared(delete(table).where(*one))
+        self.listing: Select[Any] = select(*self.columns).order_by(table.c.inserted_at, table.c.id)
+        if owner is not None:
+            self.listing = self.listing.where(table.c[owner] == bindparam("owner"))
+        self.after = after_key(table)
+
+    def key(self, owner_id: uuid.UUID | None, row_id: uuid.UUID) -> dict[str, Any]:
+        """The parameters that pick one row."""
+        return {_ID: row_id} if self._owner is None else {_ID: row_id, _OWNER: owner_id}
+
+    def values(self, obj: T) -> dict[str, Any]:
+        """The parameters of :attr:`insert`."""
+        return {name: getattr(obj, name) for name in self.fields}
+
+    def changes(self, obj: T) -> dict[str, Any]:
+        """The parameters of :attr:`update`: the mutable attributes and the row's key."""
+        params = {name: getattr(obj, name) for name in self.mutable}
+        params.update(self.key(getattr(obj, self._owner) if self._owner else None, obj.id))
+        return params
+
+    def page(
+        self,
+        owner_id: uuid.UUID,
+        page: PageRequest,
+        conditions: Sequence[ColumnElement[bool]] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> tuple[Prepared, dict[str, Any]]:
+        """The prepared SELECT of one page of the owner's rows meeting ``conditions``, and its parameters."""
+        return keyset_page(self.listing, self.after, page, conditions, {"owner": owner_id, **(params or {})})
+
+    def page_of(self, rows: Sequence[Sequence[Any]], page: PageRequest) -> Page[T]:
+        """The page, and its next cursor, from the rows of :meth:`page`."""
+        return page_of([self.cls(*row) for row in rows], page.limit, _inserted_at_and_id)
+
+
+def keyset_page(
+    base: Select[Any],
+    after: ColumnElement[bool],
+    page: PageRequest,
+    conditions: Sequence[ColumnElement[bool]],
+    params: dict[str, Any],
+) -> tuple[Prepared, dict[str, Any]]:
+    """``base`` (ordered by (inserted_at, id)) narrowed to one page, and the parameters to run it with.
+
+    It fetches one row more than the page holds, which tells whether a next page exists.
+
+    Args:
+        base: The SELECT, in the keyset order.
+        after: Its keyset condition (:func:`after_key`), added for a page after a cursor.
+        page: Which page.
+        conditions: Further module-level conditions (each combination compiles once).
+        params: The parameters of ``base`` and ``conditions``; the page's are added.
+    """
+    conditions = list(conditions)
+    if page.after is not None:
+        params["after_at"], params["after_id"] = page.after
+        conditions.append(after)
+    params["limit"] = page.limit + 1
+    return page_statement(base, conditions), params
+
+
+_PAGE_STATEMENTS: dict[tuple[int, ...], Prepared] = {}
+
+
+def page_statement(base: Select[Any], conditions: Sequence[ColumnElement[bool]]) -> Prepared:
+    """``base`` narrowed by ``conditions`` and limited by the ``limit`` parameter, prepared once.
+
+    The conditions are module-level constants, so each combination of them (a
+    small, fixed set) compiles once; a list request then runs as a prepared
+    statement with only its parameters changing.
+    """
+    # identities, not the clauses: SQL expressions overload ==, which dict keys need
+    key = (id(base), *map(id, conditions))
+    prepared = _PAGE_STATEMENTS.get(key)
+    if prepared is None:
+        prepared = _PAGE_STATEMENTS[key] = Prepared(base.where(*conditions).limit(bindparam("limit")))
+    return prepared
+
+
+def after_key(table: Table) -> ColumnElement[bool]:
+    """Keyset condition: rows strictly after ``(:after_at, :after_id)`` in (inserted_at, id) order."""
+    return tuple_(table.c.inserted_at, table.c.id) > tuple_(
+        bindparam("after_at", type_=TIMESTAMPTZ), bindparam("after_id", type_=UUID_TYPE)
+    )
+
+
+def _inserted_at_and_id(row: Any) -> tuple[dt.datetime, uuid.UUID]:
+    return row.inserted_at, row.id
+
+
+class OwnedRepository(Repository, Generic[T]):
+    """A repository of one :class:`Owned` table: add, get, update and delete, all within the owner's rows."""
+
+    __slots__ = ()
+
+    owned: ClassVar[Owned[Any]]
+
+    async def add(self, row: T) -> None:
+        await self._run(self.owned.insert, self.owned.values(row))
+
+    async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T | None:
+        owned = self.owned
+        found = await self._row(owned.get_for_update if for_update else owned.get, owned.key(owner_id, row_id))
+        return None if found is None else owned.cls(*found)
+
+    async def update(self, row: T) -> None:
+        """Write every attribute back but the id and the owner; NotFoundError if the owner has no such row."""
+        if await self._count(self.owned.update, self.owned.changes(row)) == 0:
+            raise NotFoundError(self.owned.resource)
+
+    async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID) -> bool:
+        return await self._count(self.owned.delete, self.owned.key(owner_id, row_id)) > 0
+
+    async def _all(self, statement: Prepared, params: Mapping[str, Any]) -> list[T]:
+        """The rows of a statement selecting :attr:`Owned.columns`, as objects."""
+        return [self.owned.cls(*row) for row in await self._rows(statement, params)]
+
+    async def _page(self, statement: Prepared, params: Mapping[str, Any], page: PageRequest) -> Page[T]:
+        """The page of a statement of :meth:`Owned.page`."""
+        return self.owned.page_of(await self._rows(statement, params), page)
