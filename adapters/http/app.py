@@ -21,10 +21,11 @@ from .auth import provide_token, provide_user
 from .config import API_PREFIX, HttpConfig
 from .context import context_of
 from .guard import ApiGuard
+from .openapi import StructSchemas, operation_id
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
-from .sessions import SESSIONS_STATE_KEY, SessionCache
 from .routes import auth, entities, health, identifiers, me, organizing, relationships
+from .sessions import SESSIONS_STATE_KEY, SessionCache
 
 __all__ = ["make_app"]
 
@@ -111,6 +112,7 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], o
         }),
         request_max_body_size=config.max_body_bytes,
         openapi_config=_openapi_config(),
+        plugins=[StructSchemas()],
         on_shutdown=list(on_shutdown),
         # the server (or the embedding program) configures logging, not the app
         logging_config=None,
@@ -145,4 +147,5 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,
+        operation_id_creator=operation_id,
     )

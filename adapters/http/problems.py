@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from msgspec import UNSET
 
 from conezia.core.deps import RateLimitedError
 from conezia.core.errors import (
@@ -26,7 +27,7 @@ from .auth import bearer_token
 from .config import API_PREFIX
 from .context import client_address, context_of
 from .ratelimit import LIMITER_STATE_KEY
-from .schemas import PROBLEM_MEDIA_TYPE
+from .schemas import PROBLEM_MEDIA_TYPE, Problem
 
 __all__ = [
     "handle_core_error",
@@ -44,7 +45,7 @@ def problem(
     *,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
-    **extensions: Any,
+    request_id: str | None = None,
 ) -> Response[bytes]:
     """A problem response.
 
@@ -53,17 +54,19 @@ def problem(
         detail: a human-readable explanation of this occurrence.
         errors: field name -> messages, for validation problems.
         headers: extra response headers.
-        **extensions: further members of the problem object.
+        request_id: for unexpected errors, to find the log line.
 
     Returns:
         The response, encoded already.
     """
-    content: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
-    if detail:
-        content["detail"] = detail
-    if errors is not None:
-        content["errors"] = {field: list(messages) for field, messages in errors.items()}
-    content.update(extensions)
+    content = Problem(
+        type="about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail or UNSET,
+        errors=UNSET if errors is None else {field: list(messages) for field, messages in errors.items()},
+        request_id=request_id or UNSET,
+    )
     return Response(
         content=msgspec.json.encode(content),
         status_code=status,

@@ -1,6 +1,6 @@
 """A short-lived, per-process memory of verified sessions.
 
-Verifying a bearer token costs a database read and a hop to a worker thread on
+Verifying a bearer token costs a database read (a round trip to PostgreSQL) on
 every request. Remembering the answer for a few seconds removes both from the
 hot path. What it costs: with several server processes, a session ended in one
 process is still accepted by the others for at most ``ttl`` seconds. The process

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.integration.http_fixtures import API, Api, api, http_database  # noqa: F401 - fixtures
+from tests.integration.http_fixtures import API, Api, api, http_database
+
+__all__ = ["api", "http_database"]
 
 
 def test_an_identifiers_duplicates_are_listed_without_revealing_the_value(api: Api) -> None:

@@ -137,7 +137,7 @@ def test_another_user_gets_404_from_every_route_with_an_id_and_changes_nothing(a
             if not any(owners):
                 continue
             values = {p: (owner if mine else intruder).ids[p] for p, mine in zip(params, owners, strict=True)}
-            url = API + re.sub(r"\{(\w+):uuid\}", lambda m: values[m.group(1)], template)
+            url = API + re.sub(r"\{(\w+):uuid\}", lambda m, values=values: values[m.group(1)], template)
             response = api.request(method, url, token=intruder.token, json=body)
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}: {response.text}"
             assert response.headers["content-type"] == "application/problem+json"

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.integration.http_fixtures import API, Api, api, http_database
 
-__all__ = ["api", "http_database"]
+__all__ = ["api", "http_database", "resolved"]
+
+def resolved(document: dict[str, Any], node: Any) -> Any:
+    """``node`` with every ``$ref`` into the document's components replaced by what it names."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            return resolved(document, document["components"]["schemas"][ref.rsplit("/", 1)[-1]])
+        return {key: resolved(document, value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolved(document, item) for item in node]
+    return node
+
 
 PUBLIC_OPERATIONS = {
     ("post", f"{API}/auth/register"),
@@ -49,8 +63,12 @@ def test_the_openapi_document_describes_every_route_its_bodies_and_the_bearer_sc
             assert "401" in operation["responses"], path
 
     create_entity = document["paths"][f"{API}/entities"]["post"]
-    schema = create_entity["requestBody"]["content"]["application/json"]["schema"]
+    body = create_entity["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/EntityCreate"}
+    schema = resolved(document, body["content"]["application/json"]["schema"])
     assert schema["type"] == "object"
+    assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"type", "name"}
     assert set(schema["properties"]["type"]["enum"]) >= {"person", "organization"}
     assert {"description", "avatar_url", "metadata", "last_interaction_at"} <= set(schema["properties"])
@@ -58,8 +76,12 @@ def test_the_openapi_document_describes_every_route_its_bodies_and_the_bearer_sc
     problem = create_entity["responses"]["422"]["content"]["application/problem+json"]["schema"]
     assert problem["$ref"].endswith("/Problem")
 
-    group_rules = document["paths"][f"{API}/groups"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert "tags" in str(group_rules["properties"]["rules"])
+    created = create_entity["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created == {"$ref": "#/components/schemas/EntityOut"}
+
+    group_body = document["paths"][f"{API}/groups"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    group_rules = resolved(document, group_body)["properties"]["rules"]
+    assert "tags" in str(group_rules)
 
 
 def test_the_interactive_documentation_is_served_at_docs(api: Api) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.integration.http_fixtures import API, PASSWORD, Api, api, database_rows, http_database  # noqa: F401 - fixtures
+from tests.integration.http_fixtures import API, PASSWORD, Api, api, database_rows, http_database
+
+__all__ = ["api", "http_database"]
 
 
 def test_a_logged_out_token_is_refused_on_the_very_next_request(api: Api) -> None:

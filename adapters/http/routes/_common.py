@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Final
 
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import ParameterKwarg, QueryParameter
 
 from conezia.core.accounts import User
 from conezia.core.deps import Deps
 from conezia.core.errors import ValidationError
-from conezia.core.pagination import MAX_PAGE_SIZE
+from conezia.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = [
     "AUTHENTICATED",
@@ -21,6 +23,7 @@ __all__ = [
     "Limit",
     "SessionToken",
     "envelope",
+    "query",
 ]
 
 # Problems every protected route may answer with, besides its own.
@@ -32,14 +35,41 @@ Core = NamedDependency[Deps]
 CurrentUser = NamedDependency[User]
 SessionToken = NamedDependency[str]
 
+
+def query(
+    description: str,
+    *,
+    name: str | None = None,
+    max_length: int | None = None,
+    ge: int | None = None,
+    le: int | None = None,
+    choices: Iterable[str] = (),
+    listed: bool = False,
+) -> ParameterKwarg:
+    """An optional query parameter, documented as a plain value (a query string holds no nulls).
+
+    ``max_length``, ``ge`` and ``le`` are checked by Litestar before the handler runs.
+    ``choices`` are only documented (as an enum, or with ``listed`` as a pattern for a
+    comma-separated list of them): the core checks them, naming every failing filter at once.
+    """
+    extra: dict[str, Any] = {"one_of": None}
+    allowed = tuple(choices)
+    if allowed and listed:
+        one = "|".join(re.escape(choice) for choice in allowed)
+        extra["pattern"] = f"^({one})(,({one}))*$"
+    elif allowed:
+        extra["enum"] = list(allowed)
+    extra["type"] = OpenAPIType.INTEGER if ge is not None or le is not None else OpenAPIType.STRING
+    return QueryParameter(
+        name=name, description=description, max_length=max_length, ge=ge, le=le, required=False,
+        schema_extra=extra,
+    )
+
+
 Limit = Annotated[
-    int | None,
-    QueryParameter(ge=1, le=MAX_PAGE_SIZE, description=f"Page size, 1 to {MAX_PAGE_SIZE} (default 50)."),
+    int | None, query(f"Page size, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}).", ge=1, le=MAX_PAGE_SIZE)
 ]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(max_length=200, description="The `next_cursor` of the previous page."),
-]
+Cursor = Annotated[str | None, query("The `next_cursor` of the previous page.", max_length=200)]
 
 
 def envelope(data: object, required: Iterable[str] = (), optional: Iterable[str] = ()) -> dict[str, Any]:

@@ -9,27 +9,17 @@ from litestar.params import QueryParameter
 
 from conezia.core import services
 
+from ..bodies import LoginRequest, PasswordResetConfirm, PasswordResetRequest, RegisterRequest, TokenRequest
 from ..context import client_address
-from ..schemas import (
-    Accepted,
-    LoginOut,
-    LoginRequest,
-    PasswordResetConfirm,
-    PasswordResetRequest,
-    RegisterRequest,
-    TokenRequest,
-    UserOut,
-    body,
-    responses,
-)
-from ..serialization import dump
+from ..openapi import body, errors
+from ..schemas import Accepted, LoginOut, UserOut, out
 from ..sessions import SESSIONS_STATE_KEY
 from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
 
 __all__ = ["PROTECTED", "PUBLIC"]
 
 TAGS = ["auth"]
-ACCEPTED = {"status": "accepted"}
+ACCEPTED = Accepted()
 
 RegisterBody = Annotated[Any, body(RegisterRequest)]
 LoginBody = Annotated[Any, body(LoginRequest)]
@@ -40,47 +30,38 @@ ResetConfirmBody = Annotated[Any, body(PasswordResetConfirm)]
 
 @post(
     "/auth/register", status_code=201, tags=TAGS, summary="Create an account",
-    responses=responses(UserOut, 201, errors=(400, 409, 413, 422, 429)),
+    responses=errors(409, 413, 422, 429),
 )
-async def register(deps: Core, data: RegisterBody = None) -> dict[str, Any]:
+async def register(deps: Core, data: RegisterBody = None) -> UserOut:
     """Create an account. A confirmation token is sent to the address; the account works before it is confirmed."""
-    return dump(await services.register(deps, data))
+    return out(UserOut, await services.register(deps, data))
 
 
-@post(
-    "/auth/login", status_code=200, tags=TAGS, summary="Log in",
-    responses=responses(LoginOut, errors=(400, 401, 413, 422, 429)),
-)
-async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> dict[str, Any]:
+@post("/auth/login", status_code=200, tags=TAGS, summary="Log in", responses=errors(401, 413, 422, 429))
+async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> LoginOut:
     """Open a 60-day session. After repeated failures for an account or from an address, answers 429."""
     fields = envelope(data, required=("email", "password"))
     session = await services.log_in(deps, fields["email"], fields["password"], client=client_address(request.scope))
-    return {
-        "token": session.token,
-        "token_type": "bearer",
-        "expires_at": dump(session.expires_at),
-        "user": dump(session.user),
-    }
+    return out(LoginOut, session)
 
 
 @post(
     "/auth/confirm-email", status_code=200, tags=TAGS, summary="Confirm the email address",
-    responses=responses(UserOut, errors=(400, 413, 422, 429)),
+    responses=errors(413, 422, 429),
 )
-async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = None) -> dict[str, Any]:
+async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = None) -> UserOut:
     """Confirm the address a confirmation token was sent to. The token is used up."""
     fields = envelope(data, required=("token",))
     user = await services.confirm_email(deps, fields["token"])
     request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)  # remembered sessions hold the old account
-    return dump(user)
+    return out(UserOut, user)
 
 
 @post(
-    "/auth/password-reset/request", status_code=202, tags=TAGS,
-    summary="Ask for a password reset token",
-    responses=responses(Accepted, 202, errors=(400, 413, 422, 429)),
+    "/auth/password-reset/request", status_code=202, tags=TAGS, summary="Ask for a password reset token",
+    responses=errors(413, 422, 429),
 )
-async def request_password_reset(deps: Core, data: ResetRequestBody = None) -> dict[str, Any]:
+async def request_password_reset(deps: Core, data: ResetRequestBody = None) -> Accepted:
     """Send a one-hour reset token. The answer is the same whether or not the address has an account."""
     fields = envelope(data, optional=("email",))
     await services.request_password_reset(deps, fields["email"])
@@ -88,24 +69,20 @@ async def request_password_reset(deps: Core, data: ResetRequestBody = None) -> d
 
 
 @post(
-    "/auth/password-reset/confirm", status_code=200, tags=TAGS,
-    summary="Set a new password with a reset token",
-    responses=responses(UserOut, errors=(400, 413, 422, 429)),
+    "/auth/password-reset/confirm", status_code=200, tags=TAGS, summary="Set a new password with a reset token",
+    responses=errors(413, 422, 429),
 )
 async def confirm_password_reset(
     deps: Core, request: Request[Any, Any, Any], data: ResetConfirmBody = None
-) -> dict[str, Any]:
+) -> UserOut:
     """Set a new password. Every session of the account ends; log in again."""
     fields = envelope(data, optional=("token", "password"))
     user = await services.confirm_password_reset(deps, fields["token"], fields["password"])
     request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)
-    return dump(user)
+    return out(UserOut, user)
 
 
-@post(
-    "/auth/logout", status_code=204, tags=TAGS, summary="Log out",
-    responses=responses(None, 204, errors=(*AUTHENTICATED, 422)),
-)
+@post("/auth/logout", status_code=204, tags=TAGS, summary="Log out", responses=errors(*AUTHENTICATED, 422))
 async def log_out(
     deps: Core,
     token: SessionToken,
@@ -116,11 +93,10 @@ async def log_out(
 
 
 @post(
-    "/auth/confirm-email/resend", status_code=202, tags=TAGS,
-    summary="Send a new confirmation token",
-    responses=responses(Accepted, 202, errors=(*AUTHENTICATED, 422)),
+    "/auth/confirm-email/resend", status_code=202, tags=TAGS, summary="Send a new confirmation token",
+    responses=errors(*AUTHENTICATED, 422),
 )
-async def resend_confirmation(deps: Core, user: CurrentUser) -> dict[str, Any]:
+async def resend_confirmation(deps: Core, user: CurrentUser) -> Accepted:
     """Send a new 24-hour confirmation token to the current address (422 if it is confirmed already)."""
     await services.request_email_confirmation(deps, user.id)
     return ACCEPTED

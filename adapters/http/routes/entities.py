@@ -6,14 +6,16 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import delete, get, patch, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 
 from conezia.core import services
+from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.pagination import PageRequest
 
-from ..schemas import EntityCreate, EntityOut, EntityPage, EntityUpdate, InteractionRecord, body, responses
-from ..serialization import dump, dump_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, envelope
+from ..bodies import EntityCreate, EntityUpdate, InteractionRecord
+from ..openapi import body, errors
+from ..schemas import EntityOut, EntityPage, out, out_page
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, envelope, query
 
 __all__ = ["ROUTES"]
 
@@ -23,31 +25,47 @@ CreateBody = Annotated[Any, body(EntityCreate)]
 UpdateBody = Annotated[Any, body(EntityUpdate)]
 InteractionBody = Annotated[Any, body(InteractionRecord)]
 
+# the limits core.services.parse_entity_filter applies
+# TODO(core): parse_entity_filter writes these (and the archived choices) inline
+_FILTER_LENGTH = 1000
+_NAME_QUERY_LENGTH = 255
+_ARCHIVED = ("false", "true", "all")
 
-def _filter(description: str, name: str | None = None) -> QueryParameter:
-    return QueryParameter(name=name, description=description, max_length=1000, required=False)
+TypeFilter = Annotated[
+    str | None,
+    query("Entity types, comma-separated (any of them).", name="type", max_length=_FILTER_LENGTH,
+          choices=ENTITY["type"].choices, listed=True),
+]
+TagFilter = Annotated[str | None, query("Tag names, comma-separated (all of them).", max_length=_FILTER_LENGTH)]
+RelationshipTypeFilter = Annotated[
+    str | None,
+    query("Relationship types, comma-separated (any of them).", max_length=_FILTER_LENGTH,
+          choices=RELATIONSHIP["type"].choices, listed=True),
+]
+RelationshipStatusFilter = Annotated[
+    str | None,
+    query("Relationship statuses, comma-separated (any of them).", max_length=_FILTER_LENGTH,
+          choices=RELATIONSHIP["status"].choices, listed=True),
+]
+ArchivedFilter = Annotated[
+    str | None, query("`false` (default), `true` or `all`.", max_length=_FILTER_LENGTH, choices=_ARCHIVED)
+]
+NameFilter = Annotated[str | None, query("Part of the name, any case.", max_length=_NAME_QUERY_LENGTH)]
 
 
-# Listing, showing and creating entities are the API's busiest calls: they run on the
-# event loop over the async entity port, without a thread hop or a unit of work.
-
-
-@get(
-    "/entities", tags=TAGS, summary="List entities",
-    responses=responses(EntityPage, errors=(*AUTHENTICATED, 422)),
-)
+@get("/entities", tags=TAGS, summary="List entities", responses=errors(*AUTHENTICATED, 422))
 async def list_entities(
     deps: Core,
     user: CurrentUser,
-    type_: Annotated[str | None, _filter("Entity types, comma-separated (any of them).", "type")] = None,
-    tag: Annotated[str | None, _filter("Tag names, comma-separated (all of them).")] = None,
-    relationship_type: Annotated[str | None, _filter("Relationship types, comma-separated.")] = None,
-    relationship_status: Annotated[str | None, _filter("Relationship statuses, comma-separated.")] = None,
-    archived: Annotated[str | None, _filter("`false` (default), `true` or `all`.")] = None,
-    q: Annotated[str | None, _filter("Part of the name, any case.")] = None,
+    type_: TypeFilter = None,
+    tag: TagFilter = None,
+    relationship_type: RelationshipTypeFilter = None,
+    relationship_status: RelationshipStatusFilter = None,
+    archived: ArchivedFilter = None,
+    q: NameFilter = None,
     limit: Limit = None,
     cursor: Cursor = None,
-) -> dict[str, Any]:
+) -> EntityPage:
     """The caller's entities, oldest first; only live ones unless `archived` says otherwise.
 
     Every filter given must hold.
@@ -58,41 +76,38 @@ async def list_entities(
     }
     criteria = services.parse_entity_filter({k: v for k, v in given.items() if v is not None})
     page = PageRequest.parse(limit=limit, cursor=cursor)
-    return dump_page(await services.list_entities(deps, user.id, criteria, page))
+    return out_page(EntityPage, await services.list_entities(deps, user.id, criteria, page))
 
 
 @post(
     "/entities", status_code=201, tags=TAGS, summary="Create an entity",
-    responses=responses(EntityOut, 201, errors=(*AUTHENTICATED, 400, 413, 422)),
+    responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = None) -> dict[str, Any]:
+async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = None) -> EntityOut:
     """Create an entity; `type` and `name` are required."""
-    return dump(await services.create_entity(deps, user.id, data))
+    return out(EntityOut, await services.create_entity(deps, user.id, data))
 
 
-@get(
-    "/entities/{entity_id:uuid}", tags=TAGS, summary="Show an entity",
-    responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
-)
-async def show_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+@get("/entities/{entity_id:uuid}", tags=TAGS, summary="Show an entity", responses=errors(*AUTHENTICATED, 404))
+async def show_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> EntityOut:
     """One of the caller's entities."""
-    return dump(await services.get_entity(deps, user.id, entity_id))
+    return out(EntityOut, await services.get_entity(deps, user.id, entity_id))
 
 
 @patch(
     "/entities/{entity_id:uuid}", status_code=200, tags=TAGS, summary="Change an entity",
-    responses=responses(EntityOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+    responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def update_entity(
     deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: UpdateBody = None
-) -> dict[str, Any]:
+) -> EntityOut:
     """Change the fields sent."""
-    return dump(await services.update_entity(deps, user.id, entity_id, data))
+    return out(EntityOut, await services.update_entity(deps, user.id, entity_id, data))
 
 
 @delete(
     "/entities/{entity_id:uuid}", status_code=204, tags=TAGS, summary="Delete an entity",
-    responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
 async def delete_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> None:
     """Delete for good, with its relationship, identifiers and memberships."""
@@ -100,34 +115,33 @@ async def delete_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.
 
 
 @post(
-    "/entities/{entity_id:uuid}/archive", status_code=200, tags=TAGS,
-    summary="Archive an entity", responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
+    "/entities/{entity_id:uuid}/archive", status_code=200, tags=TAGS, summary="Archive an entity",
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def archive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def archive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> EntityOut:
     """Hide an entity from lists and relationship health without deleting anything."""
-    return dump(await services.archive_entity(deps, user.id, entity_id))
+    return out(EntityOut, await services.archive_entity(deps, user.id, entity_id))
 
 
 @post(
-    "/entities/{entity_id:uuid}/unarchive", status_code=200, tags=TAGS,
-    summary="Unarchive an entity", responses=responses(EntityOut, errors=(*AUTHENTICATED, 404)),
+    "/entities/{entity_id:uuid}/unarchive", status_code=200, tags=TAGS, summary="Unarchive an entity",
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> EntityOut:
     """Bring an archived entity back."""
-    return dump(await services.unarchive_entity(deps, user.id, entity_id))
+    return out(EntityOut, await services.unarchive_entity(deps, user.id, entity_id))
 
 
 @post(
-    "/entities/{entity_id:uuid}/interactions", status_code=200, tags=TAGS,
-    summary="Record an interaction",
-    responses=responses(EntityOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+    "/entities/{entity_id:uuid}/interactions", status_code=200, tags=TAGS, summary="Record an interaction",
+    responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def record_interaction(
     deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: InteractionBody = None
-) -> dict[str, Any]:
+) -> EntityOut:
     """Note that you were in touch (now, or at `at`); this resets the relationship's health clock."""
     fields = envelope(data, optional=("at",))
-    return dump(await services.record_interaction(deps, user.id, entity_id, fields["at"]))
+    return out(EntityOut, await services.record_interaction(deps, user.id, entity_id, fields["at"]))
 
 
 ROUTES = [

@@ -10,17 +10,9 @@ from litestar.params import FromPath
 
 from conezia.core import services
 
-from ..schemas import (
-    DuplicateQuery,
-    IdentifierCreate,
-    IdentifierList,
-    IdentifierOut,
-    IdentifierUpdate,
-    RevealedValue,
-    body,
-    responses,
-)
-from ..serialization import dump, dump_list
+from ..bodies import DuplicateQuery, IdentifierCreate, IdentifierUpdate
+from ..openapi import body, errors
+from ..schemas import IdentifierList, IdentifierOut, RevealedValue, out, out_list
 from ._common import AUTHENTICATED, Core, CurrentUser, envelope
 
 __all__ = ["ROUTES"]
@@ -34,40 +26,38 @@ DuplicateBody = Annotated[Any, body(DuplicateQuery)]
 
 @get(
     "/entities/{entity_id:uuid}/identifiers", tags=TAGS, summary="An entity's identifiers",
-    responses=responses(IdentifierList, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def list_identifiers(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def list_identifiers(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> IdentifierList:
     """The entity's identifiers, oldest first; sensitive values are null."""
-    return dump_list(await services.list_identifiers(deps, user.id, entity_id))
+    return out_list(IdentifierList, await services.list_identifiers(deps, user.id, entity_id))
 
 
 @post(
-    "/entities/{entity_id:uuid}/identifiers", status_code=201, tags=TAGS,
-    summary="Add an identifier",
-    responses=responses(IdentifierOut, 201, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+    "/entities/{entity_id:uuid}/identifiers", status_code=201, tags=TAGS, summary="Add an identifier",
+    responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def add_identifier(
     deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = None
-) -> dict[str, Any]:
+) -> IdentifierOut:
     """Phones are stored in E.164, emails lower-cased; ssn, government_id and account_number are encrypted."""
-    return dump(await services.add_identifier(deps, user.id, entity_id, data))
+    return out(IdentifierOut, await services.add_identifier(deps, user.id, entity_id, data))
 
 
 @patch(
-    "/identifiers/{identifier_id:uuid}", status_code=200, tags=TAGS,
-    summary="Change an identifier",
-    responses=responses(IdentifierOut, errors=(*AUTHENTICATED, 400, 404, 413, 422)),
+    "/identifiers/{identifier_id:uuid}", status_code=200, tags=TAGS, summary="Change an identifier",
+    responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def update_identifier(
     deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID], data: UpdateBody = None
-) -> dict[str, Any]:
+) -> IdentifierOut:
     """Change the fields sent; a new value is unverified unless `verified_at` comes with it."""
-    return dump(await services.update_identifier(deps, user.id, identifier_id, data))
+    return out(IdentifierOut, await services.update_identifier(deps, user.id, identifier_id, data))
 
 
 @delete(
-    "/identifiers/{identifier_id:uuid}", status_code=204, tags=TAGS,
-    summary="Remove an identifier", responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+    "/identifiers/{identifier_id:uuid}", status_code=204, tags=TAGS, summary="Remove an identifier",
+    responses=errors(*AUTHENTICATED, 404),
 )
 async def remove_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> None:
     """Remove an identifier."""
@@ -75,40 +65,38 @@ async def remove_identifier(deps: Core, user: CurrentUser, identifier_id: FromPa
 
 
 @post(
-    "/identifiers/{identifier_id:uuid}/reveal", status_code=200, tags=TAGS,
-    summary="Reveal an identifier's value", responses=responses(RevealedValue, errors=(*AUTHENTICATED, 404)),
+    "/identifiers/{identifier_id:uuid}/reveal", status_code=200, tags=TAGS, summary="Reveal an identifier's value",
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def reveal_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def reveal_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> RevealedValue:
     """The plain value, decrypted for sensitive types. A POST, so that it is never cached or prefetched."""
-    return {"value": await services.reveal_identifier(deps, user.id, identifier_id)}
+    return RevealedValue(value=await services.reveal_identifier(deps, user.id, identifier_id))
 
 
 @get(
-    "/identifiers/{identifier_id:uuid}/duplicates", tags=TAGS,
-    summary="Other identifiers with the same value",
-    responses=responses(IdentifierList, errors=(*AUTHENTICATED, 404)),
+    "/identifiers/{identifier_id:uuid}/duplicates", tags=TAGS, summary="Other identifiers with the same value",
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def duplicates_of(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def list_duplicates(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> IdentifierList:
     """Your other identifiers carrying this one's value (for example one phone on two people),
     compared by blind index: a sensitive value is never decrypted for this."""
-    return dump_list(await services.duplicates_of(deps, user.id, identifier_id))
+    return out_list(IdentifierList, await services.duplicates_of(deps, user.id, identifier_id))
 
 
 @post(
-    "/identifiers/duplicates", status_code=200, tags=TAGS,
-    summary="Find identifiers with a value",
-    responses=responses(IdentifierList, errors=(*AUTHENTICATED, 400, 413, 422)),
+    "/identifiers/duplicates", status_code=200, tags=TAGS, summary="Find identifiers with a value",
+    responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def find_duplicates(deps: Core, user: CurrentUser, data: DuplicateBody = None) -> dict[str, Any]:
+async def find_duplicates(deps: Core, user: CurrentUser, data: DuplicateBody = None) -> IdentifierList:
     """Which of your identifiers carry this value, compared by blind index.
 
     A POST, so that an SSN never sits in a URL or an access log.
     """
     fields = envelope(data, optional=("type", "value"))
-    return dump_list(await services.find_duplicates(deps, user.id, fields["type"], fields["value"]))
+    return out_list(IdentifierList, await services.find_duplicates(deps, user.id, fields["type"], fields["value"]))
 
 
 ROUTES = [
-    list_identifiers, add_identifier, update_identifier, remove_identifier, reveal_identifier, duplicates_of,
+    list_identifiers, add_identifier, update_identifier, remove_identifier, reveal_identifier, list_duplicates,
     find_duplicates,
 ]

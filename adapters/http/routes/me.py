@@ -10,20 +10,9 @@ from litestar.params import FromPath
 
 from conezia.core import services
 
-from ..schemas import (
-    AccountDeletion,
-    AuthProviderLink,
-    AuthProviderList,
-    AuthProviderOut,
-    PreferencesUpdate,
-    ProfileUpdate,
-    ProviderTokens,
-    UserOut,
-    body,
-    responses,
-    PasswordChange,
-)
-from ..serialization import dump, dump_list
+from ..bodies import AccountDeletion, AuthProviderLink, PasswordChange, PreferencesUpdate, ProfileUpdate
+from ..openapi import body, errors
+from ..schemas import AuthProviderList, AuthProviderOut, ProviderTokens, UserOut, out, provider_out
 from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
 
 __all__ = ["ROUTES"]
@@ -37,36 +26,33 @@ PasswordBody = Annotated[Any, body(PasswordChange)]
 LinkBody = Annotated[Any, body(AuthProviderLink)]
 
 
-@get(
-    "/me", tags=TAGS, summary="Your account",
-    responses=responses(UserOut, errors=AUTHENTICATED),
-)
-async def show_me(user: CurrentUser) -> dict[str, Any]:
+@get("/me", tags=TAGS, summary="Your account", responses=errors(*AUTHENTICATED))
+async def show_me(user: CurrentUser) -> UserOut:
     """The authenticated user's account."""
-    return dump(user)
+    return out(UserOut, user)
 
 
 @patch(
     "/me", status_code=200, tags=TAGS, summary="Change your profile",
-    responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
+    responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def update_me(deps: Core, user: CurrentUser, data: ProfileBody = None) -> dict[str, Any]:
+async def update_me(deps: Core, user: CurrentUser, data: ProfileBody = None) -> UserOut:
     """Change name, email, avatar, timezone or onboarding time. A new email must be confirmed again."""
-    return dump(await services.update_profile(deps, user.id, data))
+    return out(UserOut, await services.update_profile(deps, user.id, data))
 
 
 @patch(
     "/me/preferences", status_code=200, tags=TAGS, summary="Change your preferences",
-    responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 413, 422)),
+    responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = None) -> dict[str, Any]:
+async def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = None) -> UserOut:
     """Replace `settings` and/or merge `notification_preferences`."""
-    return dump(await services.update_preferences(deps, user.id, data))
+    return out(UserOut, await services.update_preferences(deps, user.id, data))
 
 
 @delete(
     "/me", status_code=204, tags=TAGS, summary="Delete your account",
-    responses=responses(None, 204, errors=(*AUTHENTICATED, 400, 413, 422)),
+    responses=errors(*AUTHENTICATED, 413, 422),
 )
 async def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = None) -> None:
     """Delete the account and everything it holds, after checking the password."""
@@ -74,27 +60,25 @@ async def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = None) ->
     await services.delete_account(deps, user.id, fields["password"])
 
 
-@get(
-    "/me/auth-providers", tags=TAGS, summary="Your linked sign-ins",
-    responses=responses(AuthProviderList, errors=AUTHENTICATED),
-)
-async def list_auth_providers(deps: Core, user: CurrentUser) -> dict[str, Any]:
+@get("/me/auth-providers", tags=TAGS, summary="Your linked sign-ins", responses=errors(*AUTHENTICATED))
+async def list_auth_providers(deps: Core, user: CurrentUser) -> AuthProviderList:
     """The external sign-ins linked to the account; their tokens are never listed."""
-    return dump_list(await services.list_auth_providers(deps, user.id))
+    providers = await services.list_auth_providers(deps, user.id)
+    return AuthProviderList(data=[provider_out(provider) for provider in providers])
 
 
 @post(
     "/me/auth-providers", status_code=201, tags=TAGS, summary="Link a sign-in",
-    responses=responses(AuthProviderOut, 201, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
+    responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = None) -> dict[str, Any]:
+async def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = None) -> AuthProviderOut:
     """Link an external sign-in; linking the same provider account again updates it."""
-    return dump(await services.link_auth_provider(deps, user.id, data))
+    return provider_out(await services.link_auth_provider(deps, user.id, data))
 
 
 @delete(
-    "/me/auth-providers/{provider_id:uuid}", status_code=204, tags=TAGS,
-    summary="Unlink a sign-in", responses=responses(None, 204, errors=(*AUTHENTICATED, 404, 422)),
+    "/me/auth-providers/{provider_id:uuid}", status_code=204, tags=TAGS, summary="Unlink a sign-in",
+    responses=errors(*AUTHENTICATED, 404, 422),
 )
 async def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> None:
     """Unlink a sign-in; refused (422) if it is the only way left to sign in."""
@@ -103,26 +87,26 @@ async def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromP
 
 @post(
     "/me/auth-providers/{provider_id:uuid}/reveal", status_code=200, tags=TAGS,
-    summary="Reveal a sign-in's tokens", responses=responses(ProviderTokens, errors=(*AUTHENTICATED, 404)),
+    summary="Reveal a sign-in's tokens", responses=errors(*AUTHENTICATED, 404),
 )
-async def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> ProviderTokens:
     """The decrypted provider tokens, for the owner's own sync code."""
-    return await services.reveal_provider_tokens(deps, user.id, provider_id)
+    return ProviderTokens(**await services.reveal_provider_tokens(deps, user.id, provider_id))
 
 
 @post(
     "/me/password", status_code=200, tags=TAGS, summary="Change your password",
-    responses=responses(UserOut, errors=(*AUTHENTICATED, 400, 413, 422)),
+    responses=errors(*AUTHENTICATED, 413, 422),
 )
 async def change_my_password(
     deps: Core, user: CurrentUser, token: SessionToken, data: PasswordBody = None
-) -> dict[str, Any]:
+) -> UserOut:
     """Set a new password after checking the current one. This session stays open; every other one ends."""
     fields = envelope(data, optional=("current_password", "new_password"))
     changed = await services.change_password(
         deps, user.id, fields["current_password"], fields["new_password"], keep_token=token
     )
-    return dump(changed)
+    return out(UserOut, changed)
 
 
 ROUTES = [

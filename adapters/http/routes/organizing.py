@@ -11,20 +11,9 @@ from litestar.params import FromPath
 from conezia.core import services
 from conezia.core.pagination import PageRequest
 
-from ..schemas import (
-    EntityPage,
-    GroupCreate,
-    GroupList,
-    GroupOut,
-    GroupUpdate,
-    TagCreate,
-    TagList,
-    TagOut,
-    TagUpdate,
-    body,
-    responses,
-)
-from ..serialization import dump, dump_list, dump_page
+from ..bodies import GroupCreate, GroupUpdate, TagCreate, TagUpdate
+from ..openapi import body, errors
+from ..schemas import EntityPage, GroupList, GroupOut, TagList, TagOut, out, out_list, out_page
 from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit
 
 __all__ = ["ROUTES"]
@@ -43,45 +32,45 @@ GroupUpdateBody = Annotated[Any, body(GroupUpdate)]
 
 @get(
     "/tags", tags=TAG_TAGS, summary="List tags",
-    responses=responses(TagList, errors=AUTHENTICATED),
+    responses=errors(*AUTHENTICATED),
 )
-async def list_tags(deps: Core, user: CurrentUser) -> dict[str, Any]:
+async def list_tags(deps: Core, user: CurrentUser) -> TagList:
     """All of the caller's tags, by name."""
-    return dump_list(await services.list_tags(deps, user.id))
+    return out_list(TagList, await services.list_tags(deps, user.id))
 
 
 @post(
     "/tags", status_code=201, tags=TAG_TAGS, summary="Create a tag",
-    responses=responses(TagOut, 201, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
+    responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def create_tag(deps: Core, user: CurrentUser, data: TagCreateBody = None) -> dict[str, Any]:
+async def create_tag(deps: Core, user: CurrentUser, data: TagCreateBody = None) -> TagOut:
     """Create a tag; 409 if you have one of that name."""
-    return dump(await services.create_tag(deps, user.id, data))
+    return out(TagOut, await services.create_tag(deps, user.id, data))
 
 
 @get(
     "/tags/{tag_id:uuid}", tags=TAG_TAGS, summary="Show a tag",
-    responses=responses(TagOut, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def show_tag(deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def show_tag(deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID]) -> TagOut:
     """One of the caller's tags."""
-    return dump(await services.get_tag(deps, user.id, tag_id))
+    return out(TagOut, await services.get_tag(deps, user.id, tag_id))
 
 
 @patch(
     "/tags/{tag_id:uuid}", status_code=200, tags=TAG_TAGS, summary="Change a tag",
-    responses=responses(TagOut, errors=(*AUTHENTICATED, 400, 404, 409, 413, 422)),
+    responses=errors(*AUTHENTICATED, 404, 409, 413, 422),
 )
 async def update_tag(
     deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID], data: TagUpdateBody = None
-) -> dict[str, Any]:
+) -> TagOut:
     """Change the fields sent."""
-    return dump(await services.update_tag(deps, user.id, tag_id, data))
+    return out(TagOut, await services.update_tag(deps, user.id, tag_id, data))
 
 
 @delete(
     "/tags/{tag_id:uuid}", status_code=204, tags=TAG_TAGS, summary="Delete a tag",
-    responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
 async def delete_tag(deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID]) -> None:
     """Delete a tag; the entities it was on lose it."""
@@ -90,16 +79,16 @@ async def delete_tag(deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID])
 
 @get(
     "/entities/{entity_id:uuid}/tags", tags=TAG_TAGS, summary="An entity's tags",
-    responses=responses(TagList, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def entity_tags(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def list_entity_tags(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> TagList:
     """The entity's tags, by name."""
-    return dump_list(await services.entity_tags(deps, user.id, entity_id))
+    return out_list(TagList, await services.entity_tags(deps, user.id, entity_id))
 
 
 @put(
     "/entities/{entity_id:uuid}/tags/{tag_id:uuid}", status_code=204, tags=TAG_TAGS,
-    summary="Tag an entity", responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+    summary="Tag an entity", responses=errors(*AUTHENTICATED, 404),
 )
 async def tag_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], tag_id: FromPath[uuid.UUID]) -> None:
     """Put a tag on an entity (idempotent)."""
@@ -108,7 +97,7 @@ async def tag_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUI
 
 @delete(
     "/entities/{entity_id:uuid}/tags/{tag_id:uuid}", status_code=204, tags=TAG_TAGS,
-    summary="Untag an entity", responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+    summary="Untag an entity", responses=errors(*AUTHENTICATED, 404),
 )
 async def untag_entity(
     deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], tag_id: FromPath[uuid.UUID]
@@ -122,45 +111,45 @@ async def untag_entity(
 
 @get(
     "/groups", tags=GROUP_TAGS, summary="List groups",
-    responses=responses(GroupList, errors=AUTHENTICATED),
+    responses=errors(*AUTHENTICATED),
 )
-async def list_groups(deps: Core, user: CurrentUser) -> dict[str, Any]:
+async def list_groups(deps: Core, user: CurrentUser) -> GroupList:
     """All of the caller's groups, by name."""
-    return dump_list(await services.list_groups(deps, user.id))
+    return out_list(GroupList, await services.list_groups(deps, user.id))
 
 
 @post(
     "/groups", status_code=201, tags=GROUP_TAGS, summary="Create a group",
-    responses=responses(GroupOut, 201, errors=(*AUTHENTICATED, 400, 409, 413, 422)),
+    responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def create_group(deps: Core, user: CurrentUser, data: GroupCreateBody = None) -> dict[str, Any]:
+async def create_group(deps: Core, user: CurrentUser, data: GroupCreateBody = None) -> GroupOut:
     """Create a group; with `is_smart: true` its `rules` decide the members."""
-    return dump(await services.create_group(deps, user.id, data))
+    return out(GroupOut, await services.create_group(deps, user.id, data))
 
 
 @get(
     "/groups/{group_id:uuid}", tags=GROUP_TAGS, summary="Show a group",
-    responses=responses(GroupOut, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def show_group(deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def show_group(deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID]) -> GroupOut:
     """One of the caller's groups."""
-    return dump(await services.get_group(deps, user.id, group_id))
+    return out(GroupOut, await services.get_group(deps, user.id, group_id))
 
 
 @patch(
     "/groups/{group_id:uuid}", status_code=200, tags=GROUP_TAGS, summary="Change a group",
-    responses=responses(GroupOut, errors=(*AUTHENTICATED, 400, 404, 409, 413, 422)),
+    responses=errors(*AUTHENTICATED, 404, 409, 413, 422),
 )
 async def update_group(
     deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], data: GroupUpdateBody = None
-) -> dict[str, Any]:
+) -> GroupOut:
     """Change the fields sent. Turning a group smart drops its hand-picked members."""
-    return dump(await services.update_group(deps, user.id, group_id, data))
+    return out(GroupOut, await services.update_group(deps, user.id, group_id, data))
 
 
 @delete(
     "/groups/{group_id:uuid}", status_code=204, tags=GROUP_TAGS, summary="Delete a group",
-    responses=responses(None, 204, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
 async def delete_group(deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID]) -> None:
     """Delete a group (its members stay)."""
@@ -169,19 +158,19 @@ async def delete_group(deps: Core, user: CurrentUser, group_id: FromPath[uuid.UU
 
 @get(
     "/groups/{group_id:uuid}/members", tags=GROUP_TAGS, summary="A group's members",
-    responses=responses(EntityPage, errors=(*AUTHENTICATED, 404, 422)),
+    responses=errors(*AUTHENTICATED, 404, 422),
 )
-async def group_members(
+async def list_group_members(
     deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], limit: Limit = None, cursor: Cursor = None
-) -> dict[str, Any]:
+) -> EntityPage:
     """The members, oldest first; for a smart group, the live entities its rules match right now."""
     page = PageRequest.parse(limit=limit, cursor=cursor)
-    return dump_page(await services.group_members(deps, user.id, group_id, page))
+    return out_page(EntityPage, await services.group_members(deps, user.id, group_id, page))
 
 
 @put(
     "/groups/{group_id:uuid}/members/{entity_id:uuid}", status_code=204, tags=GROUP_TAGS,
-    summary="Add a member", responses=responses(None, 204, errors=(*AUTHENTICATED, 404, 409)),
+    summary="Add a member", responses=errors(*AUTHENTICATED, 404, 409),
 )
 async def add_group_member(
     deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], entity_id: FromPath[uuid.UUID]
@@ -192,7 +181,7 @@ async def add_group_member(
 
 @delete(
     "/groups/{group_id:uuid}/members/{entity_id:uuid}", status_code=204, tags=GROUP_TAGS,
-    summary="Remove a member", responses=responses(None, 204, errors=(*AUTHENTICATED, 404, 409)),
+    summary="Remove a member", responses=errors(*AUTHENTICATED, 404, 409),
 )
 async def remove_group_member(
     deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], entity_id: FromPath[uuid.UUID]
@@ -203,15 +192,15 @@ async def remove_group_member(
 
 @get(
     "/entities/{entity_id:uuid}/groups", tags=GROUP_TAGS, summary="An entity's groups",
-    responses=responses(GroupList, errors=(*AUTHENTICATED, 404)),
+    responses=errors(*AUTHENTICATED, 404),
 )
-async def entity_groups(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> dict[str, Any]:
+async def list_entity_groups(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> GroupList:
     """The groups the entity was added to (smart groups are not listed)."""
-    return dump_list(await services.entity_groups(deps, user.id, entity_id))
+    return out_list(GroupList, await services.entity_groups(deps, user.id, entity_id))
 
 
 ROUTES = [
-    list_tags, create_tag, show_tag, update_tag, delete_tag, entity_tags, tag_entity, untag_entity,
+    list_tags, create_tag, show_tag, update_tag, delete_tag, list_entity_tags, tag_entity, untag_entity,
     list_groups, create_group, show_group, update_group, delete_group,
-    group_members, add_group_member, remove_group_member, entity_groups,
+    list_group_members, add_group_member, remove_group_member, list_entity_groups,
 ]
