@@ -31,3 +31,10 @@ CREATE INDEX entities_owner_id_archived_at_index ON entities (owner_id, archived
 CREATE INDEX entities_last_interaction_at_index ON entities (last_interaction_at);
 
 CREATE INDEX entities_name_trgm_idx ON entities USING gin (name gin_trgm_ops);
+
+-- Serves every page of an owner's entities in keyset order, filtered or not (errata E1).
+CREATE INDEX entities_owner_id_inserted_at_id_index ON entities (owner_id, inserted_at, id);
+
+-- The archived ones are few: their pages get an index of their own, in the same order.
+CREATE INDEX entities_archived_owner_id_inserted_at_id_index ON entities (owner_id, inserted_at, id)
+    WHERE archived_at IS NOT NULL;

@@ -29,3 +29,6 @@ CREATE UNIQUE INDEX relationships_user_id_entity_id_index ON relationships (user
 CREATE INDEX relationships_user_id_status_index ON relationships (user_id, status);
 
 CREATE INDEX relationships_entity_id_index ON relationships (entity_id);
+
+-- Serves every page of a user's relationships in keyset order (errata E1).
+CREATE INDEX relationships_user_id_inserted_at_id_index ON relationships (user_id, inserted_at, id);

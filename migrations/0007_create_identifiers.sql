@@ -26,3 +26,6 @@ CREATE INDEX identifiers_type_value_hash_index ON identifiers (type, value_hash)
 CREATE INDEX identifiers_entity_id_is_primary_index ON identifiers (entity_id, is_primary);
 
 CREATE UNIQUE INDEX identifiers_entity_type_primary_idx ON identifiers (entity_id, type) WHERE is_primary;
+
+-- Serves an entity's identifiers in keyset order (errata E1).
+CREATE INDEX identifiers_entity_id_inserted_at_id_index ON identifiers (entity_id, inserted_at, id);

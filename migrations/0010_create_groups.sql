@@ -24,3 +24,6 @@ CREATE TABLE groups (
 CREATE UNIQUE INDEX groups_user_id_name_index ON groups (user_id, name);
 
 CREATE INDEX groups_user_id_index ON groups (user_id);
+
+-- Serves a user's groups by name in code-point order, as listed (errata E1).
+CREATE INDEX groups_user_id_name_id_index ON groups (user_id, name COLLATE "C", id);

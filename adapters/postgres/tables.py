@@ -213,6 +213,15 @@ entities = Table(
     Index("entities_owner_id_type_index", "owner_id", "type"),
     Index("entities_owner_id_archived_at_index", "owner_id", "archived_at"),
     Index("entities_last_interaction_at_index", "last_interaction_at"),
+    # the keyset order of every page of an owner's entities (errata E1)
+    Index("entities_owner_id_inserted_at_id_index", "owner_id", "inserted_at", "id"),
+    Index(
+        "entities_archived_owner_id_inserted_at_id_index",
+        "owner_id",
+        "inserted_at",
+        "id",
+        postgresql_where=text("archived_at IS NOT NULL"),
+    ),
     Index(
         "entities_name_trgm_idx",
         "name",
@@ -258,6 +267,7 @@ relationships = Table(
     Index("relationships_user_id_entity_id_index", "user_id", "entity_id", unique=True),
     Index("relationships_user_id_status_index", "user_id", "status"),
     Index("relationships_entity_id_index", "entity_id"),
+    Index("relationships_user_id_inserted_at_id_index", "user_id", "inserted_at", "id"),
 )
 
 identifiers = Table(
@@ -285,6 +295,7 @@ identifiers = Table(
     Index("identifiers_entity_id_index", "entity_id"),
     Index("identifiers_type_value_hash_index", "type", "value_hash"),
     Index("identifiers_entity_id_is_primary_index", "entity_id", "is_primary"),
+    Index("identifiers_entity_id_inserted_at_id_index", "entity_id", "inserted_at", "id"),
     Index(
         "identifiers_entity_type_primary_idx",
         "entity_id",
@@ -312,6 +323,9 @@ tags = Table(
     Index("tags_user_id_name_index", "user_id", "name", unique=True),
     Index("tags_user_id_index", "user_id"),
 )
+
+# names in code-point order, as the lists read them (see organizing.py)
+Index("tags_user_id_name_id_index", tags.c.user_id, tags.c.name.collate("C"), tags.c.id)
 
 entity_tags = Table(
     "entity_tags",
@@ -360,6 +374,8 @@ groups = Table(
     Index("groups_user_id_name_index", "user_id", "name", unique=True),
     Index("groups_user_id_index", "user_id"),
 )
+
+Index("groups_user_id_name_id_index", groups.c.user_id, groups.c.name.collate("C"), groups.c.id)
 
 entity_groups = Table(
     "entity_groups",

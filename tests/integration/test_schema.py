@@ -188,6 +188,39 @@ def test_migrating_an_empty_database_matches_the_sqlalchemy_tables(
         engine.dispose()
 
 
+_COLLATE = re.compile(r'COLLATE "?([^"\s)]+)"?')
+_INDEX_COLLATIONS = text(
+    "SELECT i.relname AS index, array_agg(c.collname ORDER BY u.n) AS collations"
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+    " CROSS JOIN LATERAL unnest(x.indcollation::oid[]) WITH ORDINALITY AS u(coll, n)"
+    " LEFT JOIN pg_collation c ON c.oid = u.coll AND c.collname <> 'default'"
+    " WHERE x.indrelid::regclass::text = ANY(:tables) GROUP BY i.relname"
+)
+
+
+def _metadata_collation(expression: Any) -> str | None:
+    match = _COLLATE.search(str(expression.compile(dialect=_DIALECT)))
+    return match.group(1) if match else None
+
+
+def test_index_collations_match_the_sqlalchemy_tables(migrated_database_url: str) -> None:
+    # reflection leaves out an index column's collation, which decides whether an ORDER BY can use it
+    expected = {
+        index.name: [_metadata_collation(expression) for expression in index.expressions]
+        for table in tables.metadata.tables.values()
+        for index in table.indexes
+    }
+    engine = create_engine(migrated_database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(_INDEX_COLLATIONS, {"tables": list(tables.metadata.tables)})
+            actual = {row.index: list(row.collations) for row in rows}
+    finally:
+        engine.dispose()
+    assert {name: actual.get(name) for name in expected} == expected
+    assert expected["tags_user_id_name_id_index"] == [None, "C", None]
+
+
 def test_every_constraint_in_the_database_has_a_field_error(
     migrated_database_url: str,
 ) -> None:
