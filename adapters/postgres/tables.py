@@ -31,6 +31,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 
+from conezia.core.accounts import AUTH_PROVIDER, USER, USER_TOKEN
+from conezia.core.entities import ENTITY, RELATIONSHIP
+from conezia.core.identifiers import IDENTIFIER
+from conezia.core.organizing import GROUP, TAG
+from conezia.core.shapes import Shape
+
 __all__ = [
     "TIMESTAMPTZ",
     "UUID_TYPE",
@@ -73,37 +79,42 @@ def _cascade_to_user(table: str, column: str = "user_id") -> ForeignKeyConstrain
     )
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
+# Allowed values and lengths are the core's (conezia.core.shapes), never retyped here;
+# tests/integration/test_schema_limits.py checks the migrations agree with them.
 
 
-_TIERS = ("free", "personal", "professional", "enterprise")
-_AUTH_PROVIDERS = ("google", "apple", "facebook", "linkedin")
-_TOKEN_CONTEXTS = ("session", "confirm_email", "reset_password")
-_ENTITY_TYPES = ("person", "organization", "service", "thing", "animal", "abstract")
-_RELATIONSHIP_TYPES = (
-    "friend",
-    "family",
-    "colleague",
-    "client",
-    "vendor",
-    "acquaintance",
-    "service_provider",
-    "other",
-)
-_RELATIONSHIP_STRENGTHS = ("close", "regular", "acquaintance")
-_RELATIONSHIP_STATUSES = ("active", "inactive", "archived")
-_IDENTIFIER_TYPES = (
-    "phone",
-    "email",
-    "ssn",
-    "government_id",
-    "account_number",
-    "social_handle",
-    "website",
-)
-_TAG_COLORS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "gray")
+def _varchar(shape: Shape, name: str) -> String:
+    """The column type of a text field: varchar of its declared length."""
+    length = shape[name].max_length
+    if length is None:
+        raise ValueError(f"{shape.table}.{name} declares no length")
+    return String(length)
+
+
+def _one_of(shape: Shape, name: str) -> CheckConstraint:
+    """CHECK (column IN (the field's choices)), named as in the migrations."""
+    listed = ", ".join(f"'{value}'" for value in shape[name].choices)
+    return CheckConstraint(f"{name} IN ({listed})", name=f"{shape.table}_{name}_check")
+
+
+def _at_most(shape: Shape, name: str) -> CheckConstraint:
+    """CHECK of the length of a field stored as unbounded text (or citext)."""
+    return CheckConstraint(f"char_length({name}) <= {shape[name].max_length}", name=f"{shape.table}_{name}_check")
+
+
+def _between(shape: Shape, name: str) -> CheckConstraint:
+    field = shape[name]
+    return CheckConstraint(
+        f"{name} >= {field.minimum} AND {name} <= {field.maximum}", name=f"{shape.table}_{name}_check"
+    )
+
+
+def _not_blank(shape: Shape, name: str, *, trimmed: bool = False) -> CheckConstraint:
+    condition = f"char_length({name}) >= {shape[name].min_length}"
+    if trimmed:
+        condition += f" AND btrim({name}) <> ''"
+    return CheckConstraint(condition, name=f"{shape.table}_{name}_check")
+
 
 _DEFAULT_NOTIFICATION_PREFERENCES = text(
     "'{\"email\": true, \"push\": true, \"in_app\": true, "
@@ -115,12 +126,12 @@ users = Table(
     metadata,
     _id(),
     Column("email", postgresql.CITEXT(), nullable=False),
-    Column("name", String(255)),
-    Column("avatar_url", String(2048)),
-    Column("timezone", String(64), nullable=False, server_default="UTC"),
-    Column("hashed_password", String(255)),
+    Column("name", _varchar(USER, "name")),
+    Column("avatar_url", _varchar(USER, "avatar_url")),
+    Column("timezone", _varchar(USER, "timezone"), nullable=False, server_default="UTC"),
+    Column("hashed_password", _varchar(USER, "hashed_password")),
     Column("confirmed_at", TIMESTAMPTZ),
-    Column("tier", String(16), nullable=False, server_default="free"),
+    Column("tier", _varchar(USER, "tier"), nullable=False, server_default="free"),
     Column("settings", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
     Column("onboarding_completed_at", TIMESTAMPTZ),
     Column(
@@ -132,8 +143,8 @@ users = Table(
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="users_pkey"),
-    CheckConstraint("char_length(email) <= 254", name="users_email_check"),
-    CheckConstraint(_in("tier", _TIERS), name="users_tier_check"),
+    _at_most(USER, "email"),
+    _one_of(USER, "tier"),
     CheckConstraint("jsonb_typeof(settings) = 'object'", name="users_settings_check"),
     CheckConstraint(
         "jsonb_typeof(notification_preferences) = 'object'",
@@ -149,8 +160,8 @@ auth_providers = Table(
     metadata,
     _id(),
     Column("user_id", UUID_TYPE, nullable=False),
-    Column("provider", String(32), nullable=False),
-    Column("provider_uid", String(255), nullable=False),
+    Column("provider", _varchar(AUTH_PROVIDER, "provider"), nullable=False),
+    Column("provider_uid", _varchar(AUTH_PROVIDER, "provider_uid"), nullable=False),
     Column("provider_token", postgresql.BYTEA()),
     Column("provider_refresh_token", postgresql.BYTEA()),
     Column("provider_meta", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
@@ -158,7 +169,7 @@ auth_providers = Table(
     _updated_at(),
     PrimaryKeyConstraint("id", name="auth_providers_pkey"),
     _cascade_to_user("auth_providers"),
-    CheckConstraint(_in("provider", _AUTH_PROVIDERS), name="auth_providers_provider_check"),
+    _one_of(AUTH_PROVIDER, "provider"),
     Index("auth_providers_provider_provider_uid_index", "provider", "provider_uid", unique=True),
     Index("auth_providers_user_id_index", "user_id"),
 )
@@ -174,13 +185,13 @@ user_tokens = Table(
         nullable=False,
         comment="SHA-256 digest of the token; the token itself is never stored",
     ),
-    Column("context", String(32), nullable=False),
-    Column("sent_to", String(254)),
+    Column("context", _varchar(USER_TOKEN, "context"), nullable=False),
+    Column("sent_to", _varchar(USER_TOKEN, "sent_to")),
     _inserted_at(),
     PrimaryKeyConstraint("id", name="user_tokens_pkey"),
     _cascade_to_user("user_tokens"),
     CheckConstraint("octet_length(token) = 32", name="user_tokens_token_check"),
-    CheckConstraint(_in("context", _TOKEN_CONTEXTS), name="user_tokens_context_check"),
+    _one_of(USER_TOKEN, "context"),
     Index("user_tokens_user_id_index", "user_id"),
     Index("user_tokens_context_token_index", "context", "token", unique=True),
 )
@@ -190,10 +201,10 @@ entities = Table(
     metadata,
     _id(),
     Column("owner_id", UUID_TYPE, nullable=False),
-    Column("type", String(32), nullable=False),
-    Column("name", String(255), nullable=False),
+    Column("type", _varchar(ENTITY, "type"), nullable=False),
+    Column("name", _varchar(ENTITY, "name"), nullable=False),
     Column("description", Text()),
-    Column("avatar_url", String(2048)),
+    Column("avatar_url", _varchar(ENTITY, "avatar_url")),
     Column("metadata", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
     Column("last_interaction_at", TIMESTAMPTZ),
     Column("archived_at", TIMESTAMPTZ),
@@ -202,13 +213,9 @@ entities = Table(
     PrimaryKeyConstraint("id", name="entities_pkey"),
     _cascade_to_user("entities", "owner_id"),
     UniqueConstraint("id", "owner_id", name="entities_id_owner_id_index"),
-    CheckConstraint(_in("type", _ENTITY_TYPES), name="entities_type_check"),
-    CheckConstraint(
-        "char_length(name) >= 1 AND btrim(name) <> ''", name="entities_name_check"
-    ),
-    CheckConstraint(
-        "char_length(description) <= 10000", name="entities_description_check"
-    ),
+    _one_of(ENTITY, "type"),
+    _not_blank(ENTITY, "name", trimmed=True),
+    _at_most(ENTITY, "description"),
     Index("entities_owner_id_index", "owner_id"),
     Index("entities_owner_id_type_index", "owner_id", "type"),
     Index("entities_owner_id_archived_at_index", "owner_id", "archived_at"),
@@ -236,9 +243,9 @@ relationships = Table(
     _id(),
     Column("user_id", UUID_TYPE, nullable=False),
     Column("entity_id", UUID_TYPE, nullable=False),
-    Column("type", String(32)),
-    Column("strength", String(16), nullable=False, server_default="regular"),
-    Column("status", String(16), nullable=False, server_default="active"),
+    Column("type", _varchar(RELATIONSHIP, "type")),
+    Column("strength", _varchar(RELATIONSHIP, "strength"), nullable=False, server_default="regular"),
+    Column("status", _varchar(RELATIONSHIP, "status"), nullable=False, server_default="active"),
     Column("started_at", Date()),
     Column("health_threshold_days", Integer(), nullable=False, server_default=text("30")),
     Column("notes", Text()),
@@ -252,18 +259,11 @@ relationships = Table(
         name="relationships_entity_id_user_id_fkey",
         ondelete="CASCADE",
     ),
-    CheckConstraint(_in("type", _RELATIONSHIP_TYPES), name="relationships_type_check"),
-    CheckConstraint(
-        _in("strength", _RELATIONSHIP_STRENGTHS), name="relationships_strength_check"
-    ),
-    CheckConstraint(
-        _in("status", _RELATIONSHIP_STATUSES), name="relationships_status_check"
-    ),
-    CheckConstraint(
-        "health_threshold_days > 0 AND health_threshold_days <= 365",
-        name="relationships_health_threshold_days_check",
-    ),
-    CheckConstraint("char_length(notes) <= 5000", name="relationships_notes_check"),
+    _one_of(RELATIONSHIP, "type"),
+    _one_of(RELATIONSHIP, "strength"),
+    _one_of(RELATIONSHIP, "status"),
+    _between(RELATIONSHIP, "health_threshold_days"),
+    _at_most(RELATIONSHIP, "notes"),
     Index("relationships_user_id_entity_id_index", "user_id", "entity_id", unique=True),
     Index("relationships_user_id_status_index", "user_id", "status"),
     Index("relationships_entity_id_index", "entity_id"),
@@ -275,11 +275,12 @@ identifiers = Table(
     metadata,
     _id(),
     Column("entity_id", UUID_TYPE, nullable=False),
-    Column("type", String(32), nullable=False),
-    Column("value", String(512)),
+    Column("type", _varchar(IDENTIFIER, "type"), nullable=False),
+    # null when the value is stored encrypted instead
+    Column("value", _varchar(IDENTIFIER, "value")),
     Column("value_encrypted", postgresql.BYTEA()),
-    Column("value_hash", String(64)),
-    Column("label", String(64)),
+    Column("value_hash", _varchar(IDENTIFIER, "value_hash")),
+    Column("label", _varchar(IDENTIFIER, "label")),
     Column("is_primary", Boolean(), nullable=False, server_default=text("false")),
     Column("verified_at", TIMESTAMPTZ),
     _inserted_at(),
@@ -288,7 +289,7 @@ identifiers = Table(
     ForeignKeyConstraint(
         ["entity_id"], ["entities.id"], name="identifiers_entity_id_fkey", ondelete="CASCADE"
     ),
-    CheckConstraint(_in("type", _IDENTIFIER_TYPES), name="identifiers_type_check"),
+    _one_of(IDENTIFIER, "type"),
     CheckConstraint(
         "(value IS NULL) <> (value_encrypted IS NULL)", name="identifiers_value_check"
     ),
@@ -310,16 +311,16 @@ tags = Table(
     metadata,
     _id(),
     Column("user_id", UUID_TYPE, nullable=False),
-    Column("name", String(50), nullable=False),
-    Column("color", String(16), nullable=False, server_default="blue"),
-    Column("description", String(255)),
+    Column("name", _varchar(TAG, "name"), nullable=False),
+    Column("color", _varchar(TAG, "color"), nullable=False, server_default="blue"),
+    Column("description", _varchar(TAG, "description")),
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="tags_pkey"),
     _cascade_to_user("tags"),
     UniqueConstraint("id", "user_id", name="tags_id_user_id_index"),
-    CheckConstraint("char_length(name) >= 1", name="tags_name_check"),
-    CheckConstraint(_in("color", _TAG_COLORS), name="tags_color_check"),
+    _not_blank(TAG, "name"),
+    _one_of(TAG, "color"),
     Index("tags_user_id_name_index", "user_id", "name", unique=True),
     Index("tags_user_id_index", "user_id"),
 )
@@ -356,8 +357,8 @@ groups = Table(
     metadata,
     _id(),
     Column("user_id", UUID_TYPE, nullable=False),
-    Column("name", String(100), nullable=False),
-    Column("description", String(500)),
+    Column("name", _varchar(GROUP, "name"), nullable=False),
+    Column("description", _varchar(GROUP, "description")),
     Column("is_smart", Boolean(), nullable=False, server_default=text("false")),
     Column("rules", postgresql.JSONB()),
     _inserted_at(),
@@ -365,7 +366,7 @@ groups = Table(
     PrimaryKeyConstraint("id", name="groups_pkey"),
     _cascade_to_user("groups"),
     UniqueConstraint("id", "user_id", name="groups_id_user_id_index"),
-    CheckConstraint("char_length(name) >= 1", name="groups_name_check"),
+    _not_blank(GROUP, "name"),
     CheckConstraint(
         "NOT is_smart OR (rules IS NOT NULL AND jsonb_typeof(rules) = 'object' "
         "AND rules <> '{}'::jsonb)",
