@@ -12,7 +12,7 @@ Served by granian exactly like ``conezia serve`` (ASGI, uvloop, same worker coun
 Configuration comes from the environment, because granian builds the app in each worker:
 ``BENCH_DATABASE_URL`` (a SQLAlchemy or libpq PostgreSQL URL; the embedded server's
 ``postgresql+psycopg://...?host=/socket/dir`` form works) and ``BENCH_POOL_SIZE``
-(default 10; the pool may grow to twice that, like the real server's pool plus overflow).
+(default 10: at most that many connections, like the real server's one pool, which has no overflow).
 
 Run by hand::
 
@@ -69,7 +69,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Litestar:
     pool: AsyncConnectionPool = AsyncConnectionPool(
         conninfo_from_url(url),
         min_size=size,
-        max_size=size * 2,
+        max_size=size,
         kwargs={"autocommit": True, "row_factory": dict_row},
         open=False,
     )

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from bench.scenarios import SCENARIOS, TARGETS, BenchConfig, BenchError, Target
+from bench.scenarios import TARGETS, BenchConfig, BenchError, Target
 
 __all__ = [
     "BASE",
@@ -117,10 +117,10 @@ def _verdict(ratio: float | None, target: Target) -> str:
     return "FAILED" if ratio is None else ("PASS" if ratio >= target.ratio else "BELOW")
 
 
-def verdicts(results: Mapping[str, Measurement]) -> list[dict[str, Any]]:
+def verdicts(results: Mapping[str, Measurement], targets: Sequence[Target] = TARGETS) -> list[dict[str, Any]]:
     """Each target with the ratio reached and PASS, BELOW or FAILED (a scenario did not run)."""
     rows = []
-    for target in TARGETS:
+    for target in targets:
         ratio = _ratio(results, target.scenario, target.baseline)
         rows.append({
             "scenario": target.scenario,
@@ -139,11 +139,11 @@ def format_table(results: Mapping[str, Measurement], failures: Mapping[str, str]
     "got" compare it with its target's baseline (the bare SELECT, or another scenario named
     in the target column).
     """
-    targets = {t.scenario: t for t in TARGETS}
+    targets = {t.scenario: t for t in config.targets()}
     header = (f"{'scenario':<28}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'x bare SELECT':>15}{'target':>14}"
               f"{'got':>7}{'result':>9}{'srv CPU µs/req':>16}{'PG CPU µs/req':>15}{'new PG sessions':>17}")
     lines = [header, "-" * len(header)]
-    for scenario in SCENARIOS:
+    for scenario in config.scenarios():
         title = scenario.label(config)
         m = results.get(scenario.name)
         target = targets.get(scenario.name)

@@ -20,6 +20,8 @@ Environment:
     BENCH_ENTITIES     entities created through the API for the benchmark user (default 200)
     BENCH_BIG_ENTITIES entities copied into the table for the big owner (default 50000)
     BENCH_POOL_SIZE    database pool size for every server (default 10)
+    BENCH_ONLY         run only these scenarios (comma-separated names, e.g. ``list,list-big``)
+                       and the baselines their targets need
     BENCH_LOADGEN      ``wrk`` (default; installed with apt-get if missing) or ``python``
                        (the built-in :mod:`bench.loadgen`)
     BENCH_SERVER_FACTORY  serve this granian factory (``module:function``) instead of
@@ -80,12 +82,13 @@ def run_scenarios(
     interrupted run still reports what it measured.
     """
     config = harness.config
-    total = len(SCENARIOS)
+    scenarios = config.scenarios()
+    total = len(scenarios)
     for round_no in range(1, config.rounds + 1):
         if round_no > 1:
             say("restoring the data the write scenarios changed ...")
             harness.restore_data()
-        for index, scenario in enumerate(SCENARIOS, 1):
+        for index, scenario in enumerate(scenarios, 1):
             if scenario.name in failures:
                 continue
             tag = f"[{index}/{total}]" + (f" round {round_no}/{config.rounds}" if config.rounds > 1 else "")
@@ -213,9 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "server": s.server, "user": s.user, "body": s.body,
                      **(results[s.name].as_json() if s.name in results else {"failed": failures.get(s.name)}),
                      **({"rounds": [m.as_json() for m in rounds[s.name]]} if len(rounds.get(s.name, [])) > 1 else {})}
-            for s in SCENARIOS
+            for s in (config.scenarios() if config else SCENARIOS)
         },
-        "targets": verdicts(results),
+        "targets": verdicts(results, config.targets() if config else TARGETS),
         "failures": failures,
     }
     out = RESULTS_DIR / "latest.json"

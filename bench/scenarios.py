@@ -79,6 +79,7 @@ class BenchConfig:
     pool_size: int = 10
     loadgen: str = "wrk"
     server_factory: str | None = None
+    only: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BenchConfig:
@@ -91,6 +92,13 @@ class BenchConfig:
         threads = _env_int(env, "BENCH_THREADS", 1, 1)
         if threads > connections:
             raise BenchError("BENCH_THREADS must not exceed BENCH_CONNECTIONS (wrk needs a connection per thread)")
+        only = tuple(name.strip() for name in env.get("BENCH_ONLY", "").split(",") if name.strip())
+        unknown = sorted(set(only) - {s.name for s in SCENARIOS})
+        if unknown:
+            raise BenchError(
+                f"BENCH_ONLY names unknown scenarios: {', '.join(unknown)}",
+                f"choose from {', '.join(s.name for s in SCENARIOS)}",
+            )
         return cls(
             duration=_env_int(env, "BENCH_DURATION", 10, 1),
             connections=connections,
@@ -103,7 +111,20 @@ class BenchConfig:
             pool_size=_env_int(env, "BENCH_POOL_SIZE", 10, 1),
             loadgen=loadgen,
             server_factory=env.get("BENCH_SERVER_FACTORY", "").strip() or None,
+            only=only,
         )
+
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The scenarios to run: all, or those of ``only`` with the baselines their targets need."""
+        if not self.only:
+            return SCENARIOS
+        wanted = set(self.only) | {t.baseline for t in TARGETS if t.scenario in self.only}
+        return tuple(s for s in SCENARIOS if s.name in wanted)
+
+    def targets(self) -> tuple[Target, ...]:
+        """The targets whose scenario and baseline both run."""
+        names = {s.name for s in self.scenarios()}
+        return tuple(t for t in TARGETS if t.scenario in names and t.baseline in names)
 
 
 @attrs.frozen

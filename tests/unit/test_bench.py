@@ -90,3 +90,11 @@ def test_big_owner_rows_are_spread_over_time_and_repeatable() -> None:
     assert inserted[0] >= now - dt.timedelta(days=BIG_HISTORY_DAYS)
     assert all(r[3] <= r[4] <= now for r in rows)
     assert len({r[2] for r in rows}) == 1000
+
+
+def test_only_some_scenarios_bring_the_baselines_their_targets_need() -> None:
+    config = BenchConfig.from_env({"BENCH_ONLY": "list-big"})
+    assert [s.name for s in config.scenarios()] == ["list", "list-big"]
+    assert [t.scenario for t in config.targets()] == ["list-big"]
+    with pytest.raises(BenchError):
+        BenchConfig.from_env({"BENCH_ONLY": "nope"})
