@@ -21,7 +21,8 @@ from .auth import provide_token, provide_user
 from .config import API_PREFIX, HttpConfig
 from .context import context_of
 from .guard import ApiGuard
-from .openapi import StructSchemas, operation_id
+from .openapi import StructSchemas, document_bodies, operation_id
+from .options import options_handlers
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
 from .routes import auth, entities, health, identifiers, me, organizing, relationships
@@ -79,17 +80,19 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], o
     def provide_deps() -> Deps:
         return deps
 
+    public_routes = list(auth.PUBLIC)
+    protected_routes = [
+        *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES, *identifiers.ROUTES, *organizing.ROUTES,
+    ]
+    document_bodies([*public_routes, *protected_routes])
     public_api = Router(
         API_PREFIX,
-        route_handlers=auth.PUBLIC,
+        route_handlers=[*options_handlers(public_routes), *public_routes],
         middleware=[ApiGuard(deps, limiter, sessions, require_auth=False)],
     )
     protected_api = Router(
         API_PREFIX,
-        route_handlers=[
-            *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES,
-            *identifiers.ROUTES, *organizing.ROUTES,
-        ],
+        route_handlers=[*options_handlers(protected_routes), *protected_routes],
         middleware=[ApiGuard(deps, limiter, sessions, require_auth=True)],
         dependencies={
             "user": Provide(provide_user, sync_to_thread=False),

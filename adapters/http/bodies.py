@@ -36,6 +36,7 @@ from conezia.core.validation import EMAIL_RE, TIME_RE, valid_timezones
 
 __all__ = [
     "BODIES",
+    "JSON_VALUE",
     "AccountDeletion",
     "AuthProviderLink",
     "DuplicateQuery",
@@ -46,6 +47,7 @@ __all__ = [
     "IdentifierCreate",
     "IdentifierUpdate",
     "InteractionRecord",
+    "JsonValue",
     "LoginRequest",
     "NotificationPreferences",
     "PasswordChange",
@@ -71,6 +73,31 @@ NOT_BLANK: Final = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 URL_PATTERN: Final = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@:\[\]\u0000-\u001f]+(:[0-9]{1,4})?([/?#][^\s\u0000-\u001f]*)?$"
 # check_password's rules: a lowercase and an uppercase letter and a digit, anywhere.
 PASSWORD_PATTERN: Final = r"^(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])"
+
+
+
+class JsonValue:
+    """Any JSON value without NUL characters (stored as jsonb), as ``core.validation`` accepts it."""
+
+
+JSON_VALUE: Final[dict[str, Any]] = {
+    "title": "JsonValue",
+    "description": JsonValue.__doc__,
+    "anyOf": [
+        {"type": "null"}, {"type": "boolean"}, {"type": "number"}, {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
+        {
+            "type": "object", "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+        },
+    ],
+}
+JsonObject = Annotated[
+    dict[str, Any],
+    Meta(extra_json_schema={
+        "propertyNames": {"pattern": NO_NUL}, "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+    }),
+]
 
 Timezone = enum.Enum("Timezone", {name: name for name in sorted(valid_timezones())})  # type: ignore[misc]
 Timezone.__doc__ = "An IANA time zone name, such as Europe/Paris."
@@ -139,7 +166,7 @@ def field_type(spec: shapes.Field, *, creating: bool, objects: Mapping[str, Any]
     elif kind == shapes.DATETIME:
         annotation = Timestamp
     elif kind == shapes.OBJECT:
-        annotation = (objects or {}).get(spec.name, dict[str, Any])
+        annotation = (objects or {}).get(spec.name, JsonObject)
     else:
         raise TypeError(f"{spec.name}: {kind} fields are not read from request bodies")
     return annotation | None if spec.nullable else annotation

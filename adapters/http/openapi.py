@@ -16,21 +16,30 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Discriminator, Reference, Schema
+from litestar.openapi.spec import Discriminator, Operation, Reference, RequestBody, Schema
 from litestar.params import BodyKwarg
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 from msgspec import Struct
 
-from .bodies import BODIES
+from .bodies import BODIES, JSON_VALUE, JsonValue
 from .schemas import PROBLEM_MEDIA_TYPE, Out, Problem
 
 if TYPE_CHECKING:
     from litestar._openapi.datastructures import SchemaRegistry
     from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.handlers import BaseRouteHandler
     from litestar.handlers.http_handlers import HTTPRouteHandler
 
-__all__ = ["DocumentedBody", "StructSchemas", "body", "errors", "operation_id"]
+__all__ = [
+    "DocumentedBody",
+    "OptionalBodyOperation",
+    "StructSchemas",
+    "body",
+    "document_bodies",
+    "errors",
+    "operation_id",
+]
 
 _ERROR_DESCRIPTIONS: Final[Mapping[int, str]] = {
     400: "Malformed request, such as invalid JSON or a body that is not JSON",
@@ -46,16 +55,41 @@ _ERROR_DESCRIPTIONS: Final[Mapping[int, str]] = {
 
 @dataclasses.dataclass(frozen=True)
 class DocumentedBody(BodyKwarg):
-    """A raw JSON body (the core validates it) that the document describes as ``schema``."""
+    """A raw JSON body (the core validates it) that the document describes as ``schema``.
+
+    Attributes:
+        schema: the request body struct.
+        required: whether a request must send a body (one with a required field must).
+    """
 
     schema: Any = None
+    required: bool = True
 
     __hash__ = BodyKwarg.__hash__
 
 
 def body(schema: type[Struct]) -> DocumentedBody:
     """The marker for ``data: Annotated[Any, body(EntityCreate)]``: raw JSON in, ``EntityCreate`` documented."""
-    return DocumentedBody(schema=schema)
+    info = msgspec.inspect.type_info(schema)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return DocumentedBody(schema=schema, required=any(field.required for field in info.fields))
+
+
+@dataclasses.dataclass
+class OptionalBodyOperation(Operation):
+    """An operation whose request body may be left out (Litestar marks every body required)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
+
+
+def document_bodies(handlers: Iterable[BaseRouteHandler]) -> None:
+    """Give each handler whose body may be left out an operation saying so."""
+    for handler in handlers:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        if data is not None and isinstance(data.kwarg_definition, DocumentedBody) and not data.kwarg_definition.required:
+            handler.operation_class = OptionalBodyOperation  # type: ignore[attr-defined]
 
 
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
@@ -129,6 +163,9 @@ class StructSchemas(OpenAPISchemaPlugin):
             extra = getattr(cls, "__schema_extra__", None)
             if extra:
                 self._components[name] = {**self._components[name], **extra}
+        # written by hand: msgspec has no recursive type for "any JSON"
+        self._classes[JsonValue.__name__] = JsonValue
+        self._components[JsonValue.__name__] = JSON_VALUE
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
         return isinstance(field_definition.kwarg_definition, DocumentedBody) or (

@@ -101,6 +101,8 @@ INVALID_INPUT: list[tuple[str, str, str, dict[str, Any], set[str]]] = [
                "last_interaction_at": "yesterday"}},
      {"type", "name", "avatar_url", "metadata", "last_interaction_at"}),
     ("entity body that is not an object", "POST", "/entities", {"json": ["Alan"]}, {"body"}),
+    ("entity change of null", "PATCH", "/entities/{entity}",
+     {"content": b"null", "headers": {"Content-Type": "application/json"}}, {"body"}),
     ("entity change", "PATCH", "/entities/{entity}", {"json": {"name": None, "type": None}}, {"name", "type"}),
     ("interaction", "POST", "/entities/{entity}/interactions", {"json": {"at": "2024-01-01T00:00:00"}}, {"at"}),
     ("relationship", "POST", "/entities/{bare_entity}/relationship",
@@ -144,6 +146,12 @@ def test_invalid_input_is_a_422_problem_naming_every_field_and_changes_nothing(
     assert set(problem["errors"]) == fields
     assert all(messages and all(isinstance(m, str) for m in messages) for messages in problem["errors"].values())
     assert database_rows(api) == before
+
+
+def test_a_change_without_a_body_is_an_empty_change_and_answers_with_the_resource(api: Api, world: World) -> None:
+    response = api.patch(f"{API}/entities/{world.ids['entity']}", token=world.token)
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "Alan"
 
 
 def test_an_email_address_taken_in_any_letter_case_is_a_409_conflict(api: Api) -> None:

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from tests.integration.http_fixtures import API, Api, api, http_database
 
 __all__ = ["api", "http_database", "resolved"]
 
-def resolved(document: dict[str, Any], node: Any) -> Any:
-    """``node`` with every ``$ref`` into the document's components replaced by what it names."""
+def resolved(document: dict[str, Any], node: Any, within: frozenset[str] = frozenset()) -> Any:
+    """``node`` with every ``$ref`` into the document's components replaced by what it names.
+
+    A reference back into a component being resolved (a recursive schema) stays a reference.
+    """
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str):
-            return resolved(document, document["components"]["schemas"][ref.rsplit("/", 1)[-1]])
-        return {key: resolved(document, value) for key, value in node.items()}
+            name = ref.rsplit("/", 1)[-1]
+            if name in within:
+                return node
+            return resolved(document, document["components"]["schemas"][name], within | {name})
+        return {key: resolved(document, value, within) for key, value in node.items()}
     if isinstance(node, list):
-        return [resolved(document, item) for item in node]
+        return [resolved(document, item, within) for item in node]
     return node
 
 
@@ -102,3 +110,17 @@ def test_health_probes_answer_without_authentication(api: Api) -> None:
     assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
     assert "RateLimit-Limit" not in live.headers
     assert live.headers["X-Request-ID"]
+
+
+def test_options_on_every_path_allows_exactly_the_methods_the_document_lists(api: Api) -> None:
+    document = api.get("/schema/openapi.json").json()
+    checked = 0
+    for path, item in document["paths"].items():
+        documented = {method.upper() for method in item if method in ("get", "post", "put", "patch", "delete")}
+        url = re.sub(r"\{\w+\}", lambda _: str(uuid.uuid4()), path)
+        response = api.request("OPTIONS", url)
+        assert response.status_code == 204, (path, response.text)
+        allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+        assert allowed == documented | {"OPTIONS"}, path
+        checked += 1
+    assert checked >= 30

@@ -17,6 +17,7 @@ from conezia.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 __all__ = [
     "AUTHENTICATED",
+    "NO_BODY",
     "Core",
     "CurrentUser",
     "Cursor",
@@ -24,6 +25,7 @@ __all__ = [
     "SessionToken",
     "envelope",
     "query",
+    "raw",
 ]
 
 # Problems every protected route may answer with, besides its own.
@@ -72,11 +74,41 @@ Limit = Annotated[
 Cursor = Annotated[str | None, query("The `next_cursor` of the previous page.", max_length=200)]
 
 
+class _NoBody:
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+    # Litestar deep-copies routers and their handlers when registering them: the
+    # marker must stay one object, since it is recognized by identity.
+    def __copy__(self) -> _NoBody:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _NoBody:
+        return self
+
+
+NO_BODY: Final = _NoBody()
+"""The default of every ``data`` parameter: Litestar passes it when a request sends no body."""
+
+
+def raw(data: object) -> object:
+    """A request body for the core: a missing one is no fields (None), an explicit JSON ``null`` is refused.
+
+    Raises:
+        ValidationError: on ``body`` for a body of ``null``.
+    """
+    if data is NO_BODY:
+        return None
+    if data is None:
+        raise ValidationError(body="must be an object")
+    return data
+
+
 def envelope(data: object, required: Iterable[str] = (), optional: Iterable[str] = ()) -> dict[str, Any]:
     """Check the outline of a body whose values a use-case takes one by one.
 
     Args:
-        data: the decoded JSON body (``None`` when there was none).
+        data: the decoded JSON body (:data:`NO_BODY` when there was none).
         required: fields that must be present and not null.
         optional: fields that may be present.
 
@@ -88,6 +120,7 @@ def envelope(data: object, required: Iterable[str] = (), optional: Iterable[str]
             an unknown field was sent (a typo must never silently do nothing).
     """
     required, optional = tuple(required), tuple(optional)
+    data = raw(data)
     if data is None:
         data = {}
     if not isinstance(data, Mapping):

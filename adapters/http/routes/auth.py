@@ -14,7 +14,7 @@ from ..context import client_address
 from ..openapi import body, errors
 from ..schemas import Accepted, LoginOut, UserOut, out
 from ..sessions import SESSIONS_STATE_KEY
-from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, SessionToken, envelope, raw
 
 __all__ = ["PROTECTED", "PUBLIC"]
 
@@ -32,13 +32,13 @@ ResetConfirmBody = Annotated[Any, body(PasswordResetConfirm)]
     "/auth/register", status_code=201, tags=TAGS, summary="Create an account",
     responses=errors(409, 413, 422, 429),
 )
-async def register(deps: Core, data: RegisterBody = None) -> UserOut:
+async def register(deps: Core, data: RegisterBody = NO_BODY) -> UserOut:
     """Create an account. A confirmation token is sent to the address; the account works before it is confirmed."""
-    return out(UserOut, await services.register(deps, data))
+    return out(UserOut, await services.register(deps, raw(data)))
 
 
 @post("/auth/login", status_code=200, tags=TAGS, summary="Log in", responses=errors(401, 413, 422, 429))
-async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = None) -> LoginOut:
+async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = NO_BODY) -> LoginOut:
     """Open a 60-day session. After repeated failures for an account or from an address, answers 429."""
     fields = envelope(data, required=("email", "password"))
     session = await services.log_in(deps, fields["email"], fields["password"], client=client_address(request.scope))
@@ -49,7 +49,7 @@ async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = 
     "/auth/confirm-email", status_code=200, tags=TAGS, summary="Confirm the email address",
     responses=errors(413, 422, 429),
 )
-async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = None) -> UserOut:
+async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = NO_BODY) -> UserOut:
     """Confirm the address a confirmation token was sent to. The token is used up."""
     fields = envelope(data, required=("token",))
     user = await services.confirm_email(deps, fields["token"])
@@ -61,7 +61,7 @@ async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: Token
     "/auth/password-reset/request", status_code=202, tags=TAGS, summary="Ask for a password reset token",
     responses=errors(413, 422, 429),
 )
-async def request_password_reset(deps: Core, data: ResetRequestBody = None) -> Accepted:
+async def request_password_reset(deps: Core, data: ResetRequestBody = NO_BODY) -> Accepted:
     """Send a one-hour reset token. The answer is the same whether or not the address has an account."""
     fields = envelope(data, optional=("email",))
     await services.request_password_reset(deps, fields["email"])
@@ -73,7 +73,7 @@ async def request_password_reset(deps: Core, data: ResetRequestBody = None) -> A
     responses=errors(413, 422, 429),
 )
 async def confirm_password_reset(
-    deps: Core, request: Request[Any, Any, Any], data: ResetConfirmBody = None
+    deps: Core, request: Request[Any, Any, Any], data: ResetConfirmBody = NO_BODY
 ) -> UserOut:
     """Set a new password. Every session of the account ends; log in again."""
     fields = envelope(data, optional=("token", "password"))

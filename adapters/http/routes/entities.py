@@ -15,7 +15,7 @@ from conezia.core.pagination import PageRequest
 from ..bodies import EntityCreate, EntityUpdate, InteractionRecord
 from ..openapi import body, errors
 from ..schemas import EntityOut, EntityPage, out, out_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, envelope, query
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, envelope, query, raw
 
 __all__ = ["ROUTES"]
 
@@ -83,9 +83,9 @@ async def list_entities(
     "/entities", status_code=201, tags=TAGS, summary="Create an entity",
     responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = None) -> EntityOut:
+async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = NO_BODY) -> EntityOut:
     """Create an entity; `type` and `name` are required."""
-    return out(EntityOut, await services.create_entity(deps, user.id, data))
+    return out(EntityOut, await services.create_entity(deps, user.id, raw(data)))
 
 
 @get("/entities/{entity_id:uuid}", tags=TAGS, summary="Show an entity", responses=errors(*AUTHENTICATED, 404))
@@ -99,10 +99,10 @@ async def show_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UU
     responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def update_entity(
-    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: UpdateBody = None
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: UpdateBody = NO_BODY
 ) -> EntityOut:
     """Change the fields sent."""
-    return out(EntityOut, await services.update_entity(deps, user.id, entity_id, data))
+    return out(EntityOut, await services.update_entity(deps, user.id, entity_id, raw(data)))
 
 
 @delete(
@@ -137,7 +137,7 @@ async def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uu
     responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def record_interaction(
-    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: InteractionBody = None
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: InteractionBody = NO_BODY
 ) -> EntityOut:
     """Note that you were in touch (now, or at `at`); this resets the relationship's health clock."""
     fields = envelope(data, optional=("at",))

@@ -13,7 +13,7 @@ from conezia.core import services
 from ..bodies import DuplicateQuery, IdentifierCreate, IdentifierUpdate
 from ..openapi import body, errors
 from ..schemas import IdentifierList, IdentifierOut, RevealedValue, out, out_list
-from ._common import AUTHENTICATED, Core, CurrentUser, envelope
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, envelope, raw
 
 __all__ = ["ROUTES"]
 
@@ -38,10 +38,10 @@ async def list_identifiers(deps: Core, user: CurrentUser, entity_id: FromPath[uu
     responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def add_identifier(
-    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = None
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = NO_BODY
 ) -> IdentifierOut:
     """Phones are stored in E.164, emails lower-cased; ssn, government_id and account_number are encrypted."""
-    return out(IdentifierOut, await services.add_identifier(deps, user.id, entity_id, data))
+    return out(IdentifierOut, await services.add_identifier(deps, user.id, entity_id, raw(data)))
 
 
 @patch(
@@ -49,10 +49,10 @@ async def add_identifier(
     responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def update_identifier(
-    deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID], data: UpdateBody = None
+    deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID], data: UpdateBody = NO_BODY
 ) -> IdentifierOut:
     """Change the fields sent; a new value is unverified unless `verified_at` comes with it."""
-    return out(IdentifierOut, await services.update_identifier(deps, user.id, identifier_id, data))
+    return out(IdentifierOut, await services.update_identifier(deps, user.id, identifier_id, raw(data)))
 
 
 @delete(
@@ -87,7 +87,7 @@ async def list_duplicates(deps: Core, user: CurrentUser, identifier_id: FromPath
     "/identifiers/duplicates", status_code=200, tags=TAGS, summary="Find identifiers with a value",
     responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def find_duplicates(deps: Core, user: CurrentUser, data: DuplicateBody = None) -> IdentifierList:
+async def find_duplicates(deps: Core, user: CurrentUser, data: DuplicateBody = NO_BODY) -> IdentifierList:
     """Which of your identifiers carry this value, compared by blind index.
 
     A POST, so that an SSN never sits in a URL or an access log.

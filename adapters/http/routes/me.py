@@ -13,7 +13,7 @@ from conezia.core import services
 from ..bodies import AccountDeletion, AuthProviderLink, PasswordChange, PreferencesUpdate, ProfileUpdate
 from ..openapi import body, errors
 from ..schemas import AuthProviderList, AuthProviderOut, ProviderTokens, UserOut, out, provider_out
-from ._common import AUTHENTICATED, Core, CurrentUser, SessionToken, envelope
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, SessionToken, envelope, raw
 
 __all__ = ["ROUTES"]
 
@@ -36,25 +36,25 @@ async def show_me(user: CurrentUser) -> UserOut:
     "/me", status_code=200, tags=TAGS, summary="Change your profile",
     responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def update_me(deps: Core, user: CurrentUser, data: ProfileBody = None) -> UserOut:
+async def update_me(deps: Core, user: CurrentUser, data: ProfileBody = NO_BODY) -> UserOut:
     """Change name, email, avatar, timezone or onboarding time. A new email must be confirmed again."""
-    return out(UserOut, await services.update_profile(deps, user.id, data))
+    return out(UserOut, await services.update_profile(deps, user.id, raw(data)))
 
 
 @patch(
     "/me/preferences", status_code=200, tags=TAGS, summary="Change your preferences",
     responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = None) -> UserOut:
+async def update_my_preferences(deps: Core, user: CurrentUser, data: PreferencesBody = NO_BODY) -> UserOut:
     """Replace `settings` and/or merge `notification_preferences`."""
-    return out(UserOut, await services.update_preferences(deps, user.id, data))
+    return out(UserOut, await services.update_preferences(deps, user.id, raw(data)))
 
 
 @delete(
     "/me", status_code=204, tags=TAGS, summary="Delete your account",
     responses=errors(*AUTHENTICATED, 413, 422),
 )
-async def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = None) -> None:
+async def delete_me(deps: Core, user: CurrentUser, data: DeletionBody = NO_BODY) -> None:
     """Delete the account and everything it holds, after checking the password."""
     fields = envelope(data, required=("password",))
     await services.delete_account(deps, user.id, fields["password"])
@@ -71,9 +71,9 @@ async def list_auth_providers(deps: Core, user: CurrentUser) -> AuthProviderList
     "/me/auth-providers", status_code=201, tags=TAGS, summary="Link a sign-in",
     responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = None) -> AuthProviderOut:
+async def link_auth_provider(deps: Core, user: CurrentUser, data: LinkBody = NO_BODY) -> AuthProviderOut:
     """Link an external sign-in; linking the same provider account again updates it."""
-    return provider_out(await services.link_auth_provider(deps, user.id, data))
+    return provider_out(await services.link_auth_provider(deps, user.id, raw(data)))
 
 
 @delete(
@@ -99,7 +99,7 @@ async def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromP
     responses=errors(*AUTHENTICATED, 413, 422),
 )
 async def change_my_password(
-    deps: Core, user: CurrentUser, token: SessionToken, data: PasswordBody = None
+    deps: Core, user: CurrentUser, token: SessionToken, data: PasswordBody = NO_BODY
 ) -> UserOut:
     """Set a new password after checking the current one. This session stays open; every other one ends."""
     fields = envelope(data, optional=("current_password", "new_password"))

@@ -14,7 +14,7 @@ from conezia.core.pagination import PageRequest
 from ..bodies import GroupCreate, GroupUpdate, TagCreate, TagUpdate
 from ..openapi import body, errors
 from ..schemas import EntityPage, GroupList, GroupOut, TagList, TagOut, out, out_list, out_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, raw
 
 __all__ = ["ROUTES"]
 
@@ -43,9 +43,9 @@ async def list_tags(deps: Core, user: CurrentUser) -> TagList:
     "/tags", status_code=201, tags=TAG_TAGS, summary="Create a tag",
     responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def create_tag(deps: Core, user: CurrentUser, data: TagCreateBody = None) -> TagOut:
+async def create_tag(deps: Core, user: CurrentUser, data: TagCreateBody = NO_BODY) -> TagOut:
     """Create a tag; 409 if you have one of that name."""
-    return out(TagOut, await services.create_tag(deps, user.id, data))
+    return out(TagOut, await services.create_tag(deps, user.id, raw(data)))
 
 
 @get(
@@ -62,10 +62,10 @@ async def show_tag(deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID]) -
     responses=errors(*AUTHENTICATED, 404, 409, 413, 422),
 )
 async def update_tag(
-    deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID], data: TagUpdateBody = None
+    deps: Core, user: CurrentUser, tag_id: FromPath[uuid.UUID], data: TagUpdateBody = NO_BODY
 ) -> TagOut:
     """Change the fields sent."""
-    return out(TagOut, await services.update_tag(deps, user.id, tag_id, data))
+    return out(TagOut, await services.update_tag(deps, user.id, tag_id, raw(data)))
 
 
 @delete(
@@ -122,9 +122,9 @@ async def list_groups(deps: Core, user: CurrentUser) -> GroupList:
     "/groups", status_code=201, tags=GROUP_TAGS, summary="Create a group",
     responses=errors(*AUTHENTICATED, 409, 413, 422),
 )
-async def create_group(deps: Core, user: CurrentUser, data: GroupCreateBody = None) -> GroupOut:
+async def create_group(deps: Core, user: CurrentUser, data: GroupCreateBody = NO_BODY) -> GroupOut:
     """Create a group; with `is_smart: true` its `rules` decide the members."""
-    return out(GroupOut, await services.create_group(deps, user.id, data))
+    return out(GroupOut, await services.create_group(deps, user.id, raw(data)))
 
 
 @get(
@@ -141,10 +141,10 @@ async def show_group(deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID
     responses=errors(*AUTHENTICATED, 404, 409, 413, 422),
 )
 async def update_group(
-    deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], data: GroupUpdateBody = None
+    deps: Core, user: CurrentUser, group_id: FromPath[uuid.UUID], data: GroupUpdateBody = NO_BODY
 ) -> GroupOut:
     """Change the fields sent. Turning a group smart drops its hand-picked members."""
-    return out(GroupOut, await services.update_group(deps, user.id, group_id, data))
+    return out(GroupOut, await services.update_group(deps, user.id, group_id, raw(data)))
 
 
 @delete(

@@ -15,7 +15,7 @@ from conezia.core.pagination import PageRequest
 from ..bodies import RelationshipCreate, RelationshipUpdate
 from ..openapi import body, errors
 from ..schemas import AttentionList, RelationshipOut, RelationshipPage, out, out_list, out_page
-from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, query
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, query, raw
 
 __all__ = ["ROUTES"]
 
@@ -37,10 +37,10 @@ AttentionLimit = Annotated[int, query(f"At most this many, 1 to {MAX_ATTENTION} 
     summary="Record your relationship to an entity", responses=errors(*AUTHENTICATED, 404, 409, 413, 422),
 )
 async def create_relationship(
-    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = None
+    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: CreateBody = NO_BODY
 ) -> RelationshipOut:
     """One relationship per entity; 409 if it has one already (change it instead)."""
-    return out(RelationshipOut, await services.set_relationship(deps, user.id, entity_id, data))
+    return out(RelationshipOut, await services.set_relationship(deps, user.id, entity_id, raw(data)))
 
 
 @get(
@@ -75,10 +75,10 @@ async def show_relationship(deps: Core, user: CurrentUser, relationship_id: From
     responses=errors(*AUTHENTICATED, 404, 413, 422),
 )
 async def update_relationship(
-    deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID], data: UpdateBody = None
+    deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID], data: UpdateBody = NO_BODY
 ) -> RelationshipOut:
     """Change the fields sent."""
-    return out(RelationshipOut, await services.update_relationship(deps, user.id, relationship_id, data))
+    return out(RelationshipOut, await services.update_relationship(deps, user.id, relationship_id, raw(data)))
 
 
 @delete(
