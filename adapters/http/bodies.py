@@ -72,7 +72,7 @@ NOT_BLANK: Final = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 # no whitespace or control characters), a little stricter: the core has no pattern to share.
 URL_PATTERN: Final = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@:\[\]\u0000-\u001f]+(:[0-9]{1,4})?([/?#][^\s\u0000-\u001f]*)?$"
 # check_password's rules: a lowercase and an uppercase letter and a digit, anywhere.
-PASSWORD_PATTERN: Final = r"^(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])"
+PASSWORD_PATTERN: Final = r"^(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])[^\u0000]*$"
 
 
 
@@ -276,7 +276,7 @@ EntityUpdate = body_struct("EntityUpdate", "Only the fields sent change.", _ENTI
 InteractionRecord = body_struct(
     "InteractionRecord",
     "When the contact happened (default: now). An older date never moves the last interaction back.",
-    [("at", Timestamp, False)], creating=False,
+    [("at", Timestamp | None, False)], creating=False,
 )
 _RELATIONSHIP_INPUTS: Final = _choose(RELATIONSHIP, RELATIONSHIP.inputs)
 RelationshipCreate = body_struct(
@@ -339,14 +339,13 @@ _RULE_TYPES: Final[Mapping[str, Any]] = {
 SmartRules = body_struct(
     "SmartRules", "Every rule given must hold. Lists match any of their values, except `tags` (all of them).",
     [(key, _RULE_TYPES[key], False) for key in SMART_RULE_KEYS], creating=False,
-    schema_extra={"minProperties": 1},
 )
 _GROUP_INPUTS: Final = _choose(GROUP, GROUP.inputs)
-# a smart group needs rules; a manual one takes none
+# a smart group needs at least one rule; a manual one takes none
 _SMART_NEEDS_RULES: Final = {
     "if": {"properties": {"is_smart": {"const": True}}, "required": ["is_smart"]},
-    "then": {"required": ["rules"], "properties": {"rules": {"type": "object"}}},
-    "else": {"properties": {"rules": {"type": "null"}}},
+    "then": {"required": ["rules"], "properties": {"rules": {"type": "object", "minProperties": 1}}},
+    "else": {"properties": {"rules": {"anyOf": [{"type": "null"}, {"type": "object", "maxProperties": 0}]}}},
 }
 GroupCreate = body_struct(
     "GroupCreate", "A named set of entities; with `is_smart` its `rules` decide the members.",

@@ -112,7 +112,7 @@ def test_rules_a_shape_cannot_hold_are_stated_too(document: dict[str, Any]) -> N
     assert (password["minLength"], password["maxLength"]) == (MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH)
     for good in ("Analytical-Engine-1", "aB3xxxxx"):
         assert re.search(password["pattern"], good)
-    for bad in ("analytical-engine-1", "ANALYTICAL-1", "Analytical-Engine"):
+    for bad in ("analytical-engine-1", "ANALYTICAL-1", "Analytical-Engine", "Analytical-Engine-1\x00"):
         assert not re.search(password["pattern"], bad)
 
     by_type = {rule["if"]["properties"]["type"]["const"]: rule["then"]["properties"]["value"]
