@@ -77,7 +77,7 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], o
     limiter = RateLimiter(config)
     sessions = SessionCache(config.session_cache_seconds, wall_clock=deps.clock.now)
 
-    def provide_deps() -> Deps:
+    async def provide_deps() -> Deps:
         return deps
 
     public_routes = list(auth.PUBLIC)
@@ -95,14 +95,14 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], o
         route_handlers=[*options_handlers(protected_routes), *protected_routes],
         middleware=[ApiGuard(deps, limiter, sessions, require_auth=True)],
         dependencies={
-            "user": Provide(provide_user, sync_to_thread=False),
-            "token": Provide(provide_token, sync_to_thread=False),
+            "user": Provide(provide_user),
+            "token": Provide(provide_token),
         },
         security=[{BEARER: []}],
     )
     return Litestar(
         route_handlers=[public_api, protected_api, *health.ROUTES, docs],
-        dependencies={"deps": Provide(provide_deps, sync_to_thread=False)},
+        dependencies={"deps": Provide(provide_deps)},
         exception_handlers={
             ConeziaError: handle_core_error,
             HTTPException: handle_http_exception,

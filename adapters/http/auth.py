@@ -34,7 +34,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-def provide_user(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -> User:
+async def provide_user(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -> User:
     """The authenticated caller (a dependency of every protected route).
 
     The guard middleware has verified the token before the body was read; this
@@ -51,7 +51,7 @@ def provide_user(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -
     return user
 
 
-def provide_token(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -> str:
+async def provide_token(request: Request[Any, Any, Any], deps: NamedDependency[Deps]) -> str:
     """The caller's verified bearer token (for logging out); ``deps`` as in :func:`provide_user`.
 
     Raises:
