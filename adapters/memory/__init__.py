@@ -1,7 +1,8 @@
 """In-memory adapter: every repository port over plain dicts, for tests and demos.
 
-The tables enforce the same unique keys, foreign keys and ``ON DELETE CASCADE``
-rules as the PostgreSQL migrations, so the contract tests pass on both.
+The tables enforce the unique keys, foreign keys, ``ON DELETE`` actions and CHECK
+rules of the PostgreSQL migrations, from one description (:mod:`.schema`), so the
+contract tests pass on both.
 """
 
 from __future__ import annotations

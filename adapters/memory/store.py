@@ -1,95 +1,152 @@
-"""The in-memory database: its tables, their cascades, and the committed state."""
+"""The in-memory database: its tables, the rules every write obeys, and the committed state."""
 
 from __future__ import annotations
 
-import datetime as dt
+import copy
 import threading
-import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
 
-from conezia.core.accounts import AuthProvider, User, UserToken
-from conezia.core.entities import Entity, Relationship
-from conezia.core.identifiers import Identifier
-from conezia.core.organizing import Group, Tag
+from conezia.core.errors import INVALID, NotFoundError, ValidationError
 
-__all__ = ["Link", "MemoryStore", "Tables"]
+from .schema import CASCADE, RESTRICT, SCHEMA, SET_NULL, ForeignKey, Table
 
+__all__ = ["TOO_LONG", "MemoryStore", "Tables"]
+
+TOO_LONG: Final = "is too long"
 _ABSENT: Final = object()
 
 
-@attrs.frozen
-class Link:
-    """A row of a join table (entity_tags, entity_groups): whose it is, and since when."""
-
-    user_id: uuid.UUID
-    at: dt.datetime
-
-
-@attrs.define
 class Tables:
-    """One version of every table, rows keyed by primary key.
+    """One version of every table of :data:`~conezia.adapters.memory.schema.SCHEMA`: name -> key -> row.
 
-    Stored rows are never mutated in place: a write always stores a new object.
-    That makes :meth:`copy` a cheap shallow copy, and lets :meth:`MemoryStore.publish`
-    find a unit of work's changes by object identity.
-
-    Attributes:
-        entity_tags: (entity_id, tag_id) -> link.
-        entity_groups: (entity_id, group_id) -> link.
+    Every write goes through :meth:`insert`, :meth:`update` or :meth:`delete`,
+    which apply the schema's rules and raise what the PostgreSQL adapter raises
+    for the same violation; a refused write changes nothing. Stored rows are
+    never mutated in place, which makes :meth:`copy` a cheap shallow copy and
+    lets :meth:`MemoryStore.publish` find a unit of work's changes by identity.
+    Callers store copies: a row handed in must not be changed afterwards.
     """
 
-    users: dict[uuid.UUID, User] = attrs.Factory(dict)
-    tokens: dict[uuid.UUID, UserToken] = attrs.Factory(dict)
-    auth_providers: dict[uuid.UUID, AuthProvider] = attrs.Factory(dict)
-    entities: dict[uuid.UUID, Entity] = attrs.Factory(dict)
-    relationships: dict[uuid.UUID, Relationship] = attrs.Factory(dict)
-    identifiers: dict[uuid.UUID, Identifier] = attrs.Factory(dict)
-    tags: dict[uuid.UUID, Tag] = attrs.Factory(dict)
-    groups: dict[uuid.UUID, Group] = attrs.Factory(dict)
-    entity_tags: dict[tuple[uuid.UUID, uuid.UUID], Link] = attrs.Factory(dict)
-    entity_groups: dict[tuple[uuid.UUID, uuid.UUID], Link] = attrs.Factory(dict)
+    def __init__(self, schema: Mapping[str, Table] = SCHEMA) -> None:
+        self.schema = schema
+        self._rows: dict[str, dict[Any, Any]] = {name: {} for name in schema}
+        # for each table, the foreign keys that point at it: (referencing table, key)
+        self._referrers: dict[str, list[tuple[str, ForeignKey]]] = {name: [] for name in schema}
+        for table in schema.values():
+            for fk in table.foreign_keys:
+                self._referrers[fk.table].append((table.name, fk))
 
     def copy(self) -> Tables:
-        return Tables(**{name: dict(rows) for name, rows in self._named()})
+        twin = copy.copy(self)
+        twin._rows = {name: dict(rows) for name, rows in self._rows.items()}
+        return twin
 
-    def _named(self) -> list[tuple[str, dict[Any, Any]]]:
-        return [(field.name, getattr(self, field.name)) for field in attrs.fields(Tables)]
+    def rows(self, table: str) -> Mapping[Any, Any]:
+        """The table's rows by primary key (read only)."""
+        return self._rows[table]
 
-    def delete_user(self, user_id: uuid.UUID) -> None:
-        """ON DELETE CASCADE from users."""
-        for entity_id in [e.id for e in self.entities.values() if e.owner_id == user_id]:
-            self.delete_entity(entity_id)
-        for tag_id in [t.id for t in self.tags.values() if t.user_id == user_id]:
-            self.delete_tag(tag_id)
-        for group_id in [g.id for g in self.groups.values() if g.user_id == user_id]:
-            self.delete_group(group_id)
-        for table in (self.tokens, self.auth_providers, self.relationships):
-            for row_id in [row_id for row_id, row in table.items() if row.user_id == user_id]:
-                del table[row_id]
-        del self.users[user_id]
+    def named(self) -> Iterable[tuple[str, dict[Any, Any]]]:
+        return self._rows.items()
 
-    def delete_entity(self, entity_id: uuid.UUID) -> None:
-        """ON DELETE CASCADE from entities."""
-        for rel_id in [r.id for r in self.relationships.values() if r.entity_id == entity_id]:
-            del self.relationships[rel_id]
-        for ident_id in [i.id for i in self.identifiers.values() if i.entity_id == entity_id]:
-            del self.identifiers[ident_id]
-        for links in (self.entity_tags, self.entity_groups):
-            for key in [key for key in links if key[0] == entity_id]:
-                del links[key]
-        del self.entities[entity_id]
+    def insert(self, table: str, row: Any) -> None:
+        """``INSERT``: raises ConflictError, ValidationError or NotFoundError as PostgreSQL would."""
+        schema = self.schema[table]
+        self._check_values(schema, row)
+        self._check_uniques(schema, row, replacing=_ABSENT)
+        self._check_references(schema, row, None)
+        self._rows[table][schema.key_of(row)] = row
 
-    def delete_tag(self, tag_id: uuid.UUID) -> None:
-        for key in [key for key in self.entity_tags if key[1] == tag_id]:
-            del self.entity_tags[key]
-        del self.tags[tag_id]
+    def update(self, table: str, row: Any) -> None:
+        """``UPDATE`` the stored row with the same primary key (which must exist)."""
+        schema = self.schema[table]
+        key = schema.key_of(row)
+        before = self._rows[table][key]
+        self._check_values(schema, row)
+        self._check_uniques(schema, row, replacing=key)
+        self._check_references(schema, row, before)
+        self._rows[table][key] = row
 
-    def delete_group(self, group_id: uuid.UUID) -> None:
-        for key in [key for key in self.entity_groups if key[1] == group_id]:
-            del self.entity_groups[key]
-        del self.groups[group_id]
+    def delete(self, table: str, key: Any) -> None:
+        """``DELETE`` one row by primary key, with the ``ON DELETE`` action of every key pointing at it."""
+        doomed: dict[str, set[Any]] = {name: set() for name in self.schema}
+        nulled: dict[str, dict[Any, Any]] = {name: {} for name in self.schema}
+        pending = [(table, {key})]
+        while pending:
+            name, keys = pending.pop()
+            keys -= doomed[name]
+            if not keys:
+                continue
+            doomed[name] |= keys
+            parents = [self._rows[name][k] for k in keys]
+            for child, fk in self._referrers[name]:
+                hit = self._referencing(child, fk, parents)
+                if fk.on_delete == CASCADE:
+                    pending.append((child, set(hit)))
+                elif hit and fk.on_delete == RESTRICT:
+                    # what PostgreSQL's foreign-key violation translates to
+                    raise NotFoundError(self.schema[name].resource)
+                elif fk.on_delete == SET_NULL:
+                    for k, row in hit.items():
+                        current = nulled[child].get(k, row)
+                        nulled[child][k] = attrs.evolve(current, **dict.fromkeys(fk.set_null or fk.columns))
+        # nothing changes until every action is known to be allowed
+        for name, keys in doomed.items():
+            for k in keys:
+                del self._rows[name][k]
+        for name, rows in nulled.items():
+            for k, row in rows.items():
+                if k not in doomed[name]:
+                    self._rows[name][k] = row
+
+    def _referencing(self, child: str, fk: ForeignKey, parents: list[Any]) -> dict[Any, Any]:
+        wanted = {tuple(getattr(parent, column) for column in fk.references) for parent in parents}
+        return {
+            k: row
+            for k, row in self._rows[child].items()
+            if tuple(getattr(row, column) for column in fk.columns) in wanted
+        }
+
+    @staticmethod
+    def _check_values(schema: Table, row: Any) -> None:
+        # PostgreSQL fits values to their varchar before it evaluates any CHECK
+        for field in attrs.fields(type(row)):
+            limit = schema.lengths.get(field.name)
+            value = getattr(row, field.name)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
+                raise ValidationError({field.name: [TOO_LONG]})
+        for check in schema.checks:
+            if check.broken_by(row):
+                raise ValidationError({check.field: [INVALID]})
+
+    def _check_uniques(self, schema: Table, row: Any, *, replacing: Any) -> None:
+        rows = self._rows[schema.name]
+        primary, *others = schema.uniques
+        if replacing is _ABSENT and schema.key_of(row) in rows:
+            raise primary.error({primary.field: [primary.message]})
+        for unique in others:
+            wanted = unique.value(row)
+            if wanted is None:
+                continue
+            for k, other in rows.items():
+                if k != replacing and unique.value(other) == wanted:
+                    raise unique.error({unique.field: [unique.message]})
+
+    def _check_references(self, schema: Table, row: Any, before: Any) -> None:
+        for fk in schema.foreign_keys:
+            values = tuple(getattr(row, column) for column in fk.columns)
+            # MATCH SIMPLE: a NULL column skips the check; an unchanged key is not checked again
+            if any(value is None for value in values):
+                continue
+            if before is not None and values == tuple(getattr(before, column) for column in fk.columns):
+                continue
+            parent = self.schema[fk.table]
+            wanted = dict(zip(fk.references, values, strict=True))
+            found = self._rows[fk.table].get(parent.key_from(wanted))
+            if found is None or any(getattr(found, column) != value for column, value in wanted.items()):
+                raise NotFoundError(parent.resource)
 
 
 class MemoryStore:
@@ -98,14 +155,14 @@ class MemoryStore:
     Isolation is snapshot-like: a unit of work sees the state as of when it began
     plus its own writes. At commit its changed rows are merged into the current
     state row by row, so concurrent units of work writing different rows keep
-    both writes. Unique keys and foreign keys are checked against the unit of
-    work's own snapshot only; the store is meant for tests and demos, not for
-    concurrent writers racing on the same key.
+    both writes. The schema's rules are checked against the unit of work's own
+    snapshot only; the store is meant for tests and demos, not for concurrent
+    writers racing on the same key.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, schema: Mapping[str, Table] = SCHEMA) -> None:
         self._lock = threading.RLock()
-        self._tables = Tables()
+        self._tables = Tables(schema)
 
     def snapshot(self) -> Tables:
         """A private copy of the committed state."""
@@ -115,8 +172,9 @@ class MemoryStore:
     def publish(self, base: Tables, changed: Tables) -> None:
         """Atomically apply the difference between ``base`` and ``changed`` to the committed state."""
         with self._lock:
-            for (name, before), (_, after) in zip(base._named(), changed._named(), strict=True):
-                current = getattr(self._tables, name)
+            for name, after in changed.named():
+                before = base.rows(name)
+                current = self._tables._rows[name]
                 for key, row in after.items():
                     if before.get(key, _ABSENT) is not row:
                         current[key] = row

@@ -59,9 +59,13 @@ class Owned:
         delete: delete the row by its id, as the given user; whether there was one.
         unique: the resource's unique key, if it has one besides the id.
         invalid: breaks a CHECK rule of the row in place; returns the field named by the error.
+        table: the table's name, which is also its shape's (``conezia.core.shapes``).
+        bounded: a text field whose length limit is a varchar's.
     """
 
     name: str
+    table: str
+    bounded: str
     make: Callable[[User, int], tuple[Sequence[object], Row]]
     get: Read
     listing: Read
@@ -113,6 +117,8 @@ def _identifier(user: User, n: int) -> tuple[Sequence[object], Row]:
 RESOURCES: tuple[Owned, ...] = (
     Owned(
         name="entity",
+        table="entities",
+        bounded="name",
         make=_entity,
         get=lambda uow, user_id, row: uow.entities.get(user_id, row.id),
         listing=lambda uow, user_id, row: items(uow.entities.list(user_id, EVERYTHING, PageRequest(limit=200))),
@@ -123,6 +129,8 @@ RESOURCES: tuple[Owned, ...] = (
     ),
     Owned(
         name="relationship",
+        table="relationships",
+        bounded="type",
         make=_relationship,
         get=lambda uow, user_id, row: uow.relationships.get(user_id, row.id),
         listing=lambda uow, user_id, row: items(uow.relationships.list(user_id, PageRequest(limit=200))),
@@ -133,6 +141,8 @@ RESOURCES: tuple[Owned, ...] = (
     ),
     Owned(
         name="identifier",
+        table="identifiers",
+        bounded="label",
         make=_identifier,
         get=lambda uow, user_id, row: uow.identifiers.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.identifiers.list_for_entity(user_id, row.entity_id),
@@ -147,6 +157,8 @@ RESOURCES: tuple[Owned, ...] = (
     ),
     Owned(
         name="tag",
+        table="tags",
+        bounded="name",
         make=lambda user, n: ([], a_tag(user, f"tag {n}", inserted_at=at(seconds=n))),
         get=lambda uow, user_id, row: uow.tags.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.tags.list(user_id),
@@ -157,6 +169,8 @@ RESOURCES: tuple[Owned, ...] = (
     ),
     Owned(
         name="group",
+        table="groups",
+        bounded="name",
         make=lambda user, n: ([], a_group(user, f"group {n}", inserted_at=at(seconds=n))),
         get=lambda uow, user_id, row: uow.groups.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.groups.list(user_id),
@@ -167,6 +181,8 @@ RESOURCES: tuple[Owned, ...] = (
     ),
     Owned(
         name="auth provider",
+        table="auth_providers",
+        bounded="provider_uid",
         make=lambda user, n: ([], a_provider(user, "google", f"uid-{n}-{uuid.uuid4().hex}", inserted_at=at(seconds=n))),
         get=lambda uow, user_id, row: uow.auth_providers.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.auth_providers.list_for_user(user_id),

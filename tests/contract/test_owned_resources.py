@@ -1,4 +1,4 @@
-"""One contract for every owned resource: owner isolation, unknown ids, unique keys, nothing written on error.
+"""One contract for every owned resource: isolation, unknown ids, unique keys, CHECKs, nothing written on error.
 
 Each test runs for every entry of :data:`tests.contract.resources.RESOURCES` on
 every backend (memory, and PostgreSQL marked ``integration``). The rules that
@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from conezia.core.accounts import User
-from conezia.core.errors import TAKEN, ConflictError, NotFoundError, ValidationError
+from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, ValidationError
+from conezia.core.shapes import declared
 
 from .builders import Factory, a_user_added, add_all, read, repository_of, write
 from .resources import RESOURCES, Owned
@@ -147,7 +148,7 @@ async def test_changing_a_row_onto_another_rows_unique_key_is_refused(uow_factor
 FAILURES = [
     pytest.param(resource, failure, id=f"{resource.name}-{failure}")
     for resource in RESOURCES
-    for failure in ("id in use", *(("unique key",) if resource.unique is not None else ()))
+    for failure in ("id in use", "allowed values", *(("unique key",) if resource.unique is not None else ()))
 ]
 
 
@@ -163,6 +164,8 @@ async def test_a_failed_write_leaves_the_database_as_it_was(
     bad_needs, bad = resource.make(owner, 3)
     if failure == "id in use":
         bad.id = existing.id
+    elif failure == "allowed values":
+        resource.invalid(bad)
     else:
         assert resource.unique is not None
         resource.unique.collide(changed, bad)  # the key as it stands inside the unit of work
@@ -181,3 +184,50 @@ async def test_a_failed_write_leaves_the_database_as_it_was(
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, existing)) == [existing]
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, existing)) == existing
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, fresh)) is None
+
+
+async def _refusals(uow_factory: Factory, resource: Owned, spoil: Any) -> tuple[ValidationError, ValidationError]:
+    """What adding a spoiled new row, and updating a stored row spoiled alike, raise."""
+    owner = await a_user_added(uow_factory)
+    first = await stored(uow_factory, resource, owner, 1)
+    needs, bad = resource.make(owner, 2)
+    await add_all(uow_factory, *needs)
+    changed = copy.deepcopy(first)
+    spoil(bad)
+    spoil(changed)
+
+    async with uow_factory() as uow:
+        with pytest.raises(ValidationError) as added:
+            await repository_of(uow, bad).add(bad)
+    async with uow_factory() as uow:
+        with pytest.raises(ValidationError) as updated:
+            await repository_of(uow, changed).update(changed)
+
+    assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, bad)) is None
+    assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, first)) == first
+    return added.value, updated.value
+
+
+async def test_a_value_outside_the_allowed_ones_is_refused_by_every_backend_alike(
+    uow_factory: Factory, resource: Owned
+) -> None:
+    fields: list[str] = []
+
+    added, updated = await _refusals(uow_factory, resource, lambda row: fields.append(resource.invalid(row)))
+
+    for refused in (added, updated):
+        assert type(refused) is ValidationError
+        assert refused.errors == {fields[0]: [INVALID]}
+
+
+async def test_text_longer_than_its_column_is_refused_as_too_long(uow_factory: Factory, resource: Owned) -> None:
+    limit = declared()[resource.table][resource.bounded].max_length
+    assert limit is not None
+
+    added, updated = await _refusals(
+        uow_factory, resource, lambda row: setattr(row, resource.bounded, "x" * (limit + 1))
+    )
+
+    for refused in (added, updated):
+        assert type(refused) is ValidationError
+        assert refused.errors == {resource.bounded: ["is too long"]}

@@ -1,0 +1,304 @@
+"""The in-memory database's schema: the migrations' keys and rules, described once.
+
+Per table: its unique keys (the primary key first), its foreign keys with their
+``ON DELETE`` action, its CHECK rules and its varchar limits. The store
+(:class:`~conezia.adapters.memory.store.Tables`) applies them on every write, in
+PostgreSQL's order (lengths, CHECKs by name, unique keys, foreign keys), and
+raises the errors the PostgreSQL adapter translates the same violations into.
+
+Allowed values, integer ranges and lengths come from the core's shapes
+(:mod:`conezia.core.shapes`), never retyped here; the few rules a shape cannot
+state are predicates below, each named after its constraint in the migration.
+
+A new table adds one :class:`Table` to :data:`SCHEMA`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from conezia.core.errors import TAKEN, ConflictError, ValidationError
+from conezia.core.identifiers import SECOND_PRIMARY
+from conezia.core.shapes import CHOICE, INTEGER, Shape, declared
+
+__all__ = [
+    "CASCADE",
+    "RESTRICT",
+    "SCHEMA",
+    "SET_NULL",
+    "Check",
+    "EntityGroup",
+    "EntityTag",
+    "ForeignKey",
+    "Table",
+    "Unique",
+]
+
+CASCADE: Final = "CASCADE"
+SET_NULL: Final = "SET NULL"
+RESTRICT: Final = "RESTRICT"
+
+
+@attrs.frozen
+class EntityTag:
+    """A row of ``entity_tags``."""
+
+    entity_id: uuid.UUID
+    tag_id: uuid.UUID
+    user_id: uuid.UUID
+    inserted_at: dt.datetime
+
+
+@attrs.frozen
+class EntityGroup:
+    """A row of ``entity_groups``."""
+
+    entity_id: uuid.UUID
+    group_id: uuid.UUID
+    user_id: uuid.UUID
+    added_at: dt.datetime
+
+
+@attrs.frozen
+class Unique:
+    """A unique key (a primary key, unique constraint or unique index).
+
+    Attributes:
+        name: the constraint's name in the migration.
+        columns: the row attributes it covers.
+        field: the field the error names.
+        error: ConflictError, or ValidationError where the clash is a rule about the row's siblings.
+        message: the error's message.
+        folded: columns compared case-insensitively (``citext``).
+        where: a partial index's predicate; rows failing it take no part.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    field: str
+    error: type[ValidationError] = ConflictError
+    message: str = TAKEN
+    folded: frozenset[str] = frozenset()
+    where: Callable[[Any], bool] | None = None
+
+    def value(self, row: Any) -> tuple[Any, ...] | None:
+        """The row's key, or None when the row takes no part (a NULL column, or outside ``where``)."""
+        if self.where is not None and not self.where(row):
+            return None
+        values = tuple(getattr(row, column) for column in self.columns)
+        if any(value is None for value in values):
+            return None
+        return tuple(v.lower() if c in self.folded else v for c, v in zip(self.columns, values, strict=True))
+
+
+@attrs.frozen
+class ForeignKey:
+    """``FOREIGN KEY (columns) REFERENCES table (references) ON DELETE on_delete`` (MATCH SIMPLE).
+
+    Attributes:
+        set_null: for SET NULL, the columns nulled (default: all of ``columns``).
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    table: str
+    references: tuple[str, ...] = ("id",)
+    on_delete: str = CASCADE
+    set_null: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Check:
+    """A CHECK constraint over one field's value (None passes, as NULL does in SQL), or over the row."""
+
+    name: str
+    field: str
+    holds: Callable[[Any], bool]
+    whole_row: bool = False
+
+    def broken_by(self, row: Any) -> bool:
+        if self.whole_row:
+            return not self.holds(row)
+        value = getattr(row, self.field)
+        return value is not None and not self.holds(value)
+
+
+@attrs.frozen
+class Table:
+    """One table.
+
+    Attributes:
+        resource: what a NotFoundError about one of its rows calls it.
+        uniques: the primary key first, then the other unique keys in the migration's order.
+        lengths: varchar limits by attribute (text over them is "too long").
+    """
+
+    name: str
+    resource: str
+    uniques: tuple[Unique, ...]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
+    lengths: Mapping[str, int] = attrs.field(factory=dict)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return self.uniques[0].columns
+
+    def key_of(self, row: Any) -> Any:
+        """The row's primary key: the value itself for a one-column key."""
+        if len(self.key) == 1:
+            return getattr(row, self.key[0])
+        return tuple(getattr(row, column) for column in self.key)
+
+    def key_from(self, values: Mapping[str, Any]) -> Any:
+        """The primary key within ``values`` (column -> value), as :meth:`key_of` gives it."""
+        if len(self.key) == 1:
+            return values[self.key[0]]
+        return tuple(values[column] for column in self.key)
+
+
+def _table(
+    name: str,
+    resource: str,
+    uniques: tuple[Unique, ...],
+    foreign_keys: tuple[ForeignKey, ...] = (),
+    checks: tuple[Check, ...] = (),
+    *,
+    text: tuple[str, ...] = (),
+    shape: str | None = None,
+) -> Table:
+    """A table whose value rules are read from its shape.
+
+    Args:
+        text: columns of type ``text`` (or ``citext``): their shape's length limit is a CHECK, not a varchar.
+        shape: the shape's table name when it differs (join tables have none).
+    """
+    found: Shape | None = declared().get(shape or name)
+    derived: list[Check] = []
+    lengths: dict[str, int] = {}
+    for field in found.fields if found is not None else ():
+        check = f"{name}_{field.name}_check"
+        if field.kind == CHOICE:
+            derived.append(Check(check, field.name, field.choices.__contains__))
+        if field.kind == INTEGER and (field.minimum is not None or field.maximum is not None):
+            derived.append(Check(check, field.name, _between(field.minimum, field.maximum)))
+        if field.min_length is not None and field.kind != CHOICE:
+            derived.append(Check(check, field.name, _at_least(field.min_length)))
+        if field.max_length is not None and field.name in text:
+            derived.append(Check(check, field.name, _at_most(field.max_length)))
+        elif field.max_length is not None:
+            lengths[field.name] = field.max_length
+    # PostgreSQL applies a table's CHECKs in the order of their names
+    ordered = tuple(sorted((*derived, *checks), key=lambda c: c.name))
+    return Table(name, resource, uniques, foreign_keys, ordered, lengths)
+
+
+def _between(low: int | None, high: int | None) -> Callable[[Any], bool]:
+    return lambda value: (low is None or value >= low) and (high is None or value <= high)
+
+
+def _at_least(n: int) -> Callable[[Any], bool]:
+    return lambda value: not isinstance(value, str) or len(value) >= n
+
+
+def _at_most(n: int) -> Callable[[Any], bool]:
+    return lambda value: not isinstance(value, str) or len(value) <= n
+
+
+def _pkey(table: str) -> Unique:
+    return Unique(f"{table}_pkey", ("id",), "id")
+
+
+def _to_user(table: str, column: str = "user_id") -> ForeignKey:
+    return ForeignKey(f"{table}_{column}_fkey", (column,), "users")
+
+
+def _to_owners(table: str, column: str, parent: str, owner: str = "user_id") -> ForeignKey:
+    """The composite key that pins a row's user to its parent's owner (errata C8)."""
+    parent_owner = "owner_id" if parent == "entities" else "user_id"
+    return ForeignKey(f"{table}_{column}_{owner}_fkey", (column, owner), parent, ("id", parent_owner))
+
+
+def _is_object(field: str) -> Check:
+    return Check(f"users_{field}_check", field, lambda value: isinstance(value, dict))
+
+
+def _smart_rules(group: Any) -> bool:
+    return not group.is_smart or (isinstance(group.rules, dict) and group.rules != {})
+
+
+# a `(entity_id, user_id) -> entities (id, owner_id)` target is also unique; the primary key covers it
+SCHEMA: Final[Mapping[str, Table]] = {
+    table.name: table
+    for table in (
+        _table(
+            "users", "user",
+            (_pkey("users"), Unique("users_email_index", ("email",), "email", folded=frozenset({"email"}))),
+            checks=(_is_object("settings"), _is_object("notification_preferences")),
+            text=("email",),
+        ),
+        _table(
+            "auth_providers", "auth provider",
+            (_pkey("auth_providers"),
+             Unique("auth_providers_provider_provider_uid_index", ("provider", "provider_uid"), "provider_uid")),
+            (_to_user("auth_providers"),),
+        ),
+        _table(
+            "user_tokens", "token",
+            (_pkey("user_tokens"), Unique("user_tokens_context_token_index", ("context", "token_hash"), "token")),
+            (_to_user("user_tokens"),),
+            (Check("user_tokens_token_check", "token", lambda row: len(row.token_hash) == 32, whole_row=True),),
+        ),
+        _table(
+            "entities", "entity",
+            (_pkey("entities"),),
+            (_to_user("entities", "owner_id"),),
+            # btrim() with one argument trims spaces only
+            (Check("entities_name_check", "name", lambda name: name.strip(" ") != ""),),
+            text=("description",),
+        ),
+        _table(
+            "relationships", "relationship",
+            (_pkey("relationships"),
+             Unique("relationships_user_id_entity_id_index", ("user_id", "entity_id"), "entity_id")),
+            (_to_user("relationships"), _to_owners("relationships", "entity_id", "entities")),
+            text=("notes",),
+        ),
+        _table(
+            "identifiers", "identifier",
+            (_pkey("identifiers"),
+             Unique("identifiers_entity_type_primary_idx", ("entity_id", "type"), "is_primary",
+                    error=ValidationError, message=SECOND_PRIMARY, where=lambda row: row.is_primary)),
+            (ForeignKey("identifiers_entity_id_fkey", ("entity_id",), "entities"),),
+            (Check("identifiers_value_check", "value",
+                   lambda row: (row.value is None) != (row.value_encrypted is None), whole_row=True),),
+        ),
+        _table(
+            "tags", "tag",
+            (_pkey("tags"), Unique("tags_user_id_name_index", ("user_id", "name"), "name")),
+            (_to_user("tags"),),
+        ),
+        _table(
+            "entity_tags", "tag link",
+            (Unique("entity_tags_entity_id_tag_id_index", ("entity_id", "tag_id"), "tag_id"),),
+            (_to_owners("entity_tags", "entity_id", "entities"), _to_owners("entity_tags", "tag_id", "tags")),
+        ),
+        _table(
+            "groups", "group",
+            (_pkey("groups"), Unique("groups_user_id_name_index", ("user_id", "name"), "name")),
+            (_to_user("groups"),),
+            (Check("groups_rules_check", "rules", _smart_rules, whole_row=True),),
+        ),
+        _table(
+            "entity_groups", "membership",
+            (Unique("entity_groups_entity_id_group_id_index", ("entity_id", "group_id"), "group_id"),),
+            (_to_owners("entity_groups", "entity_id", "entities"),
+             _to_owners("entity_groups", "group_id", "groups")),
+        ),
+    )
+}
