@@ -122,6 +122,7 @@ class OwnedRows(Generic[R]):
 
     def page(self, owner_id: uuid.UUID, page: PageRequest, *, where: Callable[[R], bool] | None = None) -> Page[R]:
         """One keyset page of the owner's rows meeting ``where``, in (inserted_at, id) order."""
+        # the tables listed page by page all have (inserted_at, id); R cannot say so
         return keyset_page(self.find(owner_id, where), page)  # type: ignore[type-var]
 
     def insert(self, row: R) -> None:
