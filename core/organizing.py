@@ -16,6 +16,8 @@ from .validation import UNSET, Changes, apply_set
 
 __all__ = [
     "GROUP",
+    "MAX_LAST_INTERACTION_DAYS",
+    "MIN_LAST_INTERACTION_DAYS",
     "SMART_RULE_KEYS",
     "TAG",
     "TAG_COLORS",
@@ -38,6 +40,9 @@ GROUP: Final = Shape("groups", (
     Field("is_smart", BOOLEAN, nullable=False),
     Field("rules", OBJECT, description="Smart-group rules; see cast_rules."),
 ))
+# smart-group rule bounds (errata D3)
+MIN_LAST_INTERACTION_DAYS: Final = 1
+MAX_LAST_INTERACTION_DAYS: Final = 3650
 TAG_FIELDS: Final = TAG.inputs
 GROUP_FIELDS: Final = GROUP.inputs
 
@@ -95,6 +100,10 @@ class Tag:
         return TAG.cast(changes, creating=creating)
 
 
+_TAG_NAME_MIN: Final = TAG["name"].min_length or 1
+_TAG_NAME_MAX: Final = TAG["name"].max_length or 50
+
+
 def _one_or_many(changes: Changes, key: str, value: Any, allowed: tuple[str, ...]) -> list[str] | None:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
@@ -128,15 +137,23 @@ def cast_rules(changes: Changes, raw: Any) -> dict[str, Any] | None:
             if (
                 not isinstance(value, list)
                 or not value
-                or not all(isinstance(v, str) and 1 <= len(v.strip()) <= 50 for v in value)
+                or not all(isinstance(v, str) and _TAG_NAME_MIN <= len(v.strip()) <= _TAG_NAME_MAX for v in value)
             ):
                 changes.add_error("rules", "tags must be a non-empty list of tag names")
                 rules[key] = None
             else:
                 rules[key] = sorted({v.strip() for v in value})
         elif key == "last_interaction_days":
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
-                changes.add_error("rules", "last_interaction_days must be an integer from 1 to 3650")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not MIN_LAST_INTERACTION_DAYS <= value <= MAX_LAST_INTERACTION_DAYS
+            ):
+                changes.add_error(
+                    "rules",
+                    f"last_interaction_days must be an integer from {MIN_LAST_INTERACTION_DAYS}"
+                    f" to {MAX_LAST_INTERACTION_DAYS}",
+                )
                 rules[key] = None
             else:
                 rules[key] = value

@@ -31,7 +31,7 @@ from conezia.core.accounts import (
 )
 from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.identifiers import E164_RE, IDENTIFIER, SSN_RE
-from conezia.core.organizing import GROUP, SMART_RULE_KEYS, TAG
+from conezia.core.organizing import GROUP, MAX_LAST_INTERACTION_DAYS, MIN_LAST_INTERACTION_DAYS, SMART_RULE_KEYS, TAG
 from conezia.core.validation import EMAIL_RE, TIME_RE, valid_timezones
 
 __all__ = [
@@ -333,8 +333,7 @@ _RULE_TYPES: Final[Mapping[str, Any]] = {
     ],
     "relationship_type": _one_or_many(RELATIONSHIP["type"].choices),
     "relationship_status": _one_or_many(RELATIONSHIP["status"].choices),
-    # TODO(core): core.organizing.cast_rules writes these bounds inline
-    "last_interaction_days": Annotated[int, Meta(ge=1, le=3650)],
+    "last_interaction_days": Annotated[int, Meta(ge=MIN_LAST_INTERACTION_DAYS, le=MAX_LAST_INTERACTION_DAYS)],
 }
 SmartRules = body_struct(
     "SmartRules", "Every rule given must hold. Lists match any of their values, except `tags` (all of them).",

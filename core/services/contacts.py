@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Final
 
 import attrs
 
@@ -16,6 +17,9 @@ from ..pagination import MAX_PAGE_SIZE, Page, PageRequest
 from ..validation import Changes
 
 __all__ = [
+    "ARCHIVED_CHOICES",
+    "MAX_FILTER_LENGTH",
+    "MAX_NAME_QUERY_LENGTH",
     "AttentionItem",
     "archive_entity",
     "create_entity",
@@ -59,6 +63,14 @@ async def get_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> E
     return entity
 
 
+MAX_FILTER_LENGTH: Final = 1000
+"""The longest value of a comma-separated list filter."""
+MAX_NAME_QUERY_LENGTH: Final = 255
+"""The longest name fragment ``q`` searches for."""
+ARCHIVED_CHOICES: Final = ("false", "true", "all")
+"""``archived``: live entities only (the default), archived only, or both."""
+
+
 def parse_entity_filter(params: object) -> EntityFilter:
     """Read list filters from untrusted query values.
 
@@ -69,7 +81,7 @@ def parse_entity_filter(params: object) -> EntityFilter:
     changes = Changes(params, ("type", "tag", "relationship_type", "relationship_status", "archived", "q"))
 
     def listed(field: str, allowed: Sequence[str] | None) -> tuple[str, ...]:
-        raw = changes.string(field, max_length=1000)
+        raw = changes.string(field, max_length=MAX_FILTER_LENGTH)
         if not isinstance(raw, str) or not raw:
             return ()
         items = tuple(sorted({p.strip() for p in raw.split(",") if p.strip()}))
@@ -82,8 +94,8 @@ def parse_entity_filter(params: object) -> EntityFilter:
     tags = listed("tag", None)
     rel_types = listed("relationship_type", RELATIONSHIP_TYPES)
     rel_statuses = listed("relationship_status", RELATIONSHIP_STATUSES)
-    archived_raw = changes.choice("archived", ("true", "false", "all"))
-    q = changes.string("q", max_length=255, blank_to_none=True)
+    archived_raw = changes.choice("archived", ARCHIVED_CHOICES)
+    q = changes.string("q", max_length=MAX_NAME_QUERY_LENGTH, blank_to_none=True)
     changes.raise_if_invalid()
     archived = {"true": True, "all": None}.get(archived_raw, False) if isinstance(archived_raw, str) else False
     return EntityFilter(

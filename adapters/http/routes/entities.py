@@ -26,10 +26,9 @@ UpdateBody = Annotated[Any, body(EntityUpdate)]
 InteractionBody = Annotated[Any, body(InteractionRecord)]
 
 # the limits core.services.parse_entity_filter applies
-# TODO(core): parse_entity_filter writes these (and the archived choices) inline
-_FILTER_LENGTH = 1000
-_NAME_QUERY_LENGTH = 255
-_ARCHIVED = ("false", "true", "all")
+_FILTER_LENGTH = services.MAX_FILTER_LENGTH
+_NAME_QUERY_LENGTH = services.MAX_NAME_QUERY_LENGTH
+_ARCHIVED = services.ARCHIVED_CHOICES
 
 TypeFilter = Annotated[
     str | None,
