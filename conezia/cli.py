@@ -65,8 +65,8 @@ def _migrate(url: str, action: str, count: int | None) -> None:
         rolled = rollback_migrations(url, count=count if count is not None else 1)
         _say(f"{len(rolled)} migration(s) rolled back: {', '.join(rolled) or '-'}")
     else:
-        for mid, applied in migration_status(url):
-            print(f"{'applied' if applied else 'pending'}  {mid}")
+        for mid, done in migration_status(url):
+            print(f"{'applied' if done else 'pending'}  {mid}")
 
 
 def _serve(settings: Settings, url: str) -> None:
