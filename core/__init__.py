@@ -6,7 +6,14 @@ through the protocols in :mod:`conezia.core.ports`.
 
 from __future__ import annotations
 
-from .errors import AuthenticationError, ConeziaError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from .errors import (
+    AuthenticationError,
+    ConeziaError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 
 __all__ = [
     "AuthenticationError",

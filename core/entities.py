@@ -14,6 +14,7 @@ from .validation import Changes, apply_set
 __all__ = [
     "ENTITY",
     "ENTITY_TYPES",
+    "ONE_RELATIONSHIP",
     "RELATIONSHIP",
     "RELATIONSHIP_STATUSES",
     "RELATIONSHIP_STRENGTHS",
@@ -28,6 +29,10 @@ RELATIONSHIP_TYPES: Final = (
 )
 RELATIONSHIP_STRENGTHS: Final = ("close", "regular", "acquaintance")
 RELATIONSHIP_STATUSES: Final = ("active", "inactive", "archived")
+
+# The rule "one relationship per user and entity", as every path reports it (on ``entity_id``);
+# the unique index relationships_user_id_entity_id_index enforces it.
+ONE_RELATIONSHIP: Final = "already has a relationship; update it instead"
 
 ENTITY: Final = Shape("entities", (
     Field("type", CHOICE, choices=ENTITY_TYPES, required=True, nullable=False, max_length=32),

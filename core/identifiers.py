@@ -26,7 +26,8 @@ __all__ = [
     "normalize_value",
 ]
 
-# What storage answers when a second primary of one type slips past the use-case's check.
+# The rule "at most one primary identifier per entity and type", as every path reports it; the
+# partial unique index identifiers_entity_type_primary_idx enforces it, without a query first.
 SECOND_PRIMARY: Final = "another identifier of this type is already primary"
 
 IDENTIFIER_TYPES: Final = (

@@ -216,9 +216,6 @@ class IdentifierRepository(Protocol):
 
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool: ...
 
-    async def primary_exists(
-        self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None
-    ) -> bool: ...
 
     async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         """The owner's identifiers of this type with this blind index, in (inserted_at, id) order."""

@@ -26,8 +26,8 @@ from .errors import ValidationError
 __all__ = [
     "UNSET",
     "Changes",
-    "apply_set",
     "Unset",
+    "apply_set",
     "is_valid_email",
     "is_valid_timezone",
     "is_valid_url",

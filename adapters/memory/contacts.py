@@ -144,11 +144,5 @@ class MemoryIdentifierRepository:
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         return self._identifiers.delete(owner_id, identifier_id)
 
-    async def primary_exists(self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None) -> bool:
-        return any(
-            row.entity_id == entity_id and row.type == type_ and row.is_primary and row.id != except_id
-            for row in self._tables().rows("identifiers").values()
-        )
-
     async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         return self._identifiers.listed(owner_id, where=lambda row: row.type == type_ and row.value_hash == value_hash)

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import attrs
 
+from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import TAKEN, ConflictError, ValidationError
 from conezia.core.identifiers import SECOND_PRIMARY
 from conezia.core.shapes import CHOICE, INTEGER, Shape, declared
@@ -265,7 +266,8 @@ SCHEMA: Final[Mapping[str, Table]] = {
         _table(
             "relationships", "relationship",
             (_pkey("relationships"),
-             Unique("relationships_user_id_entity_id_index", ("user_id", "entity_id"), "entity_id")),
+             Unique("relationships_user_id_entity_id_index", ("user_id", "entity_id"), "entity_id",
+                    message=ONE_RELATIONSHIP)),
             (_to_user("relationships"), _to_owners("relationships", "entity_id", "entities")),
             text=("notes",),
         ),

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import errors as pg
 from sqlalchemy import String, Table
 
+from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import INVALID, TAKEN, ConeziaError, ConflictError, NotFoundError, ValidationError
 from conezia.core.identifiers import SECOND_PRIMARY
 
@@ -39,7 +40,7 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "auth_providers_provider_provider_uid_index": ("provider_uid", TAKEN),
     "user_tokens_context_token_index": ("token", TAKEN),
     "entities_id_owner_id_index": ("id", TAKEN),
-    "relationships_user_id_entity_id_index": ("entity_id", TAKEN),
+    "relationships_user_id_entity_id_index": ("entity_id", ONE_RELATIONSHIP),
     "identifiers_entity_type_primary_idx": (
         "is_primary",
         SECOND_PRIMARY,

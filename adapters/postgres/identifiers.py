@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy import bindparam, delete, select
 
 from conezia.core.errors import NotFoundError
 from conezia.core.identifiers import Identifier
 
 from ._base import Prepared, Repository
 from ._owned import Owned
-from .tables import UUID_TYPE, entities, identifiers
+from .tables import entities, identifiers
 
 __all__ = ["IDENTIFIERS", "LIST_FOR_ENTITY", "PostgresIdentifierRepository"]
 
@@ -40,14 +40,6 @@ _DELETE_IDENTIFIER: Final = Prepared(delete(identifiers).where(
     identifiers.c.entity_id == entities.c.id,
     entities.c.owner_id == bindparam("owner_id"),
 ))
-# IS DISTINCT FROM: a NULL except_id excludes no row
-_PRIMARY_EXISTS: Final = Prepared(select(exists().where(
-    identifiers.c.entity_id == bindparam("entity_id"),
-    identifiers.c.type == bindparam("type"),
-    identifiers.c.is_primary,
-    identifiers.c.id.is_distinct_from(bindparam("except_id", type_=UUID_TYPE)),
-)))
-
 
 class PostgresIdentifierRepository(Repository):
     """Identifiers, reached through the entity's owner.
@@ -77,12 +69,6 @@ class PostgresIdentifierRepository(Repository):
 
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         return await self._count(_DELETE_IDENTIFIER, {"owner_id": owner_id, "id": identifier_id}) > 0
-
-    async def primary_exists(
-        self, entity_id: uuid.UUID, type_: str, *, except_id: uuid.UUID | None = None
-    ) -> bool:
-        params = {"entity_id": entity_id, "type": type_, "except_id": except_id}
-        return bool(await self._scalar(_PRIMARY_EXISTS, params))
 
     async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         params = {"owner_id": owner_id, "type": type_, "value_hash": value_hash}

@@ -11,7 +11,7 @@ import attrs
 
 from ..deps import Deps
 from ..entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES, Entity, Relationship
-from ..errors import ConflictError, NotFoundError
+from ..errors import NotFoundError
 from ..organizing import EntityFilter
 from ..pagination import MAX_PAGE_SIZE, Page, PageRequest
 from ..validation import Changes
@@ -181,10 +181,7 @@ async def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID,
         params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=deps.clock.now()
     )
     async with deps.uow() as uow:
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
-        if await uow.relationships.get_for_entity(user_id, entity_id) is not None:
-            raise ConflictError(entity_id="already has a relationship; update it instead")
+        # the entity's foreign key answers NotFoundError("entity"), the unique index ONE_RELATIONSHIP
         await uow.relationships.add(rel)
         await uow.commit()
     return rel

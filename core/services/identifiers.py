@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from ..deps import Deps
-from ..errors import NotFoundError, ValidationError
+from ..errors import NotFoundError
 from ..identifiers import Identifier, cast_identifier, is_sensitive, normalize_for_index
 from ..validation import UNSET
 
@@ -60,8 +60,7 @@ async def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, 
     async with deps.uow() as uow:
         if await uow.entities.get(owner_id, entity_id) is None:
             raise NotFoundError("entity")
-        if identifier.is_primary and await uow.identifiers.primary_exists(entity_id, identifier.type):
-            raise ValidationError(is_primary=f"this entity already has a primary {identifier.type}")
+        # a second primary of the type is refused by add (SECOND_PRIMARY on is_primary)
         await uow.identifiers.add(identifier)
         await uow.commit()
     return identifier
@@ -92,10 +91,6 @@ async def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid
         if data.verified_at is not UNSET:
             identifier.verified_at = data.verified_at
         if data.is_primary is not UNSET:
-            if data.is_primary and await uow.identifiers.primary_exists(
-                identifier.entity_id, identifier.type, except_id=identifier.id
-            ):
-                raise ValidationError(is_primary=f"this entity already has a primary {identifier.type}")
             identifier.is_primary = data.is_primary
         identifier.updated_at = deps.clock.now()
         await uow.identifiers.update(identifier)

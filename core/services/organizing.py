@@ -75,10 +75,7 @@ async def delete_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> None:
 async def tag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
     """Tag one of the user's entities with one of their tags; False if it was tagged already."""
     async with deps.uow() as uow:
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
-        if await uow.tags.get(user_id, tag_id) is None:
-            raise NotFoundError("tag")
+        # the composite foreign keys answer NotFoundError for an entity or tag that is not the user's
         added = await uow.tags.attach(user_id, entity_id, tag_id, deps.clock.now())
         await uow.commit()
     return added
@@ -159,9 +156,8 @@ async def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, 
         group = await uow.groups.get(user_id, group_id)
         if group is None:
             raise NotFoundError("group")
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
         group.require_manual()
+        # the composite foreign key answers NotFoundError("entity") for an entity that is not the user's
         added = await uow.groups.add_member(user_id, group_id, entity_id, deps.clock.now())
         await uow.commit()
     return added

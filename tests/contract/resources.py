@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from conezia.core.accounts import User
+from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import ConflictError, ValidationError
 from conezia.core.identifiers import SECOND_PRIMARY
 from conezia.core.pagination import PageRequest
@@ -136,7 +137,7 @@ RESOURCES: tuple[Owned, ...] = (
         listing=lambda uow, user_id, row: items(uow.relationships.list(user_id, PageRequest(limit=200))),
         change=lambda row: _changed(row, status="inactive", notes="changed"),
         delete=lambda uow, user_id, row: uow.relationships.delete(user_id, row.id),
-        unique=Unique(_same("entity_id"), ConflictError, {"entity_id": TAKEN}),
+        unique=Unique(_same("entity_id"), ConflictError, {"entity_id": [ONE_RELATIONSHIP]}),
         invalid=_set(status="x"),
     ),
     Owned(

@@ -5,7 +5,6 @@ Every test runs once per backend (memory, and PostgreSQL marked ``integration``)
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -172,21 +171,6 @@ class TestIdentifiers:
         await add_all(uow_factory, owner, entity, other, late, *reversed(tied), an_identifier(other))
 
         assert await read(uow_factory, lambda uow: uow.identifiers.list_for_entity(owner.id, entity.id)) == [*tied, late]
-
-    async def test_primary_exists_looks_at_the_entity_and_type_except_the_given_id(self, uow_factory: Factory) -> None:
-        owner = a_user()
-        entity, other = an_entity(owner), an_entity(owner, "Other")
-        primary = an_identifier(entity, "email", is_primary=True)
-        await add_all(uow_factory, owner, entity, other, primary, an_identifier(entity, "phone", value="+12025551234"))
-
-        async def check(entity_id: uuid.UUID, type_: str, except_id: uuid.UUID | None = None) -> bool:
-            return await read(uow_factory, lambda uow: uow.identifiers.primary_exists(entity_id, type_, except_id=except_id))
-
-        assert await check(entity.id, "email") is True
-        assert await check(entity.id, "email", except_id=primary.id) is False
-        assert await check(entity.id, "email", except_id=uuid.uuid4()) is True
-        assert await check(entity.id, "phone") is False
-        assert await check(other.id, "email") is False
 
     async def test_identifiers_are_found_by_blind_index_within_the_owner_and_type(self, uow_factory: Factory) -> None:
         owner, stranger = a_user(), a_user()

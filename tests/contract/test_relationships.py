@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 
 from conezia.core.accounts import User
-from conezia.core.entities import Entity
+from conezia.core.entities import ONE_RELATIONSHIP, Entity
 from conezia.core.errors import ConflictError, NotFoundError
 from conezia.core.pagination import PageRequest
 
 from .builders import (
-    TAKEN,
     Factory,
     a_relationship,
     a_user,
@@ -72,7 +71,7 @@ class TestRelationships:
             with pytest.raises(ConflictError) as raised:
                 await uow.relationships.add(a_relationship(entity, type="family"))
 
-        assert raised.value.errors == {"entity_id": TAKEN}
+        assert raised.value.errors == {"entity_id": [ONE_RELATIONSHIP]}
 
     async def test_a_relationship_to_another_users_entity_is_not_found(self, uow_factory: Factory) -> None:
         owner, stranger = a_user(), a_user()
