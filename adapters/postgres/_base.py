@@ -7,7 +7,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 import psycopg
-from sqlalchemy import Insert, Select, Table, cast
+from sqlalchemy import Select, Table, cast
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.sql.dml import UpdateBase
@@ -99,39 +99,36 @@ class Prepared:
     rows map positionally onto domain objects.
 
     Args:
-        statement: a SELECT, INSERT, UPDATE or DELETE whose parameters are all named; an
-            INSERT without values is compiled for the parameter names it is first run with.
+        statement: a SELECT, INSERT, UPDATE or DELETE whose parameters are all named
+            (an INSERT lists its values); it is compiled here, once.
         locking: a ``SELECT ... FOR UPDATE`` (see :meth:`with_for_update`), which, like a
             write, opens the unit of work's transaction so that its row locks last until it ends.
 
     Attributes:
+        sql: The SQL text, with ``%(name)s`` placeholders.
+        defaults: The values of the literals SQLAlchemy turned into parameters.
+        opens_transaction: Whether it writes or locks, which needs the unit of work's transaction.
         table: The table a write changes: it names the field of an over-long value.
     """
 
-    __slots__ = ("_compiled", "opens_transaction", "returns_rows", "statement", "table")
+    __slots__ = ("defaults", "opens_transaction", "sql", "statement", "table")
 
     def __init__(self, statement: Statement, *, locking: bool = False) -> None:
         self.statement = statement
+        compiled = statement.compile(dialect=DIALECT)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("expanding IN cannot be prepared; compare with = ANY(:array)")
+        self.sql: str = compiled.string
+        # literal values in the statement (``status = 'active'``) are parameters with their values filled in
+        self.defaults: dict[str, Any] = {k: v for k, v in compiled.params.items() if v is not None}
         # writes, and locking reads whose row locks must last until the unit of work ends
         self.opens_transaction = bool(statement.is_dml) or locking
-        # asking the cursor would build its column descriptions on every call
-        self.returns_rows = bool(getattr(statement, "exported_columns", ()))  # SELECT or RETURNING
         table = getattr(statement, "table", None) if statement.is_dml else None
         self.table: Table | None = table if isinstance(table, Table) else None
-        self._compiled: dict[tuple[str, ...], tuple[str, dict[str, Any]]] = {}
 
-    def compiled(self, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The SQL text and the literal values it binds, for these parameter names."""
-        key = tuple(params) if isinstance(self.statement, Insert) else ()
-        found = self._compiled.get(key)
-        if found is None:
-            compiled = self.statement.compile(dialect=DIALECT, column_keys=list(key) or None)
-            if "POSTCOMPILE" in compiled.string:
-                raise ValueError("expanding IN cannot be prepared; compare with = ANY(:array)")
-            # literal values in the statement become parameters with their values filled in
-            defaults = {k: v for k, v in compiled.params.items() if v is not None and k not in params}
-            found = self._compiled[key] = (compiled.string, defaults)
-        return found
+    def parameters(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What the statement runs with: ``params`` and the literals' values."""
+        return {**self.defaults, **params} if self.defaults else params
 
     def with_for_update(self, **kwargs: Any) -> Prepared:
         assert isinstance(self.statement, Select)
@@ -168,9 +165,8 @@ class Repository:
             raise RuntimeError("use the unit of work inside its `async with` block")
         if prepared.opens_transaction and not transaction.begun:
             await transaction.begin()
-        sql, defaults = prepared.compiled(params)
         try:
-            return await connection.execute(sql, {**defaults, **params} if defaults else params, binary=True)
+            return await connection.execute(prepared.sql, prepared.parameters(params), binary=True)
         except psycopg.Error as error:
             transaction.failed = transaction.begun
             if translatable(error):

@@ -132,8 +132,7 @@ def _plans(
     connection: psycopg.Connection[Any], statement: Prepared, params: Mapping[str, Any]
 ) -> dict[str, Mapping[str, Any]]:
     """The plan with these values (as the first runs get), and the generic plan (as a prepared statement settles on)."""
-    sql, defaults = statement.compiled(params)
-    values = {**defaults, **params}
+    sql, values = statement.sql, statement.parameters(params)
     # the same text with $n placeholders, to prepare it and explain its generic plan
     names: list[str] = []
     numbered = _PLACEHOLDER.sub(lambda match: f"${_number(names, match.group(1))}", sql)
