@@ -15,6 +15,7 @@ from ..errors import NotFoundError
 from ..organizing import EntityFilter
 from ..pagination import MAX_PAGE_SIZE, Page, PageRequest
 from ..validation import Changes
+from .owned import ENTITIES, RELATIONSHIPS
 
 __all__ = [
     "ARCHIVED_CHOICES",
@@ -47,20 +48,12 @@ async def create_entity(deps: Deps, owner_id: uuid.UUID, params: object) -> Enti
     Raises:
         ValidationError: every failing field.
     """
-    entity = Entity.create(params, id=deps.ids.new_id(), owner_id=owner_id, now=deps.clock.now())
-    async with deps.uow() as uow:
-        await uow.entities.add(entity)
-        await uow.commit()
-    return entity
+    return await ENTITIES.add(deps, Entity.create(params, id=deps.ids.new_id(), owner_id=owner_id, now=deps.clock.now()))
 
 
 async def get_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     """Raises NotFoundError unless the entity exists and is the owner's."""
-    async with deps.uow() as uow:
-        entity = await uow.entities.get(owner_id, entity_id)
-    if entity is None:
-        raise NotFoundError("entity")
-    return entity
+    return await ENTITIES.get(deps, owner_id, entity_id)
 
 
 MAX_FILTER_LENGTH: Final = 1000
@@ -113,37 +106,16 @@ async def list_entities(
 
 
 async def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Entity:
-    async with deps.uow() as uow:
-        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
-        if entity is None:
-            raise NotFoundError("entity")
-        entity.update(params, now=deps.clock.now())
-        await uow.entities.update(entity)
-        await uow.commit()
-    return entity
+    return await ENTITIES.change(deps, owner_id, entity_id, lambda entity, now: entity.update(params, now=now))
 
 
 async def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     """Hide an entity from lists and health without deleting anything. Idempotent."""
-    async with deps.uow() as uow:
-        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
-        if entity is None:
-            raise NotFoundError("entity")
-        entity.archive(deps.clock.now())
-        await uow.entities.update(entity)
-        await uow.commit()
-    return entity
+    return await ENTITIES.change(deps, owner_id, entity_id, Entity.archive)
 
 
 async def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
-    async with deps.uow() as uow:
-        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
-        if entity is None:
-            raise NotFoundError("entity")
-        entity.unarchive(deps.clock.now())
-        await uow.entities.update(entity)
-        await uow.commit()
-    return entity
+    return await ENTITIES.change(deps, owner_id, entity_id, Entity.unarchive)
 
 
 async def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at: object = None) -> Entity:
@@ -151,23 +123,12 @@ async def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UU
     changes = Changes({"at": at} if at is not None else {}, ("at",))
     when = changes.datetime("at")
     changes.raise_if_invalid()
-    now = deps.clock.now()
-    async with deps.uow() as uow:
-        entity = await uow.entities.get(owner_id, entity_id, for_update=True)
-        if entity is None:
-            raise NotFoundError("entity")
-        entity.touch_interaction(when or now, now)
-        await uow.entities.update(entity)
-        await uow.commit()
-    return entity
+    return await ENTITIES.change(deps, owner_id, entity_id, lambda entity, now: entity.touch_interaction(when or now, now))
 
 
 async def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:
     """Delete for good, with its relationship, identifiers and memberships."""
-    async with deps.uow() as uow:
-        if not await uow.entities.delete(owner_id, entity_id):
-            raise NotFoundError("entity")
-        await uow.commit()
+    await ENTITIES.delete(deps, owner_id, entity_id)
 
 
 async def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Relationship:
@@ -180,19 +141,12 @@ async def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID,
     rel = Relationship.create(
         params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=deps.clock.now()
     )
-    async with deps.uow() as uow:
-        # the entity's foreign key answers NotFoundError("entity"), the unique index ONE_RELATIONSHIP
-        await uow.relationships.add(rel)
-        await uow.commit()
-    return rel
+    # the entity's foreign key answers NotFoundError("entity"), its unique index ONE_RELATIONSHIP
+    return await RELATIONSHIPS.add(deps, rel)
 
 
 async def get_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
-    async with deps.uow() as uow:
-        rel = await uow.relationships.get(user_id, relationship_id)
-    if rel is None:
-        raise NotFoundError("relationship")
-    return rel
+    return await RELATIONSHIPS.get(deps, user_id, relationship_id)
 
 
 async def get_entity_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship:
@@ -202,8 +156,7 @@ async def get_entity_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uui
         NotFoundError: the entity is not the user's, or there is no relationship to it.
     """
     async with deps.uow() as uow:
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
+        await ENTITIES.load(uow, user_id, entity_id)
         rel = await uow.relationships.get_for_entity(user_id, entity_id)
     if rel is None:
         raise NotFoundError("relationship")
@@ -221,33 +174,16 @@ async def list_relationships(
 
 
 async def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID, params: object) -> Relationship:
-    async with deps.uow() as uow:
-        rel = await uow.relationships.get(user_id, relationship_id, for_update=True)
-        if rel is None:
-            raise NotFoundError("relationship")
-        rel.update(params, now=deps.clock.now())
-        await uow.relationships.update(rel)
-        await uow.commit()
-    return rel
+    return await RELATIONSHIPS.change(deps, user_id, relationship_id, lambda rel, now: rel.update(params, now=now))
 
 
 async def end_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
     """Mark a relationship inactive; it stays on record but no longer needs attention."""
-    async with deps.uow() as uow:
-        rel = await uow.relationships.get(user_id, relationship_id, for_update=True)
-        if rel is None:
-            raise NotFoundError("relationship")
-        rel.end(deps.clock.now())
-        await uow.relationships.update(rel)
-        await uow.commit()
-    return rel
+    return await RELATIONSHIPS.change(deps, user_id, relationship_id, Relationship.end)
 
 
 async def delete_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> None:
-    async with deps.uow() as uow:
-        if not await uow.relationships.delete(user_id, relationship_id):
-            raise NotFoundError("relationship")
-        await uow.commit()
+    await RELATIONSHIPS.delete(deps, user_id, relationship_id)
 
 
 @attrs.frozen

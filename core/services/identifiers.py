@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 
 from ..deps import Deps
-from ..errors import NotFoundError
 from ..identifiers import Identifier, cast_identifier, is_sensitive, normalize_for_index
 from ..validation import UNSET
+from .owned import ENTITIES, IDENTIFIERS
 
 __all__ = [
     "add_identifier",
@@ -58,8 +59,7 @@ async def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, 
     )
     _store_value(deps, owner_id, identifier, data.value)
     async with deps.uow() as uow:
-        if await uow.entities.get(owner_id, entity_id) is None:
-            raise NotFoundError("entity")
+        await ENTITIES.load(uow, owner_id, entity_id)
         # a second primary of the type is refused by add (SECOND_PRIMARY on is_primary)
         await uow.identifiers.add(identifier)
         await uow.commit()
@@ -68,20 +68,19 @@ async def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, 
 
 async def list_identifiers(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
     async with deps.uow() as uow:
-        if await uow.entities.get(owner_id, entity_id) is None:
-            raise NotFoundError("entity")
+        await ENTITIES.load(uow, owner_id, entity_id)
         return await uow.identifiers.list_for_entity(owner_id, entity_id)
 
 
 async def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID, params: object) -> Identifier:
-    """Change value, label, primary flag or verification; the value is re-validated only if given."""
-    async with deps.uow() as uow:
-        identifier = await uow.identifiers.get(owner_id, identifier_id, for_update=True)
-        if identifier is None:
-            raise NotFoundError("identifier")
-        data = cast_identifier(
-            params, creating=False, current_type=identifier.type, region=deps.default_phone_region
-        )
+    """Change value, label, primary flag or verification; the value is re-validated only if given.
+
+    Raises:
+        ValidationError: every failing field; ``is_primary`` when another identifier of the type is primary.
+    """
+
+    def change(identifier: Identifier, now: dt.datetime) -> None:
+        data = cast_identifier(params, creating=False, current_type=identifier.type, region=deps.default_phone_region)
         if data.value is not UNSET:
             _store_value(deps, owner_id, identifier, data.value)
             if data.verified_at is UNSET:
@@ -92,25 +91,18 @@ async def update_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid
             identifier.verified_at = data.verified_at
         if data.is_primary is not UNSET:
             identifier.is_primary = data.is_primary
-        identifier.updated_at = deps.clock.now()
-        await uow.identifiers.update(identifier)
-        await uow.commit()
-    return identifier
+        identifier.updated_at = now
+
+    return await IDENTIFIERS.change(deps, owner_id, identifier_id, change)
 
 
 async def remove_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> None:
-    async with deps.uow() as uow:
-        if not await uow.identifiers.delete(owner_id, identifier_id):
-            raise NotFoundError("identifier")
-        await uow.commit()
+    await IDENTIFIERS.delete(deps, owner_id, identifier_id)
 
 
 async def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> str:
     """The plaintext value, for the owner only, on explicit request."""
-    async with deps.uow() as uow:
-        identifier = await uow.identifiers.get(owner_id, identifier_id)
-    if identifier is None:
-        raise NotFoundError("identifier")
+    identifier = await IDENTIFIERS.get(deps, owner_id, identifier_id)
     if identifier.value_encrypted is not None:
         return deps.cipher.decrypt(identifier.value_encrypted, context=_context(identifier.id)).decode()
     return identifier.value or ""
@@ -137,8 +129,6 @@ async def duplicates_of(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUI
         NotFoundError: the identifier is not the owner's.
     """
     async with deps.uow() as uow:
-        identifier = await uow.identifiers.get(owner_id, identifier_id)
-        if identifier is None:
-            raise NotFoundError("identifier")
+        identifier = await IDENTIFIERS.load(uow, owner_id, identifier_id)
         matches = await uow.identifiers.find_by_hash(owner_id, identifier.type, identifier.value_hash)
     return [m for m in matches if m.id != identifier.id]

@@ -10,6 +10,7 @@ from ..entities import Entity
 from ..errors import NotFoundError
 from ..organizing import Group, Tag
 from ..pagination import Page, PageRequest
+from .owned import ENTITIES, GROUPS, TAGS
 
 __all__ = [
     "add_group_member",
@@ -32,21 +33,15 @@ __all__ = [
 ]
 
 
+
+
 async def create_tag(deps: Deps, user_id: uuid.UUID, params: object) -> Tag:
     """Raises ConflictError on ``name`` when the user has a tag of that name."""
-    tag = Tag.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now())
-    async with deps.uow() as uow:
-        await uow.tags.add(tag)
-        await uow.commit()
-    return tag
+    return await TAGS.add(deps, Tag.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now()))
 
 
 async def get_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag:
-    async with deps.uow() as uow:
-        tag = await uow.tags.get(user_id, tag_id)
-    if tag is None:
-        raise NotFoundError("tag")
-    return tag
+    return await TAGS.get(deps, user_id, tag_id)
 
 
 async def list_tags(deps: Deps, user_id: uuid.UUID) -> Sequence[Tag]:
@@ -55,21 +50,11 @@ async def list_tags(deps: Deps, user_id: uuid.UUID) -> Sequence[Tag]:
 
 
 async def update_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID, params: object) -> Tag:
-    async with deps.uow() as uow:
-        tag = await uow.tags.get(user_id, tag_id, for_update=True)
-        if tag is None:
-            raise NotFoundError("tag")
-        tag.update(params, now=deps.clock.now())
-        await uow.tags.update(tag)
-        await uow.commit()
-    return tag
+    return await TAGS.change(deps, user_id, tag_id, lambda tag, now: tag.update(params, now=now))
 
 
 async def delete_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> None:
-    async with deps.uow() as uow:
-        if not await uow.tags.delete(user_id, tag_id):
-            raise NotFoundError("tag")
-        await uow.commit()
+    await TAGS.delete(deps, user_id, tag_id)
 
 
 async def tag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
@@ -83,8 +68,7 @@ async def tag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_i
 
 async def untag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID) -> None:
     async with deps.uow() as uow:
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
+        await ENTITIES.load(uow, user_id, entity_id)
         if not await uow.tags.detach(user_id, entity_id, tag_id):
             raise NotFoundError("tag")
         await uow.commit()
@@ -92,8 +76,7 @@ async def untag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag
 
 async def entity_tags(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
     async with deps.uow() as uow:
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
+        await ENTITIES.load(uow, user_id, entity_id)
         return await uow.tags.for_entity(user_id, entity_id)
 
 
@@ -104,19 +87,11 @@ async def create_group(deps: Deps, user_id: uuid.UUID, params: object) -> Group:
         ValidationError: every failing field, including each bad rule.
         ConflictError: on ``name`` when the user has a group of that name.
     """
-    group = Group.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now())
-    async with deps.uow() as uow:
-        await uow.groups.add(group)
-        await uow.commit()
-    return group
+    return await GROUPS.add(deps, Group.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now()))
 
 
 async def get_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> Group:
-    async with deps.uow() as uow:
-        group = await uow.groups.get(user_id, group_id)
-    if group is None:
-        raise NotFoundError("group")
-    return group
+    return await GROUPS.get(deps, user_id, group_id)
 
 
 async def list_groups(deps: Deps, user_id: uuid.UUID) -> Sequence[Group]:
@@ -127,9 +102,7 @@ async def list_groups(deps: Deps, user_id: uuid.UUID) -> Sequence[Group]:
 async def update_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, params: object) -> Group:
     """Change a group. Turning a group smart drops its hand-picked members."""
     async with deps.uow() as uow:
-        group = await uow.groups.get(user_id, group_id, for_update=True)
-        if group is None:
-            raise NotFoundError("group")
+        group = await GROUPS.load(uow, user_id, group_id, for_update=True)
         was_smart = group.is_smart
         group.update(params, now=deps.clock.now())
         if group.is_smart and not was_smart:
@@ -140,10 +113,7 @@ async def update_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, para
 
 
 async def delete_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> None:
-    async with deps.uow() as uow:
-        if not await uow.groups.delete(user_id, group_id):
-            raise NotFoundError("group")
-        await uow.commit()
+    await GROUPS.delete(deps, user_id, group_id)
 
 
 async def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
@@ -153,10 +123,7 @@ async def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, 
         ConflictError: on ``group_id`` for a smart group (its members are computed).
     """
     async with deps.uow() as uow:
-        group = await uow.groups.get(user_id, group_id)
-        if group is None:
-            raise NotFoundError("group")
-        group.require_manual()
+        (await GROUPS.load(uow, user_id, group_id)).require_manual()
         # the composite foreign key answers NotFoundError("entity") for an entity that is not the user's
         added = await uow.groups.add_member(user_id, group_id, entity_id, deps.clock.now())
         await uow.commit()
@@ -165,10 +132,7 @@ async def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, 
 
 async def remove_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID) -> None:
     async with deps.uow() as uow:
-        group = await uow.groups.get(user_id, group_id)
-        if group is None:
-            raise NotFoundError("group")
-        group.require_manual()
+        (await GROUPS.load(uow, user_id, group_id)).require_manual()
         if not await uow.groups.remove_member(user_id, group_id, entity_id):
             raise NotFoundError("entity")
         await uow.commit()
@@ -180,9 +144,7 @@ async def group_members(
     """A group's members; for a smart group, the live entities its rules match right now."""
     page = page or PageRequest()
     async with deps.uow() as uow:
-        group = await uow.groups.get(user_id, group_id)
-        if group is None:
-            raise NotFoundError("group")
+        group = await GROUPS.load(uow, user_id, group_id)
         if group.is_smart:
             return await uow.entities.list(user_id, group.member_filter(deps.clock.now()), page)
         return await uow.groups.members(user_id, group_id, page)
@@ -191,8 +153,5 @@ async def group_members(
 async def entity_groups(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
     """The manual groups an entity was added to."""
     async with deps.uow() as uow:
-        if await uow.entities.get(user_id, entity_id) is None:
-            raise NotFoundError("entity")
+        await ENTITIES.load(uow, user_id, entity_id)
         return await uow.groups.for_entity(user_id, entity_id)
-
-
