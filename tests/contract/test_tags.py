@@ -9,13 +9,12 @@ import uuid
 
 import pytest
 
-from conezia.core.errors import ConflictError, NotFoundError
+from conezia.core.errors import NotFoundError
 from conezia.core.organizing import EntityFilter
 from conezia.core.ports import UnitOfWork
 
 from .builders import (
     T0,
-    TAKEN,
     Factory,
     a_tag,
     a_user,
@@ -40,16 +39,6 @@ class TestTags:
         await add_all(uow_factory, user, tag)
 
         assert await read(uow_factory, lambda uow: uow.tags.get(user.id, tag.id)) == tag
-
-    async def test_a_second_tag_of_the_same_name_is_a_conflict(self, uow_factory: Factory) -> None:
-        user = a_user()
-        await add_all(uow_factory, user, a_tag(user, "work"))
-
-        async with uow_factory() as uow:
-            with pytest.raises(ConflictError) as raised:
-                await uow.tags.add(a_tag(user, "work", color="red"))
-
-        assert raised.value.errors == {"name": TAKEN}
 
     async def test_tag_names_are_unique_per_user_and_case_sensitive(self, uow_factory: Factory) -> None:
         user, other = a_user(), a_user()
@@ -91,40 +80,6 @@ class TestTags:
         await write(uow_factory, lambda uow: uow.tags.update(tag))
 
         assert await read(uow_factory, lambda uow: uow.tags.get(user.id, tag.id)) == tag
-
-    async def test_renaming_a_tag_to_a_taken_name_is_a_conflict(self, uow_factory: Factory) -> None:
-        user = a_user()
-        first, second = a_tag(user, "first"), a_tag(user, "second")
-        await add_all(uow_factory, user, first, second)
-        second.name = "first"
-
-        async with uow_factory() as uow:
-            with pytest.raises(ConflictError) as raised:
-                await uow.tags.update(second)
-
-        assert raised.value.errors == {"name": TAKEN}
-
-    async def test_updating_another_users_tag_is_not_found(self, uow_factory: Factory) -> None:
-        owner, stranger = a_user(), a_user()
-        tag = a_tag(owner, "mine")
-        await add_all(uow_factory, owner, stranger, tag)
-        hijacked = a_tag(stranger, "stolen")
-        hijacked.id = tag.id
-
-        async with uow_factory() as uow:
-            with pytest.raises(NotFoundError):
-                await uow.tags.update(hijacked)
-
-        assert await read(uow_factory, lambda uow: uow.tags.get(owner.id, tag.id)) == tag
-
-    async def test_another_users_tag_is_absent_and_left_alone(self, uow_factory: Factory) -> None:
-        owner, stranger = a_user(), a_user()
-        tag = a_tag(owner, "mine")
-        await add_all(uow_factory, owner, stranger, tag)
-
-        assert await read(uow_factory, lambda uow: uow.tags.get(stranger.id, tag.id)) is None
-        assert await write(uow_factory, lambda uow: uow.tags.delete(stranger.id, tag.id)) is False
-        assert await read(uow_factory, lambda uow: uow.tags.get(owner.id, tag.id)) == tag
 
     async def test_tagging_twice_reports_the_tag_as_already_there(self, uow_factory: Factory) -> None:
         user = a_user()
