@@ -627,6 +627,10 @@ async def test_a_transaction_is_open_from_the_first_write_until_the_end_of_the_u
         await work.users.add(new_user())
         assert open_transactions(database) == 1
     assert open_transactions(database) == 0
+    async with uow() as work:
+        await work.users.get(owner.id, for_update=True)
+        assert open_transactions(database) == 1, "a locking read holds its lock in a transaction"
+    assert open_transactions(database) == 0
 
 
 async def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
