@@ -13,8 +13,13 @@ _DIALECT: Final = psycopg_dialect()  # type: ignore[no-untyped-call]
 _POSTGRES_SCHEMES: Final = frozenset({"postgres", "postgresql"})
 #: How the server's sessions are named in ``pg_stat_activity``, unless the URL names them.
 APPLICATION_NAME: Final = "conezia"
-# Timestamps come back in UTC, and "+ n days" means n * 24 hours, as in Python.
-_UTC_SESSION: Final = "-c TimeZone=UTC"
+# Timestamps come back in UTC, and "+ n days" means n * 24 hours, as in Python. Every statement
+# is a constant one, prepared by psycopg after a few runs; its generic plan is planned once per
+# connection instead of for each run. Without this, PostgreSQL kept re-planning list pages (an
+# unknown LIMIT makes the generic plan look dearer), which sorted a small owner's rows instead of
+# reading the page in index order: a third of a list request's database time (see README,
+# Performance). tests/integration/test_query_plans.py checks the generic plans of every list.
+_UTC_SESSION: Final = "-c TimeZone=UTC -c plan_cache_mode=force_generic_plan"
 
 
 def engine_url(database_url: str) -> URL:

@@ -152,7 +152,7 @@ def test_plain_and_unix_socket_urls_use_the_psycopg_driver() -> None:
     with pytest.raises(ValueError):
         engine_url("sqlite:///x.db")
     assert connect_kwargs("postgresql+psycopg://u@db/conezia?options=-c%20a%3D1")["options"] == (
-        "-c a=1 -c TimeZone=UTC"
+        "-c a=1 -c TimeZone=UTC -c plan_cache_mode=force_generic_plan"
     )
 
 
@@ -170,8 +170,11 @@ async def test_sessions_run_in_utc_and_are_named_whatever_the_url_asks(migrated_
     try:
         pool = await db.pool()
         async with pool.connection() as connection:
-            cursor = await connection.execute("SELECT current_setting('TimeZone'), current_setting('application_name')")
-            assert await cursor.fetchone() == ("UTC", APPLICATION_NAME)
+            cursor = await connection.execute(
+                "SELECT current_setting('TimeZone'), current_setting('application_name'),"
+                " current_setting('plan_cache_mode')"
+            )
+            assert await cursor.fetchone() == ("UTC", APPLICATION_NAME, "force_generic_plan")
     finally:
         await db.close()
 
