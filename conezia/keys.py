@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -64,7 +65,7 @@ def _new_key_id(existing: Mapping[str, object]) -> str:
     return f"k{stamp}-{n}"
 
 
-def _write_private(path: Path, data: dict, *, exclusive: bool = False) -> bool:
+def _write_private(path: Path, data: dict[str, Any], *, exclusive: bool = False) -> bool:
     """Write JSON readable by the owner only; returns whether it was written.
 
     Args:
@@ -110,7 +111,7 @@ def _parse(data: object, source: str) -> KeyRing:
     return KeyRing(encryption_keys=keys, active_key_id=active, blind_index_key=blind_key)
 
 
-def _read_key_file(path: Path) -> tuple[dict, KeyRing]:
+def _read_key_file(path: Path) -> tuple[dict[str, Any], KeyRing]:
     """The key file's JSON and the keys it holds, checked."""
     try:
         text = path.read_text()
