@@ -144,6 +144,8 @@ def cast_rules(changes: Changes, raw: Any) -> dict[str, Any] | None:
             else:
                 rules[key] = sorted({v.strip() for v in value})
         elif key == "last_interaction_days":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # as every integer field reads JSON's 30.0
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int)

@@ -279,3 +279,17 @@ def test_a_body_that_is_not_an_object_is_rejected_without_crashing(body: object)
     if body is None:
         return
     assert errors_of(Entity.create, body, id=ID, owner_id=ID, now=NOW) == {"body": ["must be an object"]}
+
+
+@pytest.mark.parametrize(("days", "stored"), [(30.0, 30), (2441.0, 2441)])
+def test_a_smart_rules_whole_number_of_days_may_be_written_as_a_json_float(days: float, stored: int) -> None:
+    group = Group.create(
+        {"name": "g", "is_smart": True, "rules": {"last_interaction_days": days}}, id=ID, user_id=ID, now=NOW
+    )
+    assert group.rules == {"last_interaction_days": stored}
+    assert type(group.rules["last_interaction_days"]) is int
+
+
+def test_a_smart_rules_fractional_days_are_refused() -> None:
+    rules = {"last_interaction_days": 2.5}
+    assert "rules" in errors_of(Group.create, {"name": "g", "is_smart": True, "rules": rules}, id=ID, user_id=ID, now=NOW)
