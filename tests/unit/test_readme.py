@@ -31,8 +31,9 @@ def curl_tour() -> str:
     return tour
 
 
-def test_the_readme_has_an_embedding_example() -> None:
+def test_the_readme_has_a_synchronous_and_an_async_embedding_example() -> None:
     assert any("conezia.open(" in block for block in blocks("python"))
+    assert any("conezia.open_async(" in block for block in blocks("python"))
 
 
 @pytest.mark.parametrize("block", blocks("python"))
