@@ -10,5 +10,7 @@ from .identifiers import *  # noqa: F403
 from .identifiers import __all__ as _identifiers
 from .organizing import *  # noqa: F403
 from .organizing import __all__ as _organizing
+from .providers import *  # noqa: F403
+from .providers import __all__ as _providers
 
-__all__ = [*_accounts, *_contacts, *_identifiers, *_organizing]
+__all__ = [*_accounts, *_contacts, *_identifiers, *_organizing, *_providers]
