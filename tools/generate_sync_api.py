@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "conezia" / "api"
 
 # source module -> generated module
-MODULES = {"aio": "sync", "aio_scope": "sync_scope"}
+MODULES = {"aio": "sync", "aio_scope": "sync_scope", "aio_organizing": "sync_organizing"}
 # async class -> (sync class, its base from .portal, the sync class's docstring)
 CLASSES = {
     "AsyncConezia": (
@@ -43,8 +43,13 @@ CLASSES = {
     ),
     "AsyncUserScope": (
         "UserScope",
-        "PortalBound[AsyncUserScope]",
+        "Organizing",
         "Everything one user owns. Ids of other users' rows raise NotFoundError.",
+    ),
+    "AsyncOrganizing": (
+        "Organizing",
+        "PortalBound[AsyncUserScope]",
+        "Tags and groups of one user (part of :class:`UserScope`).",
     ),
 }
 # handled by the hand-written bases in portal.py
@@ -156,7 +161,10 @@ def _used_names(code: str) -> set[str]:
 def _imports(tree: ast.Module, classes: Iterable[str], source: str, used: set[str]) -> list[str]:
     """The source's imports that the generated code uses, rewritten to the sync modules, isort-ordered."""
     groups: dict[str, list[tuple[int, str]]] = {"stdlib": [], "third": [], "first": [], "local": []}
-    local: dict[str, set[str]] = {source: set(classes), "portal": {"ConeziaPortal", "PortalBound"}}
+    # the async classes a base names (PortalBound[AsyncUserScope]) and the portal's bases
+    local: dict[str, set[str]] = {
+        source: set(classes), "aio_scope": {"AsyncUserScope"}, "portal": {"ConeziaPortal", "PortalBound"},
+    }
     for node in tree.body:
         if isinstance(node, ast.Import):
             for alias in node.names:

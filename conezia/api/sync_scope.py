@@ -11,18 +11,16 @@ from typing import Any, Literal
 from conezia.core.accounts import AuthProvider, User
 from conezia.core.entities import Entity, Relationship
 from conezia.core.identifiers import Identifier
-from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page
 from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
-from .aio_scope import AsyncUserScope
-from .portal import PortalBound
+from .sync_organizing import Organizing
 
 __all__ = ["UserScope"]
 
 
-class UserScope(PortalBound[AsyncUserScope]):
+class UserScope(Organizing):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     @property
@@ -333,96 +331,3 @@ class UserScope(PortalBound[AsyncUserScope]):
     def duplicates_of(self, identifier_id: uuid.UUID) -> Sequence[Identifier]:
         """The user's other identifiers with the same value as this one."""
         return self._call(self._async.duplicates_of, identifier_id)
-
-    def create_tag(self, *, name: str, color: str | Unset = UNSET, description: str | None | Unset = UNSET) -> Tag:
-        """Create a tag; a second tag of the same name raises ConflictError."""
-        return self._call(self._async.create_tag, name=name, color=color, description=description)
-
-    def tags(self) -> Sequence[Tag]:
-        """The user's tags."""
-        return self._call(self._async.tags)
-
-    def update_tag(
-        self,
-        tag_id: uuid.UUID,
-        *,
-        name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
-        description: str | None | Unset = UNSET,
-    ) -> Tag:
-        """Change the given fields."""
-        return self._call(self._async.update_tag, tag_id, name=name, color=color, description=description)
-
-    def delete_tag(self, tag_id: uuid.UUID) -> None:
-        """Delete a tag (and take it off every entity)."""
-        self._call(self._async.delete_tag, tag_id)
-
-    def tag(self, entity_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
-        """Tag an entity; False if it carried the tag already."""
-        return self._call(self._async.tag, entity_id, tag_id)
-
-    def untag(self, entity_id: uuid.UUID, tag_id: uuid.UUID) -> None:
-        """Take a tag off an entity."""
-        self._call(self._async.untag, entity_id, tag_id)
-
-    def entity_tags(self, entity_id: uuid.UUID) -> Sequence[Tag]:
-        """The tags an entity carries."""
-        return self._call(self._async.entity_tags, entity_id)
-
-    def create_group(
-        self,
-        *,
-        name: str,
-        description: str | None | Unset = UNSET,
-        is_smart: bool | Unset = UNSET,
-        rules: Mapping[str, Any] | None | Unset = UNSET,
-    ) -> Group:
-        """Create a group; with ``is_smart`` its ``rules`` decide the members."""
-        return self._call(self._async.create_group, name=name, description=description, is_smart=is_smart, rules=rules)
-
-    def group(self, group_id: uuid.UUID) -> Group:
-        """One group."""
-        return self._call(self._async.group, group_id)
-
-    def groups(self) -> Sequence[Group]:
-        """The user's groups."""
-        return self._call(self._async.groups)
-
-    def update_group(
-        self,
-        group_id: uuid.UUID,
-        *,
-        name: str | Unset = UNSET,
-        description: str | None | Unset = UNSET,
-        is_smart: bool | Unset = UNSET,
-        rules: Mapping[str, Any] | None | Unset = UNSET,
-    ) -> Group:
-        """Change the given fields; turning a group smart drops its hand-picked members."""
-        return self._call(
-            self._async.update_group,
-            group_id,
-            name=name,
-            description=description,
-            is_smart=is_smart,
-            rules=rules,
-        )
-
-    def delete_group(self, group_id: uuid.UUID) -> None:
-        """Delete a group (its entities stay)."""
-        self._call(self._async.delete_group, group_id)
-
-    def add_to_group(self, group_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
-        """Add an entity to a manual group; False if it was a member already."""
-        return self._call(self._async.add_to_group, group_id, entity_id)
-
-    def remove_from_group(self, group_id: uuid.UUID, entity_id: uuid.UUID) -> None:
-        """Take an entity out of a manual group."""
-        self._call(self._async.remove_from_group, group_id, entity_id)
-
-    def group_members(self, group_id: uuid.UUID, *, limit: int = 50, cursor: str | None = None) -> Page[Entity]:
-        """One page of a group's members; a smart group's are the entities its rules match now."""
-        return self._call(self._async.group_members, group_id, limit=limit, cursor=cursor)
-
-    def entity_groups(self, entity_id: uuid.UUID) -> Sequence[Group]:
-        """The manual groups an entity belongs to."""
-        return self._call(self._async.entity_groups, entity_id)
