@@ -46,10 +46,6 @@ ENTITY: Final = Shape("entities", (
 ENTITY_FIELDS: Final = ENTITY.inputs
 
 
-def _cast_entity(changes: Changes, *, creating: bool) -> dict[str, Any]:
-    return ENTITY.cast(changes, creating=creating)
-
-
 @attrs.define
 class Entity:
     """Someone or something the owner keeps track of."""
@@ -74,7 +70,7 @@ class Entity:
             ValidationError: naming every failing field.
         """
         changes = Changes(params, ENTITY_FIELDS)
-        values = _cast_entity(changes, creating=True)
+        values = ENTITY.cast(changes, creating=True)
         changes.raise_if_invalid()
         entity = cls(id=id, owner_id=owner_id, type=values["type"], name=values["name"],
                      inserted_at=now, updated_at=now)
@@ -83,7 +79,7 @@ class Entity:
 
     def update(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, ENTITY_FIELDS)
-        values = _cast_entity(changes, creating=False)
+        values = ENTITY.cast(changes, creating=False)
         changes.raise_if_invalid()
         apply_set(self, values)
         self.updated_at = now
@@ -116,10 +112,6 @@ RELATIONSHIP: Final = Shape("relationships", (
 RELATIONSHIP_FIELDS: Final = RELATIONSHIP.inputs
 
 
-def _cast_relationship(changes: Changes) -> dict[str, Any]:
-    return RELATIONSHIP.cast(changes, creating=False)
-
-
 @attrs.define
 class Relationship:
     """The owner's relationship to one entity (at most one per user and entity)."""
@@ -141,7 +133,7 @@ class Relationship:
         cls, params: object, *, id: uuid.UUID, user_id: uuid.UUID, entity_id: uuid.UUID, now: dt.datetime
     ) -> Relationship:
         changes = Changes(params, RELATIONSHIP_FIELDS)
-        values = _cast_relationship(changes)
+        values = RELATIONSHIP.cast(changes, creating=False)
         changes.raise_if_invalid()
         rel = cls(id=id, user_id=user_id, entity_id=entity_id, inserted_at=now, updated_at=now)
         apply_set(rel, values)
@@ -149,7 +141,7 @@ class Relationship:
 
     def update(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, RELATIONSHIP_FIELDS)
-        values = _cast_relationship(changes)
+        values = RELATIONSHIP.cast(changes, creating=False)
         changes.raise_if_invalid()
         apply_set(self, values)
         self.updated_at = now

@@ -12,7 +12,7 @@ import attrs
 from .entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES
 from .errors import ConflictError
 from .shapes import BOOLEAN, CHOICE, OBJECT, TEXT, Field, Shape
-from .validation import UNSET, Changes, apply_set
+from .validation import UNSET, Changes, apply_set, as_integer
 
 __all__ = [
     "GROUP",
@@ -82,7 +82,7 @@ class Tag:
     @classmethod
     def create(cls, params: object, *, id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime) -> Tag:
         changes = Changes(params, TAG_FIELDS)
-        values = cls._cast(changes, creating=True)
+        values = TAG.cast(changes, creating=True)
         changes.raise_if_invalid()
         tag = cls(id=id, user_id=user_id, name=values["name"], inserted_at=now, updated_at=now)
         apply_set(tag, values)
@@ -90,14 +90,10 @@ class Tag:
 
     def update(self, params: object, *, now: dt.datetime) -> None:
         changes = Changes(params, TAG_FIELDS)
-        values = self._cast(changes, creating=False)
+        values = TAG.cast(changes, creating=False)
         changes.raise_if_invalid()
         apply_set(self, values)
         self.updated_at = now
-
-    @staticmethod
-    def _cast(changes: Changes, *, creating: bool) -> dict[str, Any]:
-        return TAG.cast(changes, creating=creating)
 
 
 _TAG_NAME_MIN: Final = TAG["name"].min_length or 1
@@ -144,13 +140,8 @@ def cast_rules(changes: Changes, raw: Any) -> dict[str, Any] | None:
             else:
                 rules[key] = sorted({v.strip() for v in value})
         elif key == "last_interaction_days":
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)  # as every integer field reads JSON's 30.0
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not MIN_LAST_INTERACTION_DAYS <= value <= MAX_LAST_INTERACTION_DAYS
-            ):
+            days = as_integer(value)
+            if days is None or not MIN_LAST_INTERACTION_DAYS <= days <= MAX_LAST_INTERACTION_DAYS:
                 changes.add_error(
                     "rules",
                     f"last_interaction_days must be an integer from {MIN_LAST_INTERACTION_DAYS}"
@@ -158,7 +149,7 @@ def cast_rules(changes: Changes, raw: Any) -> dict[str, Any] | None:
                 )
                 rules[key] = None
             else:
-                rules[key] = value
+                rules[key] = days
     if any(v is None for v in rules.values()):
         return None
     return rules

@@ -28,6 +28,7 @@ __all__ = [
     "Changes",
     "Unset",
     "apply_set",
+    "as_integer",
     "is_valid_email",
     "is_valid_timezone",
     "is_valid_url",
@@ -50,7 +51,6 @@ UNSET: Final = Unset()
 
 EMAIL_RE: Final = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 TIME_RE: Final = re.compile(r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
-MAX_URL_LENGTH: Final = shapes.MAX_URL_LENGTH
 
 
 @cache
@@ -77,6 +77,17 @@ def is_valid_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def as_integer(value: object) -> int | None:
+    """An integer read from JSON: ``30`` or ``30.0``, never ``true`` or ``2.5`` (then None)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def is_valid_time_of_day(value: object) -> bool:
@@ -234,7 +245,7 @@ class Changes:
 
     def url(self, field: str, *, required: bool = False, nullable: bool = True) -> Any:
         value = self.string(
-            field, required=required, nullable=nullable, max_length=MAX_URL_LENGTH, blank_to_none=True
+            field, required=required, nullable=nullable, max_length=shapes.MAX_URL_LENGTH, blank_to_none=True
         )
         if isinstance(value, str) and not is_valid_url(value):
             self.add_error(field, "must be a valid URL")
@@ -257,15 +268,13 @@ class Changes:
         greater_than: int | None = None,
         less_than_or_equal_to: int | None = None,
     ) -> Any:
-        value = self._raw(field, required=required, nullable=nullable)
-        if value is UNSET or value is None:
-            return value
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                self.add_error(field, "must be an integer")
-                return UNSET
+        raw = self._raw(field, required=required, nullable=nullable)
+        if raw is UNSET or raw is None:
+            return raw
+        value = as_integer(raw)
+        if value is None:
+            self.add_error(field, "must be an integer")
+            return UNSET
         if greater_than is not None and value <= greater_than:
             self.add_error(field, f"must be greater than {greater_than}")
             return UNSET

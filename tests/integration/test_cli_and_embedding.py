@@ -7,7 +7,6 @@ import os
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ import conezia
 from conezia.core.errors import NotFoundError, ValidationError
 from conezia.keys import create_key_file
 from conezia.settings import Settings
+from tests.threads import create_from_threads
 
 SETTINGS = Settings(password_profile="test", pool_size=3)
 
@@ -110,25 +110,9 @@ def test_the_sync_api_serves_eight_threads_at_once_over_one_small_pool(migrated_
     with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json", settings=SETTINGS) as crm:
         user = crm.register(email="threads@example.com", password="Passw0rd-ok")
         me = crm.as_user(user.id)
-        start = threading.Barrier(8)
-        failures: list[BaseException] = []
-
-        def create(worker: int) -> None:
-            try:
-                start.wait()
-                for n in range(5):
-                    me.create_entity(type="person", name=f"worker {worker} contact {n}")
-            except BaseException as exc:  # reported by the assertion below
-                failures.append(exc)
-
-        threads = [threading.Thread(target=create, args=(w,)) for w in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        failures, expected = create_from_threads(me, threads=8, each=5)
         assert failures == []
-        names = {e.name for e in me.entities(limit=200).items}
-        assert names == {f"worker {w} contact {n}" for w in range(8) for n in range(5)}
+        assert {e.name for e in me.entities(limit=200).items} == expected
 
 
 def test_a_store_opened_on_a_fresh_database_migrates_it_first(fresh_database_url: str, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from conezia.adapters.mail import MemoryOutbox
 from conezia.core.errors import NotFoundError, ValidationError
 from conezia.keys import KeyConfigError
 from conezia.settings import Settings
+from tests.threads import create_from_threads
 
 SETTINGS = Settings(password_profile="test")
 PASSWORD = "Analytical-Engine-1"
@@ -48,25 +49,9 @@ def loop_threads() -> set[threading.Thread]:
 
 def test_eight_threads_create_entities_at_once_and_every_one_is_kept(crm: conezia.Conezia) -> None:
     me = sign_up(crm)
-    start = threading.Barrier(8)
-    failures: list[BaseException] = []
-
-    def create(worker: int) -> None:
-        try:
-            start.wait()
-            for n in range(10):
-                me.create_entity(type="person", name=f"worker {worker} contact {n}")
-        except BaseException as exc:  # reported by the assertion below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=create, args=(w,)) for w in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures, expected = create_from_threads(me, threads=8, each=10)
     assert failures == []
-    names = {e.name for e in me.entities(limit=200).items}
-    assert names == {f"worker {w} contact {n}" for w in range(8) for n in range(10)}
+    assert {e.name for e in me.entities(limit=200).items} == expected
 
 
 def test_every_call_runs_on_the_stores_own_loop_whichever_thread_makes_it() -> None:
