@@ -14,7 +14,10 @@ from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps, Mailer
+from conezia.core.events import Event
+from conezia.core.messagebus import MessageBus
 from conezia.core.ports import Clock, IdGenerator, UnitOfWork
+from conezia.core.services.activity import subscribe_activity_log
 
 from .keys import KeyRing, load_keys
 from .settings import Settings
@@ -30,14 +33,14 @@ class Backend:
     """Where the rows live: ``"memory"`` or a PostgreSQL database.
 
     Attributes:
-        uow: a fresh unit of work per call.
+        uow: a fresh unit of work per call, publishing its events to the bus given.
         aclose: releases the backend's resources (the connection pool), on the
             event loop that used them.
         database: the :class:`MemoryStore` or :class:`PostgresDatabase` itself.
     """
 
     kind: str
-    uow: Callable[[], UnitOfWork]
+    uow: Callable[[MessageBus], UnitOfWork]
     aclose: Callable[[], Awaitable[None]]
     database: Any = None
 
@@ -52,7 +55,9 @@ def open_backend(target: str, *, pool_size: int = 10) -> Backend:
         from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
 
         store = MemoryStore()
-        return Backend(kind="memory", uow=lambda: MemoryUnitOfWork(store), aclose=_nothing_to_close, database=store)
+        return Backend(
+            kind="memory", uow=lambda bus: MemoryUnitOfWork(store, bus), aclose=_nothing_to_close, database=store
+        )
     from conezia.adapters.postgres import PostgresDatabase
 
     database = PostgresDatabase(target, pool_size=pool_size)
@@ -68,11 +73,18 @@ def build_deps(
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
 ) -> Deps:
-    """Wire the core's ports to the real adapters."""
+    """Wire the core's ports to the real adapters, and the activity log to the core's events."""
+    clock = clock or SystemClock()
+    ids = ids or UUIDv7Generator()
+    bus = MessageBus()
+    if settings.activity_log:
+        subscribe_activity_log(bus, clock=clock, ids=ids)
+    unit_of_work = backend.uow
     return Deps(
-        uow=backend.uow,
-        clock=clock or SystemClock(),
-        ids=ids or UUIDv7Generator(),
+        uow=lambda: unit_of_work(bus),
+        bus=bus,
+        clock=clock,
+        ids=ids,
         secrets=SystemSecrets(),
         hasher=Argon2Hasher(max_concurrent=settings.max_concurrent_hashes, profile=settings.password_profile),
         cipher=AesGcmCipher(keys.encryption_keys, keys.active_key_id),
@@ -99,7 +111,7 @@ def create_app(
         settings: ``settings.database_url`` must be set (``"memory"`` or PostgreSQL),
             unless a ``backend`` or ready ``deps`` are given.
     """
-    from conezia.adapters.http import HttpConfig, make_app
+    from conezia.adapters.http import HttpConfig, SessionCache, make_app
 
     on_shutdown: list[Callable[[], object]] = []
     if deps is None:
@@ -117,8 +129,12 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         debug=settings.debug,
         session_cache_seconds=settings.session_cache_seconds,
+        trusted_proxies=settings.trusted_proxies,
     )
-    return make_app(deps, config=config, on_shutdown=on_shutdown)
+    sessions = SessionCache(config.session_cache_seconds, wall_clock=deps.clock.now)
+    # a change to an account, once committed, drops its remembered sessions in this process
+    deps.bus.subscribe_after_commit(Event, sessions.on_account_event)
+    return make_app(deps, config=config, sessions=sessions, on_shutdown=on_shutdown)
 
 
 def app_from_env() -> Litestar:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,6 +51,11 @@ class Settings:
         session_cache_seconds: a verified session is reused this long without a database
             read. Another server process would accept an ended session for that long, so
             by default it is 5 with one worker and 0 (off) with several.
+        activity_log: record every change in the activity log (off only to measure what it costs).
+        activity_retention_days: how long activity log rows are kept (None: forever);
+            ``conezia activity purge`` deletes older ones.
+        trusted_proxies: addresses or networks (CIDR) of reverse proxies whose
+            ``X-Forwarded-For`` is believed; otherwise the peer address is the client's.
     """
 
     database_url: str | None = None
@@ -68,6 +74,9 @@ class Settings:
     max_body_bytes: int = 1_048_576
     default_phone_region: str | None = None
     session_cache_seconds: int = 5
+    activity_log: bool = True
+    activity_retention_days: int | None = None
+    trusted_proxies: tuple[str, ...] = ()
     debug: bool = False
 
     @property
@@ -95,6 +104,18 @@ class Settings:
             return _int(env, f"CONEZIA_{name.upper()}", fallback, minimum=minimum)
 
         workers = number("workers")
+        retention = _int(env, "CONEZIA_ACTIVITY_RETENTION_DAYS", 0, minimum=0) or None
+        proxies = tuple(p.strip() for p in env.get("CONEZIA_TRUSTED_PROXIES", "").split(",") if p.strip())
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"CONEZIA_TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+                ) from exc
+        activity_log = env.get("CONEZIA_ACTIVITY_LOG", "true").strip().lower()
+        if activity_log not in ("true", "false", "1", "0"):
+            raise SettingsError("CONEZIA_ACTIVITY_LOG must be 'true' or 'false'")
         return cls(
             database_url=env.get("CONEZIA_DATABASE_URL") or None,
             data_dir=Path(env.get("CONEZIA_DATA_DIR") or defaults["data_dir"]),
@@ -112,5 +133,8 @@ class Settings:
             max_body_bytes=number("max_body_bytes", minimum=1024),
             default_phone_region=region.upper() if region else None,
             session_cache_seconds=number("session_cache_seconds", minimum=0, default=5 if workers == 1 else 0),
+            activity_log=activity_log in ("true", "1"),
+            activity_retention_days=retention,
+            trusted_proxies=proxies,
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
         )

@@ -8,6 +8,7 @@ from typing import Protocol
 import attrs
 
 from .errors import ConeziaError
+from .messagebus import MessageBus
 from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, SecretGenerator, UnitOfWork
 
 __all__ = ["Deps", "LoginThrottle", "Mailer", "RateLimitedError"]
@@ -53,6 +54,8 @@ class Deps:
         uow: makes a fresh unit of work (one transaction) per call.
         default_phone_region: ISO 3166 region used to read phone numbers written
             without a country code (``None``: only international notation is accepted).
+        bus: the message bus the units of work publish their events to, for the
+            composition root to subscribe handlers on (the use-cases never touch it).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -65,3 +68,4 @@ class Deps:
     login_throttle: LoginThrottle
     mailer: Mailer
     default_phone_region: str | None = None
+    bus: MessageBus = attrs.Factory(MessageBus)

@@ -14,12 +14,15 @@ from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from .accounts import AuthProvider, User, UserToken
+from .activity import ActivityFilter, ActivityLog
 from .entities import Entity, Relationship
+from .events import Event
 from .identifiers import Identifier
 from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
 
 __all__ = [
+    "ActivityRepository",
     "AuthProviderRepository",
     "BlindIndex",
     "Cipher",
@@ -280,6 +283,24 @@ class GroupRepository(Protocol):
         ...
 
 
+class ActivityRepository(Protocol):
+    async def add(self, entry: ActivityLog) -> None:
+        """Insert one log row (in the unit of work's transaction, like the change it records)."""
+        ...
+
+    async def list(self, user_id: uuid.UUID, criteria: ActivityFilter, page: PageRequest) -> Page[ActivityLog]:
+        """The user's rows meeting ``criteria``, newest first: (inserted_at, id) descending.
+
+        ``page.after`` is the (inserted_at, id) of the last row of the previous page; this
+        page holds the rows strictly older than it.
+        """
+        ...
+
+    async def delete_older_than(self, cutoff: dt.datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows of any user inserted before ``cutoff``; returns how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Rolls back unless :meth:`commit` was called.
 
@@ -298,13 +319,19 @@ class UnitOfWork(Protocol):
     identifiers: IdentifierRepository
     tags: TagRepository
     groups: GroupRepository
+    activity: ActivityRepository
+
+    def record(self, *events: Event) -> None:
+        """Note what this unit of work did; the events are published if and when it commits."""
+        ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(self, *exc_info: object) -> None: ...
 
     async def commit(self) -> None:
-        """Make everything written so far durable; the unit of work stays usable."""
+        """Run the transaction handlers of the recorded events, make everything durable, then
+        run the after-commit handlers; the unit of work stays usable."""
         ...
 
     async def rollback(self) -> None:

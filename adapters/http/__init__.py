@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from .app import make_app
 from .config import HttpConfig
+from .sessions import SessionCache
 
-__all__ = ["HttpConfig", "make_app"]
+__all__ = ["HttpConfig", "SessionCache", "make_app"]

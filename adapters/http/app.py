@@ -20,6 +20,7 @@ from conezia.core.errors import ConeziaError
 from .auth import provide_token, provide_user
 from .config import API_PREFIX, HttpConfig
 from .context import context_of
+from .forwarded import TrustedProxies, parse_networks
 from .guard import ApiGuard
 from .openapi import StructSchemas, document_bodies, operation_id
 from .options import options_handlers
@@ -63,19 +64,22 @@ async def _add_response_headers(message: Message, scope: Scope) -> None:
     message["headers"] = headers
 
 
-def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], object]]) -> Litestar:
+def make_app(
+    deps: Deps, *, config: HttpConfig, sessions: SessionCache, on_shutdown: list[Callable[[], object]]
+) -> Litestar:
     """Build the HTTP application over the core. Nothing connects until a request needs it.
 
     Args:
         deps: the core's dependencies, wired by the composition root.
-        config: rate limits, body size limit and debug mode.
+        config: rate limits, body size limit, trusted proxies and debug mode.
+        sessions: the memory of verified sessions (the composition root subscribes it to account events).
         on_shutdown: callables, plain or async, run in order when the server stops (closing the database pools).
 
     Returns:
         The ASGI application.
     """
     limiter = RateLimiter(config)
-    sessions = SessionCache(config.session_cache_seconds, wall_clock=deps.clock.now)
+    proxies = TrustedProxies(parse_networks(config.trusted_proxies))
 
     async def provide_deps() -> Deps:
         return deps
@@ -88,12 +92,12 @@ def make_app(deps: Deps, *, config: HttpConfig, on_shutdown: list[Callable[[], o
     public_api = Router(
         API_PREFIX,
         route_handlers=[*options_handlers(public_routes), *public_routes],
-        middleware=[ApiGuard(deps, limiter, sessions, require_auth=False)],
+        middleware=[ApiGuard(deps, limiter, sessions, proxies, require_auth=False)],
     )
     protected_api = Router(
         API_PREFIX,
         route_handlers=[*options_handlers(protected_routes), *protected_routes],
-        middleware=[ApiGuard(deps, limiter, sessions, require_auth=True)],
+        middleware=[ApiGuard(deps, limiter, sessions, proxies, require_auth=True)],
         dependencies={
             "user": Provide(provide_user),
             "token": Provide(provide_token),

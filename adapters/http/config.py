@@ -35,6 +35,8 @@ class HttpConfig:
         debug: Litestar's debug mode. Error responses never carry internals either way.
         session_cache_seconds: how long a verified session is reused without a
             database read (0: never); see :mod:`conezia.adapters.http.sessions`.
+        trusted_proxies: addresses or networks of reverse proxies whose
+            ``X-Forwarded-For`` is believed (see :mod:`conezia.adapters.http.forwarded`).
     """
 
     rate_limits: dict[str, int] = attrs.field(converter=_copy_limits, validator=_check_limits)
@@ -42,3 +44,4 @@ class HttpConfig:
     max_body_bytes: int = attrs.field(validator=attrs.validators.ge(1))
     debug: bool = False
     session_cache_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))
+    trusted_proxies: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ import attrs
 from conezia.adapters.throttle import Decision
 from conezia.core.accounts import User
 
-__all__ = ["RequestContext", "client_address", "context_of"]
+__all__ = ["RequestContext", "client_address", "context_of", "peer_address"]
 
 _SCOPE_KEY: Final = "conezia.context"
 
@@ -34,12 +34,14 @@ class RequestContext:
         user: the authenticated caller, on routes that require one.
         token: the caller's bearer token (never logged, never echoed).
         rate: the rate-limit decision, turned into ``RateLimit-*`` headers.
+        client: the client's address, once the guard resolved it (trusted proxies considered).
     """
 
     request_id: str = attrs.Factory(_next_request_id)
     user: User | None = None
     token: str | None = attrs.field(default=None, repr=False)
     rate: Decision | None = None
+    client: str | None = None
 
 
 def context_of(scope: Any) -> RequestContext:
@@ -58,17 +60,17 @@ def context_of(scope: Any) -> RequestContext:
     return cast("RequestContext", context)
 
 
-def client_address(scope: Any) -> str:
-    """The peer address of a request, as the ASGI server reports it.
+def peer_address(scope: Any) -> str:
+    """The address the connection came from, as the ASGI server reports it (``"unknown"`` without one)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
-    Behind a reverse proxy this is the proxy's address unless the server is told
-    to trust forwarded headers (granian and uvicorn both can be).
+
+def client_address(scope: Any) -> str:
+    """The client's address: as the guard resolved it (see :class:`~.forwarded.TrustedProxies`), else the peer's.
 
     Args:
         scope: the ASGI scope.
-
-    Returns:
-        The address, or ``"unknown"`` when the server gave none.
     """
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    resolved = context_of(scope).client
+    return resolved if resolved is not None else peer_address(scope)

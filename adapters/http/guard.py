@@ -13,10 +13,11 @@ from conezia.core import services
 from conezia.core.accounts import User
 from conezia.core.deps import Deps, RateLimitedError
 from conezia.core.errors import AuthenticationError
+from conezia.core.events import Origin, origin
 
 from .auth import bearer_token
-from .config import API_PREFIX
-from .context import client_address, context_of
+from .context import context_of, peer_address
+from .forwarded import TrustedProxies
 from .ratelimit import RateLimiter
 from .sessions import SessionCache
 
@@ -35,17 +36,23 @@ def _has_body(headers: dict[bytes, str]) -> bool:
     return b"transfer-encoding" in headers
 
 
-_READ_HEADERS: Final = frozenset({b"authorization", b"content-length", b"content-type", b"transfer-encoding"})
+_READ_HEADERS: Final = frozenset({
+    b"authorization", b"content-length", b"content-type", b"transfer-encoding", b"user-agent",
+})
+_FORWARDED_FOR: Final = b"x-forwarded-for"
 
 
-def _headers(scope: Scope) -> dict[bytes, str]:
-    """The few request headers the guard reads (the first of each), without parsing the rest."""
+def _headers(scope: Scope) -> tuple[dict[bytes, str], list[str]]:
+    """The few request headers the guard reads (the first of each), and every X-Forwarded-For value."""
     found: dict[bytes, str] = {}
+    forwarded: list[str] = []
     for name, value in scope.get("headers", ()):
         # ASGI servers send names in lower case
         if name in _READ_HEADERS and name not in found:
             found[name] = value.decode("latin-1")
-    return found
+        elif name == _FORWARDED_FOR:
+            forwarded.append(value.decode("latin-1"))
+    return found, forwarded
 
 
 class ApiGuard(ASGIMiddleware):
@@ -54,18 +61,26 @@ class ApiGuard(ASGIMiddleware):
     Runs before Litestar reads the body, so an anonymous or over-budget caller
     never gets to make the server parse one.
 
+    It also tells the core where the request came from (address and user agent,
+    see :func:`conezia.core.events.origin`) for the activity log.
+
     Args:
         deps: the core's dependencies (to verify sessions).
         limiter: the request budgets.
+        sessions: the memory of verified sessions.
+        proxies: whose ``X-Forwarded-For`` to believe.
         require_auth: whether the guarded routes need a bearer token.
     """
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, deps: Deps, limiter: RateLimiter, sessions: SessionCache, *, require_auth: bool) -> None:
+    def __init__(
+        self, deps: Deps, limiter: RateLimiter, sessions: SessionCache, proxies: TrustedProxies, *, require_auth: bool
+    ) -> None:
         self.deps = deps
         self.limiter = limiter
         self.sessions = sessions
+        self.proxies = proxies
         self.require_auth = require_auth
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ApiGuard:
@@ -82,13 +97,14 @@ class ApiGuard(ASGIMiddleware):
             ClientException: a body that is not JSON (400).
         """
         context = context_of(scope)
-        headers = _headers(scope)
+        headers, forwarded_for = _headers(scope)
+        context.client = client = self.proxies.client(peer_address(scope), forwarded_for)
         # OPTIONS only describes the route (and CORS preflights never carry credentials)
         authenticating = self.require_auth and scope.get("method") != "OPTIONS"
         token = bearer_token(headers.get(b"authorization")) if authenticating else None
         user = await self._authenticate(token)
         # anonymous requests and failed attempts spend the address's budget, which caps token guessing
-        context.rate = self.limiter.hit_client(client_address(scope)) if user is None else self.limiter.hit_user(user)
+        context.rate = self.limiter.hit_client(client) if user is None else self.limiter.hit_user(user)
         if not context.rate.allowed:
             raise RateLimitedError(context.rate.reset_after)
         if authenticating and user is None:
@@ -96,10 +112,8 @@ class ApiGuard(ASGIMiddleware):
         context.user, context.token = user, token
         if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get(b"content-type", "")):
             raise ClientException("Content-Type must be application/json.")
-        await next_app(scope, receive, send)
-        if context.user is not None and scope.get("method") not in _SAFE_METHODS and _changes_account(scope):
-            # the account or its sessions may have changed: the next request reads them afresh
-            self.sessions.forget_user(context.user.id)
+        with origin(Origin(client, headers.get(b"user-agent"))):
+            await next_app(scope, receive, send)
 
     async def _authenticate(self, token: str | None) -> User | None:
         if token is None:
@@ -114,13 +128,6 @@ class ApiGuard(ASGIMiddleware):
         self.sessions.put(token, user, row.expires_at())
         return user
 
-
-_SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
-_ACCOUNT_PATHS: Final = (f"{API_PREFIX}/me", f"{API_PREFIX}/auth/")
-
-
-def _changes_account(scope: Scope) -> bool:
-    return str(scope.get("path", "")).startswith(_ACCOUNT_PATHS)
 
 
 def _takes_body(scope: Scope) -> bool:

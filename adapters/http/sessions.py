@@ -4,8 +4,11 @@ Verifying a bearer token costs a database read (a round trip to PostgreSQL) on
 every request. Remembering the answer for a few seconds removes both from the
 hot path. What it costs: with several server processes, a session ended in one
 process is still accepted by the others for at most ``ttl`` seconds. The process
-that ends a session (log out, password reset, profile change, account deletion)
-forgets it at once. ``ttl=0`` turns the memory off.
+that ends a session forgets it at once: :meth:`SessionCache.on_account_event` is
+subscribed (by the composition root) to the core's events after commit, and any
+change to an account (log out, password change or reset, confirmed address,
+profile, deletion) drops that user's remembered sessions. ``ttl=0`` turns the
+memory off.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from conezia.core.accounts import User
+from conezia.core.events import Deleted, Event, LoggedOut, Updated
 
 __all__ = ["SESSIONS_STATE_KEY", "SessionCache"]
 
@@ -83,3 +87,8 @@ class SessionCache:
         with self._lock:
             for key in [k for k, (_, _, u) in self._entries.items() if u.id == user_id]:
                 del self._entries[key]
+
+    async def on_account_event(self, event: Event) -> None:
+        """After-commit handler: an account changed, so its remembered sessions may be stale or ended."""
+        if event.resource_type == "user" and isinstance(event, (Updated, Deleted, LoggedOut)):
+            self.forget_user(event.user_id)

@@ -302,5 +302,11 @@ SCHEMA: Final[Mapping[str, Table]] = {
             (_to_owners("entity_groups", "entity_id", "entities"),
              _to_owners("entity_groups", "group_id", "groups")),
         ),
+        _table(
+            "activity_logs", "activity",
+            (_pkey("activity_logs"),),
+            (_to_user("activity_logs"),),
+            (Check("activity_logs_metadata_check", "metadata", lambda value: isinstance(value, dict)),),
+        ),
     )
 }

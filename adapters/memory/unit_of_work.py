@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
+    ActivityRepository,
     AuthProviderRepository,
     EntityRepository,
     GroupRepository,
@@ -12,8 +14,10 @@ from conezia.core.ports import (
     TokenRepository,
     UserRepository,
 )
+from conezia.core.unit_of_work import EventfulUnitOfWork
 
 from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, MemoryUserRepository
+from .activity import MemoryActivityRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
 from .store import MemoryStore, Tables
@@ -21,13 +25,15 @@ from .store import MemoryStore, Tables
 __all__ = ["MemoryUnitOfWork"]
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(EventfulUnitOfWork):
     """One transaction over an in-memory store; implements :class:`conezia.core.ports.UnitOfWork`.
 
     Entering takes a private copy of the committed state; the repositories read
     and write that copy, and :meth:`commit` publishes its changes to the store.
     Leaving the ``with`` block without committing discards them. After a commit
-    the unit of work stays usable: later writes need another commit.
+    the unit of work stays usable: later writes need another commit. Events
+    recorded on it are published through ``bus`` at commit (see
+    :class:`~conezia.core.unit_of_work.EventfulUnitOfWork`).
 
     Example::
 
@@ -45,8 +51,10 @@ class MemoryUnitOfWork:
     identifiers: IdentifierRepository
     tags: TagRepository
     groups: GroupRepository
+    activity: ActivityRepository
 
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
+        super().__init__(bus)
         self._store = store
         self._base: Tables | None = None
         self._working: Tables | None = None
@@ -58,6 +66,7 @@ class MemoryUnitOfWork:
         self.identifiers = MemoryIdentifierRepository(self._tables)
         self.tags = MemoryTagRepository(self._tables)
         self.groups = MemoryGroupRepository(self._tables)
+        self.activity = MemoryActivityRepository(self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:
@@ -68,15 +77,16 @@ class MemoryUnitOfWork:
     async def __aexit__(self, *exc_info: object) -> None:
         self._base = None
         self._working = None
+        self._forget_events()
 
-    async def commit(self) -> None:
+    async def _commit(self) -> None:
         working = self._tables()
         assert self._base is not None
         self._store.publish(self._base, working)
         self._base = working
         self._working = working.copy()
 
-    async def rollback(self) -> None:
+    async def _rollback(self) -> None:
         self._tables()
         self._begin()
 

@@ -35,6 +35,7 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "identifiers_pkey": ("id", TAKEN),
     "tags_pkey": ("id", TAKEN),
     "groups_pkey": ("id", TAKEN),
+    "activity_logs_pkey": ("id", TAKEN),
     # unique constraints and unique indexes
     "users_email_index": ("email", TAKEN),
     "auth_providers_provider_provider_uid_index": ("provider_uid", TAKEN),
@@ -64,6 +65,7 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "groups_user_id_fkey": ("user_id", _MISSING),
     "entity_groups_entity_id_user_id_fkey": ("entity_id", _MISSING),
     "entity_groups_group_id_user_id_fkey": ("group_id", _MISSING),
+    "activity_logs_user_id_fkey": ("user_id", _MISSING),
     # check constraints
     "users_email_check": ("email", INVALID),
     "users_tier_check": ("tier", INVALID),
@@ -86,6 +88,9 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "tags_color_check": ("color", INVALID),
     "groups_name_check": ("name", INVALID),
     "groups_rules_check": ("rules", INVALID),
+    "activity_logs_action_check": ("action", INVALID),
+    "activity_logs_resource_type_check": ("resource_type", INVALID),
+    "activity_logs_metadata_check": ("metadata", INVALID),
 }
 
 # A unique index whose violation is a validation problem rather than a clash

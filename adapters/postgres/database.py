@@ -8,6 +8,8 @@ from typing import Any, Final
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from conezia.core.messagebus import MessageBus
+
 from . import tables
 from ._json import configure_json
 from .unit_of_work import PostgresUnitOfWork
@@ -54,9 +56,9 @@ class PostgresDatabase:
         """Keyword arguments for ``psycopg.connect`` that reach this database with these session settings."""
         return dict(self._connect_kwargs)
 
-    def unit_of_work(self) -> PostgresUnitOfWork:
-        """A new unit of work; entering it checks a connection out of the pool."""
-        return PostgresUnitOfWork(self.pool)
+    def unit_of_work(self, bus: MessageBus | None = None) -> PostgresUnitOfWork:
+        """A new unit of work, publishing its events to ``bus``; entering it checks a connection out of the pool."""
+        return PostgresUnitOfWork(self.pool, bus)
 
     async def pool(self) -> AsyncConnectionPool[Any]:
         """The open pool, opened now on the running loop if it is not yet."""

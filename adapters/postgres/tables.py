@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from conezia.core.accounts import AUTH_PROVIDER, USER, USER_TOKEN
+from conezia.core.activity import ACTIVITY_LOG
 from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.identifiers import IDENTIFIER
 from conezia.core.organizing import GROUP, TAG
@@ -51,6 +52,7 @@ from ._columns import (
 __all__ = [
     "TIMESTAMPTZ",
     "UUID_TYPE",
+    "activity_logs",
     "auth_providers",
     "entities",
     "entity_groups",
@@ -350,4 +352,29 @@ entity_groups = Table(
     Index("entity_groups_entity_id_group_id_index", "entity_id", "group_id", unique=True),
     Index("entity_groups_group_id_index", "group_id"),
     Index("entity_groups_user_id_index", "user_id"),
+)
+
+activity_logs = Table(
+    "activity_logs",
+    metadata,
+    _id(),
+    Column("user_id", UUID_TYPE, nullable=False),
+    Column("action", _varchar(ACTIVITY_LOG, "action"), nullable=False),
+    Column("resource_type", _varchar(ACTIVITY_LOG, "resource_type"), nullable=False),
+    Column("resource_id", UUID_TYPE),
+    Column("metadata", postgresql.JSONB(), nullable=False, server_default=_EMPTY_OBJECT),
+    Column("ip_address", _varchar(ACTIVITY_LOG, "ip_address")),
+    Column("user_agent", _varchar(ACTIVITY_LOG, "user_agent")),
+    _inserted_at(),
+    PrimaryKeyConstraint("id", name="activity_logs_pkey"),
+    _cascade_to_user("activity_logs"),
+    _one_of(ACTIVITY_LOG, "action"),
+    _one_of(ACTIVITY_LOG, "resource_type"),
+    CheckConstraint("jsonb_typeof(metadata) = 'object'", name="activity_logs_metadata_check"),
+    # a user's log newest first (backwards), and one resource's history
+    Index("activity_logs_user_id_inserted_at_index", "user_id", "inserted_at", "id"),
+    Index(
+        "activity_logs_resource_id_inserted_at_index", "resource_id", "inserted_at", "id",
+        postgresql_where=text("resource_id IS NOT NULL"),
+    ),
 )

@@ -8,7 +8,9 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
+    ActivityRepository,
     AuthProviderRepository,
     EntityRepository,
     GroupRepository,
@@ -18,9 +20,11 @@ from conezia.core.ports import (
     TokenRepository,
     UserRepository,
 )
+from conezia.core.unit_of_work import EventfulUnitOfWork
 
 from ._base import LazyTransaction
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
+from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
@@ -28,7 +32,7 @@ from .organizing import PostgresGroupRepository, PostgresTagRepository
 __all__ = ["PostgresUnitOfWork"]
 
 
-class PostgresUnitOfWork:
+class PostgresUnitOfWork(EventfulUnitOfWork):
     """:class:`~conezia.core.ports.UnitOfWork` over PostgreSQL.
 
     Entering (``async with``) checks a connection out of the pool; the
@@ -39,8 +43,12 @@ class PostgresUnitOfWork:
     pool, or closes it if it was lost, so the pool never lends a dead one. After
     a commit the unit of work stays usable: later writes need another commit.
 
+    Events recorded on it are published through ``bus`` at commit (see
+    :class:`~conezia.core.unit_of_work.EventfulUnitOfWork`).
+
     Args:
         pool: Gives the open pool that lends the connection.
+        bus: Where the recorded events go.
     """
 
     # the ports' types: the protocol's attributes are mutable, so they must match exactly
@@ -52,8 +60,12 @@ class PostgresUnitOfWork:
     identifiers: IdentifierRepository
     tags: TagRepository
     groups: GroupRepository
+    activity: ActivityRepository
 
-    def __init__(self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]]) -> None:
+    def __init__(
+        self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
+    ) -> None:
+        super().__init__(bus)
         self._pool = pool
         self._lender: AsyncConnectionPool[Any] | None = None
         transaction = self._transaction = LazyTransaction()
@@ -65,6 +77,7 @@ class PostgresUnitOfWork:
         self.identifiers = PostgresIdentifierRepository(transaction)
         self.tags = PostgresTagRepository(transaction)
         self.groups = PostgresGroupRepository(transaction)
+        self.activity = PostgresActivityRepository(transaction)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:
@@ -76,6 +89,7 @@ class PostgresUnitOfWork:
 
     async def __aexit__(self, *exc_info: object) -> None:
         pool, self._lender = self._lender, None
+        self._forget_events()
         transaction = self._transaction
         connection = transaction.connection
         if pool is None or connection is None:
@@ -91,12 +105,12 @@ class PostgresUnitOfWork:
                 await connection.close()  # a closed connection is discarded by the pool, never lent
             await pool.putconn(connection)
 
-    async def commit(self) -> None:
+    async def _commit(self) -> None:
         """Make everything written so far durable."""
         # no constraint is deferred, so every broken rule was reported by its statement
         await self._entered().end(commit=True)
 
-    async def rollback(self) -> None:
+    async def _rollback(self) -> None:
         """Discard everything written since the last commit."""
         await self._entered().end(commit=False)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .accounts import *  # noqa: F403
 from .accounts import __all__ as _accounts
+from .activity import *  # noqa: F403
+from .activity import __all__ as _activity
 from .contacts import *  # noqa: F403
 from .contacts import __all__ as _contacts
 from .identifiers import *  # noqa: F403
@@ -13,4 +15,4 @@ from .organizing import __all__ as _organizing
 from .providers import *  # noqa: F403
 from .providers import __all__ as _providers
 
-__all__ = [*_accounts, *_contacts, *_identifiers, *_organizing, *_providers]
+__all__ = [*_accounts, *_activity, *_contacts, *_identifiers, *_organizing, *_providers]

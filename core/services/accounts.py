@@ -13,6 +13,7 @@ import attrs
 from ..accounts import User, UserToken, check_password
 from ..deps import Deps, RateLimitedError
 from ..errors import TAKEN, AuthenticationError, ConflictError, NotFoundError, ValidationError
+from ..events import AccountDeleted, Created, Event, LoggedIn, LoggedOut, LoginFailed, Updated, changed_fields
 from ..ports import UnitOfWork
 from ..validation import Changes
 
@@ -75,6 +76,13 @@ def _new_token(deps: Deps, user_id: uuid.UUID, context: str, sent_to: str | None
     return token, row
 
 
+def _record(uow: UnitOfWork, event: type[Event], user: User, **extra: object) -> None:
+    """Record an event of the user's own account."""
+    operation = extra.pop("operation", None)
+    details = {"operation": operation} if operation else {}
+    uow.record(event(user_id=user.id, resource_type="user", resource_id=user.id, details=details, **extra))
+
+
 async def register(deps: Deps, params: object) -> User:
     """Create an account and send an email-confirmation token.
 
@@ -95,6 +103,7 @@ async def register(deps: Deps, params: object) -> User:
         await uow.users.add(user)
         token, row = _new_token(deps, user.id, "confirm_email", user.email)
         await uow.tokens.add(row)
+        _record(uow, Created, user)
         await uow.commit()
     deps.mailer.send_email_confirmation(user.email, token)
     return user
@@ -105,6 +114,9 @@ async def log_in(deps: Deps, email: object, password: object, *, client: str | N
 
     Args:
         client: the caller's address, throttled alongside the account.
+
+    A wrong password for a known account is recorded (a failed "login" in the
+    user's activity log); an unknown address has nobody to record it for.
 
     Raises:
         RateLimitedError: too many recent failures for this account or client.
@@ -123,12 +135,16 @@ async def log_in(deps: Deps, email: object, password: object, *, client: str | N
         ok = await deps.hasher.verify(user.hashed_password if user else None, password)
         if user is None or not ok:
             deps.login_throttle.failed(keys)
+            if user is not None:
+                _record(uow, LoginFailed, user)
+                await uow.commit()
             raise AuthenticationError("invalid email or password")
         if user.hashed_password and deps.hasher.needs_rehash(user.hashed_password):
             user.hashed_password = await deps.hasher.hash(password)
             await uow.users.update(user)
         token, row = _new_token(deps, user.id, "session")
         await uow.tokens.add(row)
+        _record(uow, LoggedIn, user)
         await uow.commit()
     deps.login_throttle.succeeded(keys)
     return Session(token=token, user=user, token_id=row.id, expires_at=row.expires_at())
@@ -161,6 +177,7 @@ async def log_out(deps: Deps, token: object, *, everywhere: bool = False) -> Non
             await uow.tokens.delete_for_user(user.id, ["session"])
         else:
             await uow.tokens.delete(row.id)
+        _record(uow, LoggedOut, user, operation="log_out_everywhere" if everywhere else None)
         await uow.commit()
 
 
@@ -183,6 +200,7 @@ async def request_email_confirmation(deps: Deps, user_id: uuid.UUID) -> None:
         await uow.tokens.delete_for_user(user.id, ["confirm_email"])
         token, row = _new_token(deps, user.id, "confirm_email", user.email)
         await uow.tokens.add(row)
+        _record(uow, Updated, user, operation="request_email_confirmation")
         await uow.commit()
     deps.mailer.send_email_confirmation(user.email, token)
 
@@ -205,6 +223,7 @@ async def confirm_email(deps: Deps, token: object) -> User:
         user.confirm(deps.clock.now())
         await uow.users.update(user)
         await uow.tokens.delete_for_user(user.id, ["confirm_email"])
+        _record(uow, Updated, user, operation="confirm_email", fields=("confirmed_at",))
         await uow.commit()
     return user
 
@@ -221,6 +240,7 @@ async def request_password_reset(deps: Deps, email: object) -> None:
         await uow.tokens.delete_for_user(user.id, ["reset_password"])
         token, row = _new_token(deps, user.id, "reset_password", user.email)
         await uow.tokens.add(row)
+        _record(uow, Updated, user, operation="request_password_reset")
         await uow.commit()
     deps.mailer.send_password_reset(user.email, token)
 
@@ -246,6 +266,7 @@ async def confirm_password_reset(deps: Deps, token: object, password: object) ->
         user.set_password_hash(await deps.hasher.hash(new_password), deps.clock.now())
         await uow.users.update(user)
         await uow.tokens.delete_for_user(user.id, ["reset_password", "session"])
+        _record(uow, Updated, user, operation="reset_password", fields=("password",))
         await uow.commit()
     return user
 
@@ -260,8 +281,10 @@ async def update_profile(deps: Deps, user_id: uuid.UUID, params: object) -> User
         user = await uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
+        before = attrs.asdict(user)
         email_changed = user.update_profile(params, now=deps.clock.now())
         await uow.users.update(user)  # a taken email raises ConflictError here (unique index)
+        _record(uow, Updated, user, fields=changed_fields(before, attrs.asdict(user)))
         token = None
         if email_changed:
             await uow.tokens.delete_for_user(user.id, ["confirm_email", "reset_password"])
@@ -279,8 +302,10 @@ async def update_preferences(deps: Deps, user_id: uuid.UUID, params: object) -> 
         user = await uow.users.get(user_id, for_update=True)
         if user is None:
             raise NotFoundError("user")
+        before = attrs.asdict(user)
         user.update_preferences(params, now=deps.clock.now())
         await uow.users.update(user)
+        _record(uow, Updated, user, fields=changed_fields(before, attrs.asdict(user)))
         await uow.commit()
     return user
 
@@ -315,6 +340,7 @@ async def change_password(
         await uow.tokens.delete_for_user(user.id, ["session", "reset_password"])
         if kept is not None and kept.user_id == user.id:
             await uow.tokens.add(kept)
+        _record(uow, Updated, user, operation="change_password", fields=("password",))
         await uow.commit()
     return user
 
@@ -340,8 +366,10 @@ async def change_tier_by_email(deps: Deps, email: str, tier: object) -> User:
 async def _change_tier(deps: Deps, uow: UnitOfWork, user: User | None, tier: object) -> User:
     if user is None:
         raise NotFoundError("user")
+    before = attrs.asdict(user)
     user.change_tier(tier, now=deps.clock.now())
     await uow.users.update(user)
+    _record(uow, Updated, user, operation="change_tier", fields=changed_fields(before, attrs.asdict(user)))
     await uow.commit()
     return user
 
@@ -355,4 +383,5 @@ async def delete_account(deps: Deps, user_id: uuid.UUID, password: object) -> No
         if not isinstance(password, str) or not await deps.hasher.verify(user.hashed_password, password):
             raise ValidationError(password="is incorrect")
         await uow.users.delete(user_id)
+        _record(uow, AccountDeleted, user)
         await uow.commit()

@@ -48,7 +48,7 @@ async def create_entity(deps: Deps, owner_id: uuid.UUID, params: object) -> Enti
     Raises:
         ValidationError: every failing field.
     """
-    return await ENTITIES.add(deps, Entity.create(params, id=deps.ids.new_id(), owner_id=owner_id, now=deps.clock.now()))
+    return await ENTITIES.add(deps, owner_id, Entity.create(params, id=deps.ids.new_id(), owner_id=owner_id, now=deps.clock.now()))
 
 
 async def get_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
@@ -111,11 +111,11 @@ async def update_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, p
 
 async def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     """Hide an entity from lists and health without deleting anything. Idempotent."""
-    return await ENTITIES.change(deps, owner_id, entity_id, Entity.archive)
+    return await ENTITIES.change(deps, owner_id, entity_id, Entity.archive, operation="archive")
 
 
 async def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
-    return await ENTITIES.change(deps, owner_id, entity_id, Entity.unarchive)
+    return await ENTITIES.change(deps, owner_id, entity_id, Entity.unarchive, operation="unarchive")
 
 
 async def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at: object = None) -> Entity:
@@ -123,7 +123,10 @@ async def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UU
     changes = Changes({"at": at} if at is not None else {}, ("at",))
     when = changes.datetime("at")
     changes.raise_if_invalid()
-    return await ENTITIES.change(deps, owner_id, entity_id, lambda entity, now: entity.touch_interaction(when or now, now))
+    return await ENTITIES.change(
+        deps, owner_id, entity_id, lambda entity, now: entity.touch_interaction(when or now, now),
+        operation="record_interaction",
+    )
 
 
 async def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:
@@ -142,7 +145,7 @@ async def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID,
         params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=deps.clock.now()
     )
     # the entity's foreign key answers NotFoundError("entity"), its unique index ONE_RELATIONSHIP
-    return await RELATIONSHIPS.add(deps, rel)
+    return await RELATIONSHIPS.add(deps, user_id, rel)
 
 
 async def get_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
@@ -179,7 +182,7 @@ async def update_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: u
 
 async def end_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> Relationship:
     """Mark a relationship inactive; it stays on record but no longer needs attention."""
-    return await RELATIONSHIPS.change(deps, user_id, relationship_id, Relationship.end)
+    return await RELATIONSHIPS.change(deps, user_id, relationship_id, Relationship.end, operation="end")
 
 
 async def delete_relationship(deps: Deps, user_id: uuid.UUID, relationship_id: uuid.UUID) -> None:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 from ..deps import Deps
+from ..events import Created, Viewed
 from ..identifiers import Identifier, cast_identifier, is_sensitive, normalize_for_index
 from ..validation import UNSET
 from .owned import ENTITIES, IDENTIFIERS
@@ -62,6 +63,7 @@ async def add_identifier(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, 
         await ENTITIES.load(uow, owner_id, entity_id)
         # a second primary of the type is refused by add (SECOND_PRIMARY on is_primary)
         await uow.identifiers.add(identifier)
+        IDENTIFIERS.record(uow, Created, owner_id, identifier)
         await uow.commit()
     return identifier
 
@@ -101,11 +103,20 @@ async def remove_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid
 
 
 async def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> str:
-    """The plaintext value, for the owner only, on explicit request."""
-    identifier = await IDENTIFIERS.get(deps, owner_id, identifier_id)
-    if identifier.value_encrypted is not None:
-        return deps.cipher.decrypt(identifier.value_encrypted, context=_context(identifier.id)).decode()
-    return identifier.value or ""
+    """The plaintext value, for the owner only, on explicit request (recorded as a "view")."""
+    async with deps.uow() as uow:
+        identifier = await IDENTIFIERS.load(uow, owner_id, identifier_id)
+        if identifier.value_encrypted is not None:
+            value = deps.cipher.decrypt(identifier.value_encrypted, context=_context(identifier.id)).decode()
+        else:
+            value = identifier.value or ""
+        subject = IDENTIFIERS.subject_of(identifier)
+        uow.record(Viewed(
+            user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
+            details={**subject.details, "operation": "reveal"},
+        ))
+        await uow.commit()
+    return value
 
 
 async def find_duplicates(deps: Deps, owner_id: uuid.UUID, type_: object, value: object) -> Sequence[Identifier]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+import attrs
+
 from ..deps import Deps
 from ..entities import Entity
 from ..errors import NotFoundError
+from ..events import Updated, changed_fields
 from ..organizing import Group, Tag
 from ..pagination import Page, PageRequest
+from ..ports import UnitOfWork
 from .owned import ENTITIES, GROUPS, TAGS
 
 __all__ = [
@@ -33,11 +37,18 @@ __all__ = [
 ]
 
 
+def _membership(uow: UnitOfWork, user_id: uuid.UUID, entity_id: uuid.UUID, field: str, operation: str,
+                **details: uuid.UUID) -> None:
+    """Record a tag or group membership change as a change of the entity's ``tags`` or ``groups``."""
+    uow.record(Updated(
+        user_id=user_id, resource_type="entity", resource_id=entity_id,
+        details={"operation": operation, **details}, fields=(field,),
+    ))
 
 
 async def create_tag(deps: Deps, user_id: uuid.UUID, params: object) -> Tag:
     """Raises ConflictError on ``name`` when the user has a tag of that name."""
-    return await TAGS.add(deps, Tag.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now()))
+    return await TAGS.add(deps, user_id, Tag.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now()))
 
 
 async def get_tag(deps: Deps, user_id: uuid.UUID, tag_id: uuid.UUID) -> Tag:
@@ -62,6 +73,8 @@ async def tag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag_i
     async with deps.uow() as uow:
         # the composite foreign keys answer NotFoundError for an entity or tag that is not the user's
         added = await uow.tags.attach(user_id, entity_id, tag_id, deps.clock.now())
+        if added:
+            _membership(uow, user_id, entity_id, "tags", "tag", tag_id=tag_id)
         await uow.commit()
     return added
 
@@ -71,6 +84,7 @@ async def untag_entity(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, tag
         await ENTITIES.load(uow, user_id, entity_id)
         if not await uow.tags.detach(user_id, entity_id, tag_id):
             raise NotFoundError("tag")
+        _membership(uow, user_id, entity_id, "tags", "untag", tag_id=tag_id)
         await uow.commit()
 
 
@@ -87,7 +101,7 @@ async def create_group(deps: Deps, user_id: uuid.UUID, params: object) -> Group:
         ValidationError: every failing field, including each bad rule.
         ConflictError: on ``name`` when the user has a group of that name.
     """
-    return await GROUPS.add(deps, Group.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now()))
+    return await GROUPS.add(deps, user_id, Group.create(params, id=deps.ids.new_id(), user_id=user_id, now=deps.clock.now()))
 
 
 async def get_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID) -> Group:
@@ -103,11 +117,13 @@ async def update_group(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, para
     """Change a group. Turning a group smart drops its hand-picked members."""
     async with deps.uow() as uow:
         group = await GROUPS.load(uow, user_id, group_id, for_update=True)
+        before = attrs.asdict(group)
         was_smart = group.is_smart
         group.update(params, now=deps.clock.now())
         if group.is_smart and not was_smart:
             await uow.groups.clear_members(user_id, group_id)
         await uow.groups.update(group)
+        GROUPS.record_change(uow, user_id, group, changed_fields(before, attrs.asdict(group)))
         await uow.commit()
     return group
 
@@ -126,6 +142,8 @@ async def add_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUID, 
         (await GROUPS.load(uow, user_id, group_id)).require_manual()
         # the composite foreign key answers NotFoundError("entity") for an entity that is not the user's
         added = await uow.groups.add_member(user_id, group_id, entity_id, deps.clock.now())
+        if added:
+            _membership(uow, user_id, entity_id, "groups", "add_to_group", group_id=group_id)
         await uow.commit()
     return added
 
@@ -135,6 +153,7 @@ async def remove_group_member(deps: Deps, user_id: uuid.UUID, group_id: uuid.UUI
         (await GROUPS.load(uow, user_id, group_id)).require_manual()
         if not await uow.groups.remove_member(user_id, group_id, entity_id):
             raise NotFoundError("entity")
+        _membership(uow, user_id, entity_id, "groups", "remove_from_group", group_id=group_id)
         await uow.commit()
 
 

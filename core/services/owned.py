@@ -13,21 +13,35 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from typing import Final, Generic, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 
 from ..deps import Deps
 from ..entities import Entity, Relationship
 from ..errors import NotFoundError
+from ..events import Created, Deleted, Updated, changed_fields
 from ..identifiers import Identifier
 from ..organizing import Group, Tag
 from ..ports import UnitOfWork
 
-__all__ = ["ENTITIES", "GROUPS", "IDENTIFIERS", "RELATIONSHIPS", "TAGS", "OwnedRows", "Resource"]
+__all__ = ["ENTITIES", "GROUPS", "IDENTIFIERS", "RELATIONSHIPS", "TAGS", "OwnedRows", "Resource", "Subject"]
 
 T = TypeVar("T")
+
+
+@attrs.frozen
+class Subject:
+    """What a row's events are recorded against: a resource type of the activity log, and its id.
+
+    Attributes:
+        details: what else names the row (ids and categories, never values).
+    """
+
+    resource_type: str
+    resource_id: uuid.UUID
+    details: Mapping[str, Any] = attrs.Factory(dict)
 
 
 class OwnedRows(Protocol[T]):
@@ -46,13 +60,46 @@ class OwnedRows(Protocol[T]):
 class Resource(Generic[T]):
     """One owned resource, as its use-cases see it.
 
+    Every add, change and delete records its event (:mod:`conezia.core.events`) on
+    the unit of work, so the activity log and later subscribers learn of it
+    without the use-case saying more.
+
     Attributes:
-        name: what a :class:`NotFoundError` calls it (``"tag"``).
+        name: what a :class:`NotFoundError` calls it (``"tag"``), and, unless ``subject``
+            says otherwise, the resource type its events are recorded under.
         rows: its repository on a unit of work (``lambda uow: uow.tags``).
+        subject: for a row that is part of another resource (an identifier of an entity),
+            what its events are recorded against; a delete then reads the row first.
     """
 
     name: str
     rows: Callable[[UnitOfWork], OwnedRows[T]]
+    subject: Callable[[T], Subject] | None = None
+
+    def subject_of(self, row: T) -> Subject:
+        """What the row's events name."""
+        if self.subject is not None:
+            return self.subject(row)
+        return Subject(self.name, row.id)  # type: ignore[attr-defined]
+
+    def record(self, uow: UnitOfWork, event: type[Created | Deleted], owner_id: uuid.UUID, row: T) -> None:
+        """Record that ``row`` was created or deleted."""
+        subject = self.subject_of(row)
+        uow.record(event(
+            user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
+            details=subject.details,
+        ))
+
+    def record_change(
+        self, uow: UnitOfWork, owner_id: uuid.UUID, row: T, fields: tuple[str, ...], operation: str | None = None
+    ) -> None:
+        """Record that ``fields`` of ``row`` changed (by ``operation``, if it has a name of its own)."""
+        subject = self.subject_of(row)
+        details = {**subject.details, "operation": operation} if operation else subject.details
+        uow.record(Updated(
+            user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
+            details=details, fields=fields,
+        ))
 
     async def load(self, uow: UnitOfWork, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T:
         """The owner's row, inside a unit of work the caller holds.
@@ -65,10 +112,11 @@ class Resource(Generic[T]):
             raise NotFoundError(self.name)
         return row
 
-    async def add(self, deps: Deps, row: T) -> T:
+    async def add(self, deps: Deps, owner_id: uuid.UUID, row: T) -> T:
         """Store a row the domain built and validated; constraint violations raise the core's errors."""
         async with deps.uow() as uow:
             await self.rows(uow).add(row)
+            self.record(uow, Created, owner_id, row)
             await uow.commit()
         return row
 
@@ -78,17 +126,30 @@ class Resource(Generic[T]):
             return await self.load(uow, owner_id, row_id)
 
     async def change(
-        self, deps: Deps, owner_id: uuid.UUID, row_id: uuid.UUID, change: Callable[[T, dt.datetime], object]
+        self,
+        deps: Deps,
+        owner_id: uuid.UUID,
+        row_id: uuid.UUID,
+        change: Callable[[T, dt.datetime], object],
+        *,
+        operation: str | None = None,
     ) -> T:
         """Lock the owner's row, let ``change(row, now)`` apply the domain's rules to it, and write it back.
 
         The row stays locked from the read to the commit, so a concurrent change is never lost.
-        Whatever ``change`` raises (a ValidationError) leaves the row as it was.
+        Whatever ``change`` raises (a ValidationError) leaves the row as it was. The event
+        names the fields that changed (see :func:`~conezia.core.events.changed_fields`).
+
+        Args:
+            operation: the name of the change when it is more than an edit (``"archive"``).
         """
         async with deps.uow() as uow:
             row = await self.load(uow, owner_id, row_id, for_update=True)
+            before = attrs.asdict(row)  # type: ignore[arg-type]
             change(row, deps.clock.now())
             await self.rows(uow).update(row)
+            fields = changed_fields(before, attrs.asdict(row))  # type: ignore[arg-type]
+            self.record_change(uow, owner_id, row, fields, operation)
             await uow.commit()
         return row
 
@@ -99,13 +160,27 @@ class Resource(Generic[T]):
             NotFoundError: unless the row exists and is the owner's.
         """
         async with deps.uow() as uow:
+            # a row recorded against another resource is read first, for the event to name it
+            row = None if self.subject is None else await self.load(uow, owner_id, row_id, for_update=True)
             if not await self.rows(uow).delete(owner_id, row_id):
                 raise NotFoundError(self.name)
+            subject = Subject(self.name, row_id) if row is None else self.subject_of(row)
+            uow.record(Deleted(
+                user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
+                details=subject.details,
+            ))
             await uow.commit()
 
 
 ENTITIES: Final = Resource[Entity]("entity", lambda uow: uow.entities)
 RELATIONSHIPS: Final = Resource[Relationship]("relationship", lambda uow: uow.relationships)
-IDENTIFIERS: Final = Resource[Identifier]("identifier", lambda uow: uow.identifiers)
+IDENTIFIERS: Final = Resource[Identifier](
+    "identifier",
+    lambda uow: uow.identifiers,
+    # the activity log knows no identifiers (spec 6.2): they are recorded as changes of their entity
+    subject=lambda identifier: Subject(
+        "entity", identifier.entity_id, {"identifier_id": identifier.id, "identifier_type": identifier.type}
+    ),
+)
 TAGS: Final = Resource[Tag]("tag", lambda uow: uow.tags)
 GROUPS: Final = Resource[Group]("group", lambda uow: uow.groups)

@@ -9,9 +9,17 @@ from typing import Any
 from ..accounts import AUTH_PROVIDER, AuthProvider
 from ..deps import Deps
 from ..errors import TAKEN, ConflictError, NotFoundError, ValidationError
+from ..events import Event, Updated, Viewed
+from ..ports import UnitOfWork
 from ..validation import UNSET, Changes
 
 __all__ = ["link_auth_provider", "list_auth_providers", "reveal_provider_tokens", "unlink_auth_provider"]
+
+
+def _record(uow: UnitOfWork, event: type[Event], link: AuthProvider, operation: str, **extra: object) -> None:
+    """Sign-in providers are part of their user's account, and recorded as such."""
+    details = {"auth_provider_id": link.id, "provider": link.provider, "operation": operation}
+    uow.record(event(user_id=link.user_id, resource_type="user", resource_id=link.user_id, details=details, **extra))
 
 
 def _provider_context(provider_id: uuid.UUID, column: str) -> bytes:
@@ -52,6 +60,11 @@ async def link_auth_provider(deps: Deps, user_id: uuid.UUID, params: object) -> 
             await uow.auth_providers.add(link)
         else:
             await uow.auth_providers.update(link)
+        changed = tuple(name for name, value in (
+            ("provider_token", token), ("provider_refresh_token", refresh), ("provider_meta", meta),
+        ) if value is not UNSET)
+        _record(uow, Updated, link, "link_provider" if existing is None else "relink_provider",
+                fields=("auth_providers",) if existing is None else changed)
         await uow.commit()
     return link
 
@@ -62,17 +75,19 @@ async def list_auth_providers(deps: Deps, user_id: uuid.UUID) -> Sequence[AuthPr
 
 
 async def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uuid.UUID) -> dict[str, Any]:
-    """The decrypted provider tokens, for the owner's own sync code."""
+    """The decrypted provider tokens, for the owner's own sync code (recorded as a "view")."""
     async with deps.uow() as uow:
         link = await uow.auth_providers.get(user_id, provider_id)
-    if link is None:
-        raise NotFoundError("auth provider")
-    out: dict[str, Any] = {}
-    for column in ("provider_token", "provider_refresh_token"):
-        blob = getattr(link, column)
-        out[column] = (
-            None if blob is None else deps.cipher.decrypt(blob, context=_provider_context(link.id, column)).decode()
-        )
+        if link is None:
+            raise NotFoundError("auth provider")
+        out: dict[str, Any] = {}
+        for column in ("provider_token", "provider_refresh_token"):
+            blob = getattr(link, column)
+            out[column] = (
+                None if blob is None else deps.cipher.decrypt(blob, context=_provider_context(link.id, column)).decode()
+            )
+        _record(uow, Viewed, link, "reveal")
+        await uow.commit()
     return out
 
 
@@ -87,4 +102,6 @@ async def unlink_auth_provider(deps: Deps, user_id: uuid.UUID, provider_id: uuid
         if user is not None and user.hashed_password is None and not others:
             raise ValidationError(provider="is the only way to sign in; set a password first")
         await uow.auth_providers.delete(user_id, provider_id)
+        _record(uow, Updated, next(p for p in links if p.id == provider_id), "unlink_provider",
+                fields=("auth_providers",))
         await uow.commit()

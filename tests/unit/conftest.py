@@ -15,6 +15,8 @@ from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemSecrets
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps
+from conezia.core.messagebus import MessageBus
+from conezia.core.services.activity import subscribe_activity_log
 
 T0 = dt.datetime(2026, 1, 17, 9, 30, 0, 250_000, tzinfo=dt.timezone.utc)
 
@@ -41,12 +43,19 @@ class SequentialIds:
 HASHER = Argon2Hasher(profile="test")
 
 
-def make_deps(clock: FakeClock | None = None) -> Deps:
+def make_deps(clock: FakeClock | None = None, *, activity_log: bool = True) -> Deps:
+    """The core over a fresh memory store, wired as the composition root wires it."""
     store = MemoryStore()
+    clock = clock or FakeClock()
+    ids = SequentialIds()
+    bus = MessageBus()
+    if activity_log:
+        subscribe_activity_log(bus, clock=clock, ids=ids)
     return Deps(
-        uow=lambda: MemoryUnitOfWork(store),
-        clock=clock or FakeClock(),
-        ids=SequentialIds(),
+        uow=lambda: MemoryUnitOfWork(store, bus),
+        bus=bus,
+        clock=clock,
+        ids=ids,
         secrets=SystemSecrets(),
         hasher=HASHER,
         cipher=AesGcmCipher({"k1": os.urandom(32)}, "k1"),

@@ -13,7 +13,6 @@ from ..bodies import LoginRequest, PasswordResetConfirm, PasswordResetRequest, R
 from ..context import client_address
 from ..openapi import body, errors
 from ..schemas import Accepted, LoginOut, UserOut, out
-from ..sessions import SESSIONS_STATE_KEY
 from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, SessionToken, envelope, raw
 
 __all__ = ["PROTECTED", "PUBLIC"]
@@ -49,12 +48,10 @@ async def log_in(deps: Core, request: Request[Any, Any, Any], data: LoginBody = 
     "/auth/confirm-email", status_code=200, tags=TAGS, summary="Confirm the email address",
     responses=errors(413, 422, 429),
 )
-async def confirm_email(deps: Core, request: Request[Any, Any, Any], data: TokenBody = NO_BODY) -> UserOut:
+async def confirm_email(deps: Core, data: TokenBody = NO_BODY) -> UserOut:
     """Confirm the address a confirmation token was sent to. The token is used up."""
     fields = envelope(data, required=("token",))
-    user = await services.confirm_email(deps, fields["token"])
-    request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)  # remembered sessions hold the old account
-    return out(UserOut, user)
+    return out(UserOut, await services.confirm_email(deps, fields["token"]))
 
 
 @post(
@@ -72,14 +69,10 @@ async def request_password_reset(deps: Core, data: ResetRequestBody = NO_BODY) -
     "/auth/password-reset/confirm", status_code=200, tags=TAGS, summary="Set a new password with a reset token",
     responses=errors(413, 422, 429),
 )
-async def confirm_password_reset(
-    deps: Core, request: Request[Any, Any, Any], data: ResetConfirmBody = NO_BODY
-) -> UserOut:
+async def confirm_password_reset(deps: Core, data: ResetConfirmBody = NO_BODY) -> UserOut:
     """Set a new password. Every session of the account ends; log in again."""
     fields = envelope(data, optional=("token", "password"))
-    user = await services.confirm_password_reset(deps, fields["token"], fields["password"])
-    request.app.state[SESSIONS_STATE_KEY].forget_user(user.id)
-    return out(UserOut, user)
+    return out(UserOut, await services.confirm_password_reset(deps, fields["token"], fields["password"]))
 
 
 @post("/auth/logout", status_code=204, tags=TAGS, summary="Log out", responses=errors(*AUTHENTICATED, 422))
