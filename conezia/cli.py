@@ -6,10 +6,11 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from conezia.core.accounts import TIERS
 
+from . import cli_activity
 from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
 from .settings import Settings, SettingsError
 
@@ -169,6 +170,14 @@ async def _set_tier(settings: Settings, url: str, email: str, tier: str) -> None
         await crm.change_tier_by_email(email, tier)
 
 
+def _cmd_activity(settings: Settings, args: argparse.Namespace) -> None:
+    def database() -> tuple[str, Callable[[], None]]:
+        url, started = _database_url(settings, start=not settings.database_url)
+        return url, (lambda: _stop_embedded(settings)) if started else (lambda: None)
+
+    cli_activity.run(settings, args, database)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conezia", description="Conezia personal CRM backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     t = asub.add_parser("set-tier", help="change a user's subscription tier")
     t.add_argument("email")
     t.add_argument("tier", choices=TIERS)
+    cli_activity.add_parser(sub)
     return parser
 
 
@@ -198,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(f"conezia: {exc}") from exc
     handlers = {
         "run": _cmd_run, "serve": _cmd_serve, "migrate": _cmd_migrate,
-        "db": _cmd_db, "keys": _cmd_keys, "admin": _cmd_admin,
+        "db": _cmd_db, "keys": _cmd_keys, "admin": _cmd_admin, "activity": _cmd_activity,
     }
     try:
         handlers[args.command](settings, args)

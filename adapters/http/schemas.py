@@ -28,6 +28,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from conezia.core.accounts import AUTH_PROVIDER, USER, AuthProvider
+from conezia.core.activity import ACTIVITY_LOG
 from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.identifiers import IDENTIFIER
 from conezia.core.organizing import TAG
@@ -37,6 +38,8 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "RESPONSES",
     "Accepted",
+    "ActivityOut",
+    "ActivityPage",
     "AttentionItemOut",
     "AttentionList",
     "AuthProviderList",
@@ -78,6 +81,8 @@ if TYPE_CHECKING:
     TagColor: TypeAlias = str
     Provider: TypeAlias = str
     Tier: TypeAlias = str
+    ActivityAction: TypeAlias = str
+    ActivityResource: TypeAlias = str
 else:
     EntityType = Literal[ENTITY["type"].choices]
     RelationshipType = Literal[RELATIONSHIP["type"].choices]
@@ -87,6 +92,8 @@ else:
     TagColor = Literal[TAG["color"].choices]
     Provider = Literal[AUTH_PROVIDER["provider"].choices]
     Tier = Literal[USER["tier"].choices]
+    ActivityAction = Literal[ACTIVITY_LOG["action"].choices]
+    ActivityResource = Literal[ACTIVITY_LOG["resource_type"].choices]
 
 Timestamp = Annotated[dt.datetime, Meta(tz=True)]
 JsonObject = dict[str, Any]
@@ -239,6 +246,22 @@ class GroupOut(Out):
 
 class GroupList(Out):
     data: list[GroupOut]
+
+
+class ActivityOut(Out):
+    id: uuid.UUID
+    action: ActivityAction
+    resource_type: ActivityResource
+    resource_id: uuid.UUID | None
+    metadata: Annotated[JsonObject, Meta(description=ACTIVITY_LOG["metadata"].description)]
+    ip_address: str | None
+    user_agent: str | None
+    inserted_at: Timestamp
+
+
+class ActivityPage(Out):
+    data: list[ActivityOut]
+    next_cursor: Annotated[str, Meta(description="Pass as `cursor` for the next (older) page.")] | None
 
 
 class Health(Out):

@@ -7,8 +7,9 @@ after regenerating.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Self
 
 from conezia.core import services
@@ -123,6 +124,18 @@ class AsyncConezia:
             NotFoundError: no account has this email.
         """
         return await services.change_tier_by_email(self._deps, email, tier)
+
+    async def purge_activity(
+        self, older_than_days: int, *, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Administrator operation: delete every user's activity log rows older than this many days.
+
+        Runs in batches, each its own transaction; ``progress`` gets the running total.
+
+        Returns:
+            How many rows were deleted.
+        """
+        return await services.purge_activity(self._deps, dt.timedelta(days=older_than_days), progress=progress)
 
     def as_user(self, user_id: uuid.UUID) -> AsyncUserScope:
         """Operations on one user's data; every call is scoped to that user."""

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from conezia.core import services
 from conezia.core.accounts import AuthProvider, User
+from conezia.core.activity import ActivityLog, parse_activity_filter
 from conezia.core.deps import Deps
 from conezia.core.entities import Entity, Relationship
 from conezia.core.identifiers import Identifier
@@ -107,6 +108,29 @@ class AsyncUserScope(AsyncOrganizing):
     async def unlink_auth_provider(self, provider_id: uuid.UUID) -> None:
         """Unlink a sign-in; refused when it is the only way left to sign in."""
         await services.unlink_auth_provider(self._deps, self._user_id, provider_id)
+
+    async def activity(
+        self,
+        *,
+        resource_type: str | None = None,
+        resource_id: uuid.UUID | str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ActivityLog]:
+        """The user's activity log, newest first, one page; pass ``next_cursor`` for the next (older) one.
+
+        Raises:
+            ValidationError: on an unknown ``resource_type`` or ``action``, a malformed ``resource_id``,
+                ``limit`` or ``cursor``.
+        """
+        criteria = parse_activity_filter(given(
+            resource_type=resource_type if resource_type is not None else UNSET,
+            resource_id=str(resource_id) if resource_id is not None else UNSET,
+            action=action if action is not None else UNSET,
+        ))
+        page = PageRequest.parse(limit=limit, cursor=cursor)
+        return await services.list_activity(self._deps, self._user_id, criteria, page)
 
     async def delete_account(self, password: str) -> None:
         """Delete the account and everything it owns, after re-checking the password."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from conezia.core.accounts import User
@@ -107,6 +107,16 @@ class Conezia(ConeziaPortal):
             NotFoundError: no account has this email.
         """
         return self._call(self._async.change_tier_by_email, email, tier)
+
+    def purge_activity(self, older_than_days: int, *, progress: Callable[[int], None] | None = None) -> int:
+        """Administrator operation: delete every user's activity log rows older than this many days.
+
+        Runs in batches, each its own transaction; ``progress`` gets the running total.
+
+        Returns:
+            How many rows were deleted.
+        """
+        return self._call(self._async.purge_activity, older_than_days, progress=progress)
 
     def as_user(self, user_id: uuid.UUID) -> UserScope:
         """Operations on one user's data; every call is scoped to that user."""

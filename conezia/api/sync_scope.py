@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from conezia.core.accounts import AuthProvider, User
+from conezia.core.activity import ActivityLog
 from conezia.core.entities import Entity, Relationship
 from conezia.core.identifiers import Identifier
 from conezia.core.pagination import Page
@@ -102,6 +103,30 @@ class UserScope(Organizing):
     def unlink_auth_provider(self, provider_id: uuid.UUID) -> None:
         """Unlink a sign-in; refused when it is the only way left to sign in."""
         self._call(self._async.unlink_auth_provider, provider_id)
+
+    def activity(
+        self,
+        *,
+        resource_type: str | None = None,
+        resource_id: uuid.UUID | str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[ActivityLog]:
+        """The user's activity log, newest first, one page; pass ``next_cursor`` for the next (older) one.
+
+        Raises:
+            ValidationError: on an unknown ``resource_type`` or ``action``, a malformed ``resource_id``,
+                ``limit`` or ``cursor``.
+        """
+        return self._call(
+            self._async.activity,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            action=action,
+            limit=limit,
+            cursor=cursor,
+        )
 
     def delete_account(self, password: str) -> None:
         """Delete the account and everything it owns, after re-checking the password."""
