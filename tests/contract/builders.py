@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from conezia.core.accounts import AuthProvider, User, UserToken
+from conezia.core.activity import ActivityLog
 from conezia.core.entities import Entity, Relationship
 from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter, Group, Tag
@@ -165,6 +166,7 @@ def repository_of(uow: UnitOfWork, row: object) -> Any:
         (Identifier, uow.identifiers),
         (Tag, uow.tags),
         (Group, uow.groups),
+        (ActivityLog, uow.activity),
     ):
         if isinstance(row, kind):
             return repository

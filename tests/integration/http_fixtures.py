@@ -122,6 +122,12 @@ class TestDatabase:
             for name in self._tables
         }
 
+    def execute(self, statement: str) -> list[tuple[Any, ...]]:
+        """Run SQL on the plain connection (PostgreSQL only); the rows it returns, if any."""
+        assert self._connection is not None, "SQL needs the PostgreSQL backend"
+        cursor = self._connection.execute(statement)
+        return cursor.fetchall() if cursor.description else []
+
     def empty(self) -> None:
         """Empty every table (a memory backend starts empty anyway)."""
         if self._connection is not None and self._tables:

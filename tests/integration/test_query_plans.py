@@ -21,11 +21,13 @@ import psycopg
 import pytest
 
 from conezia.adapters.postgres._base import Prepared
+from conezia.adapters.postgres.activity import activity_list_statement
 from conezia.adapters.postgres.contacts import entity_list_statement, relationship_list_statement
 from conezia.adapters.postgres.identifiers import LIST_FOR_ENTITY
 from conezia.adapters.postgres.migrator import apply_migrations
 from conezia.adapters.postgres.organizing import LIST_GROUPS, LIST_TAGS, members_statement
 from conezia.adapters.postgres.urls import connect_kwargs
+from conezia.core.activity import ACTIONS, RESOURCE_TYPES, ActivityFilter
 from conezia.core.entities import ENTITY_TYPES, RELATIONSHIP_STATUSES
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import PageRequest
@@ -42,6 +44,8 @@ GROUP = uuid.UUID(int=2)  # the owner's big group: every other entity
 ENTITY = uuid.UUID(int=3)  # the owner's entity with many identifiers
 IDENTIFIERS = 1_000
 TAGS = 1_000  # the owner's tags, and as many groups
+ACTIVITY = 20_000  # the owner's activity log rows (others have a tenth as many each)
+RESOURCE = uuid.UUID(int=4)  # a resource with a history of 100 rows among the owner's 20,000
 PAGE = PageRequest(limit=50)
 
 
@@ -90,6 +94,15 @@ def _load(connection: psycopg.Connection[Any]) -> dict[str, Any]:
         with cursor.copy("COPY entity_groups (entity_id, group_id, user_id) FROM STDIN") as copy:
             for entity_id, owner, *_ in entity_rows[:ENTITIES:2]:
                 copy.write_row((entity_id, GROUP, owner))
+        with cursor.copy(
+            "COPY activity_logs (id, user_id, action, resource_type, resource_id, inserted_at) FROM STDIN"
+        ) as copy:
+            for owner, count in [(OWNER, ACTIVITY), *((other, ACTIVITY // 10) for other in others)]:
+                for n in range(count):
+                    resource = RESOURCE if owner == OWNER and n % 200 == 0 else uuid.uuid4()
+                    copy.write_row((uuid.uuid4(), owner, ACTIONS[n % len(ACTIONS)],
+                                    RESOURCE_TYPES[n % len(RESOURCE_TYPES)], resource,
+                                    T0 + dt.timedelta(seconds=n // 2)))
         cursor.execute("ANALYZE")
         middle = sorted((at, entity_id) for entity_id, owner, _, _, at, *_ in entity_rows if owner == OWNER)
     return {"after": middle[len(middle) // 2]}
@@ -219,6 +232,29 @@ PAGED: dict[str, tuple[Case, str]] = {
         lambda loaded: members_statement(OWNER, GROUP, _after(loaded)),
         "entities_owner_id_inserted_at_id_index",
     ),
+    "activity, newest first": (
+        lambda _: activity_list_statement(OWNER, ActivityFilter(), PAGE), "activity_logs_user_id_inserted_at_index",
+    ),
+    "activity after a cursor": (
+        lambda loaded: activity_list_statement(OWNER, ActivityFilter(), _after(loaded)),
+        "activity_logs_user_id_inserted_at_index",
+    ),
+    "activity of one action": (
+        lambda _: activity_list_statement(OWNER, ActivityFilter(action="login"), PAGE),
+        "activity_logs_user_id_inserted_at_index",
+    ),
+    "activity of one resource type after a cursor": (
+        lambda loaded: activity_list_statement(OWNER, ActivityFilter(resource_type="tag"), _after(loaded)),
+        "activity_logs_user_id_inserted_at_index",
+    ),
+    "activity of one resource": (
+        lambda _: activity_list_statement(OWNER, ActivityFilter(resource_id=RESOURCE), PAGE),
+        "activity_logs_resource_id_inserted_at_index",
+    ),
+    "activity of one resource after a cursor": (
+        lambda loaded: activity_list_statement(OWNER, ActivityFilter(resource_id=RESOURCE), _after(loaded)),
+        "activity_logs_resource_id_inserted_at_index",
+    ),
 }
 
 WHOLE: dict[str, tuple[Case, str]] = {
@@ -250,7 +286,8 @@ def test_a_page_reads_its_rows_in_order_from_an_index_and_stops(
         assert plan["Node Type"] == "Limit"
         if "after_at" in params:  # the cursor bounds the index scan itself, not a filter over what came before
             conditions = [node.get("Index Cond", "") for node in _nodes(plan) if node.get("Index Name") == index]
-            assert any("ROW(inserted_at, id) >" in condition for condition in conditions), f"{case} ({form} plan)"
+            # after the cursor in ascending order, before it in the newest-first activity log
+            assert any(re.search(r"ROW\(inserted_at, id\) [<>]", c) for c in conditions), f"{case} ({form} plan)"
 
 
 @pytest.mark.parametrize("case", list(WHOLE))
