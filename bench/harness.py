@@ -28,6 +28,7 @@ from bench.load import LOG_DIR, REPO_DIR, LoadGenerator
 from bench.report import Measurement
 from bench.scenarios import (
     APP,
+    APP_NO_ACTIVITY_LOG,
     APP_NO_SESSION_CACHE,
     BASELINE,
     BIG_USER,
@@ -430,6 +431,16 @@ class Harness:
         )
         self._start(APP_NO_SESSION_CACHE, uncached, port, f"{what} with CONEZIA_SESSION_CACHE_SECONDS=0")
 
+        # what the activity log costs: the same server with the log turned off (never in production)
+        port = free_port()
+        argv, what = self._app_argv(port)
+        unlogged = Service(
+            "the conezia server without activity log", argv,
+            {**env, "CONEZIA_PORT": str(port), "CONEZIA_ACTIVITY_LOG": "false"},
+            LOG_DIR / "server-no-activity-log.log",
+        )
+        self._start(APP_NO_ACTIVITY_LOG, unlogged, port, f"{what} with CONEZIA_ACTIVITY_LOG=false")
+
         port = free_port()
         base_env = {k: v for k, v in env.items() if not k.startswith("CONEZIA_")}
         base_env.update({"BENCH_DATABASE_URL": self.db_url, "BENCH_POOL_SIZE": str(self.config.pool_size)})
@@ -439,7 +450,8 @@ class Harness:
         )
         self._start(BASELINE, baseline, port, "the baseline app (bench/baseline_app.py)")
 
-        for role, path in ((APP, "/health"), (APP_NO_SESSION_CACHE, "/health"), (BASELINE, "/hello")):
+        for role, path in ((APP, "/health"), (APP_NO_SESSION_CACHE, "/health"), (APP_NO_ACTIVITY_LOG, "/health"),
+                           (BASELINE, "/hello")):
             say(f"waiting for GET {path} on {self.services[role].name} ...")
             wait_until_serving(self.services[role], self.ports[role], path)
 

@@ -205,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "app": (f"granian {config.server_factory}" if config and config.server_factory else "conezia serve")
                    + " (granian, ASGI, uvloop)",
             "app_no_session_cache": "the same with CONEZIA_SESSION_CACHE_SECONDS=0",
+            "app_no_activity_log": "the same with CONEZIA_ACTIVITY_LOG=false (only to measure the log's cost)",
             "baseline": "granian bench.baseline_app:create_app (ASGI, uvloop)",
             "granian": versions().get("granian"),
             "postgres": harness.postgres_version if harness else "",

@@ -10,6 +10,7 @@ import attrs
 
 __all__ = [
     "APP",
+    "APP_NO_ACTIVITY_LOG",
     "APP_NO_SESSION_CACHE",
     "BASELINE",
     "BIG_USER",
@@ -27,6 +28,7 @@ __all__ = [
 BASELINE: Final = "baseline"
 APP: Final = "app"
 APP_NO_SESSION_CACHE: Final = "app-no-session-cache"
+APP_NO_ACTIVITY_LOG: Final = "app-no-activity-log"
 
 # The users a scenario can authenticate as: the one whose entities are created through the
 # API (``BenchConfig.entities`` of them), and the one whose ``BenchConfig.big_entities`` are
@@ -175,6 +177,11 @@ SCENARIOS: Final = (
         body='{"description":"Bench update {n}"}', user=USER,
     ),
     Scenario("archive", "archive entity", APP, "POST", "/api/v1/entities/{id}/archive", user=USER),
+    Scenario(
+        "create-no-log", "create entity, activity log off", APP_NO_ACTIVITY_LOG, "POST", "/api/v1/entities",
+        body='{"type":"person","name":"Bench Person {n}"}', user=USER,
+    ),
+    Scenario("activity-page", "activity log, one page of 50", APP, "GET", "/api/v1/activity?limit=50", user=USER),
 )
 
 
@@ -194,4 +201,7 @@ TARGETS: Final = (
     Target("list-big", "list", 0.8),
     Target("create", "bare-select", 0.6),
     Target("update", "bare-select", 0.5),
+    # the activity log's cost: at most 15% of create's throughput
+    Target("create", "create-no-log", 0.85),
+    Target("activity-page", "bare-select", 0.6),
 )
