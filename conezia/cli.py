@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -33,6 +34,8 @@ def _ensure_keys(settings: Settings) -> None:
 def _migrate(url: str, action: str, count: int | None) -> None:
     from conezia.adapters.postgres.migrator import apply_migrations, migration_status, rollback_migrations
 
+    # yoyo logs a failing step's traceback itself; the error reaches main(), which says what to do
+    logging.getLogger("yoyo").setLevel(logging.CRITICAL)
     if action == "apply":
         applied = apply_migrations(url, progress=lambda m: _say(f"applying {m}"))
         _say(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
