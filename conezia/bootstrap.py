@@ -93,7 +93,7 @@ def create_app(
     deps: Deps | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Litestar:
-    """Build the HTTP application. Nothing connects until the first request.
+    """Build the HTTP application. Nothing connects before it starts (then its role check, once), nor its pool before the first request.
 
     Args:
         settings: ``settings.database_url`` must be set (``"memory"`` or PostgreSQL),

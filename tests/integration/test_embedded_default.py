@@ -73,7 +73,7 @@ class Running:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """`conezia run` on a fresh data folder (it starts the embedded PostgreSQL, migrates and serves)."""
-    with conezia_run(tmp_path_factory.mktemp("data")) as server:
+    with ConeziaRun(tmp_path_factory.mktemp("data")) as server:
         yield server
 
 
@@ -86,7 +86,7 @@ def second_data_dir(tmp_path: Path) -> Iterator[Path]:
         EmbeddedPostgres.stop_dir(data_dir / "postgres")
 
 
-class conezia_run:  # noqa: N801 - reads as the command it runs
+class ConeziaRun:
     """Start `conezia run` on ``data_dir``; stop it (and its PostgreSQL) on exit."""
 
     def __init__(self, data_dir: Path) -> None:
@@ -210,7 +210,7 @@ def test_a_dump_restored_into_a_new_data_folder_reads_back_every_secret(
     cleaned = run_cli("db", "restore", "--clean", str(backup), data_dir=second_data_dir)
     assert cleaned.returncode == 0, cleaned.stderr
 
-    with conezia_run(second_data_dir) as restored_server:
+    with ConeziaRun(second_data_dir) as restored_server:
         _read_back(restored_server, seen)
 
 
