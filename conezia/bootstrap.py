@@ -105,15 +105,18 @@ def create_app(
     deps: Deps | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Litestar:
-    """Build the HTTP application. Nothing connects until the first request.
+    """Build the HTTP application. Nothing connects before it starts (then its role check, once), nor its pool before the first request.
 
     Args:
         settings: ``settings.database_url`` must be set (``"memory"`` or PostgreSQL),
-            unless a ``backend`` or ready ``deps`` are given.
+            unless a ``backend`` or ready ``deps`` are given. An app that opens its own
+            PostgreSQL backend checks its role at startup and fails as a superuser
+            unless ``settings.allow_superuser``.
     """
     from conezia.adapters.http import HttpConfig, SessionCache, make_app
 
     on_shutdown: list[Callable[[], object]] = []
+    on_startup: list[Callable[[], Awaitable[None]]] = []
     if deps is None:
         if backend is None:
             if not settings.database_url:
@@ -121,6 +124,10 @@ def create_app(
             backend = open_backend(settings.database_url, pool_size=settings.pool_size)
             # the pool opens on the server's event loop at the first request and closes on it
             on_shutdown.append(backend.aclose)
+            if backend.kind == "postgres" and not settings.allow_superuser:
+                from .least_privilege import server_role_check
+
+                on_startup.append(server_role_check(settings.database_url))
         keys = keys or load_keys(os.environ if env is None else env, settings.resolved_key_file)
         deps = build_deps(settings, keys=keys, backend=backend)
     config = HttpConfig(
@@ -134,7 +141,9 @@ def create_app(
     sessions = SessionCache(config.session_cache_seconds, wall_clock=deps.clock.now)
     # a change to an account, once committed, drops its remembered sessions in this process
     deps.bus.subscribe_after_commit(Event, sessions.on_account_event)
-    return make_app(deps, config=config, sessions=sessions, on_shutdown=on_shutdown)
+    app = make_app(deps, config=config, sessions=sessions, on_shutdown=on_shutdown)
+    app.on_startup.extend(on_startup)  # the server refuses a superuser role (README: Least privilege)
+    return app
 
 
 def app_from_env() -> Litestar:

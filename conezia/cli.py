@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -11,41 +12,16 @@ from collections.abc import Callable, Sequence
 from conezia.core.accounts import TIERS
 
 from . import cli_activity
+from .backup import BackupError
+from .database_commands import add_db_parser, cmd_db, database_urls, say, stop_embedded
 from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
+from .least_privilege import SuperuserRefused
 from .settings import Settings, SettingsError
 
 __all__ = ["main"]
 
 
-def _say(message: str) -> None:
-    print(f"conezia: {message}", file=sys.stderr, flush=True)
-
-
-def _database_url(settings: Settings, *, start: bool) -> tuple[str, bool]:
-    """The URL to use and whether we started the embedded server for it."""
-    if settings.database_url:
-        return settings.database_url, False
-    from .embedded import EmbeddedPostgres
-
-    data = settings.data_dir / "postgres"
-    if EmbeddedPostgres.status(data):
-        return EmbeddedPostgres.url_for(data), False
-    if not start:
-        raise SystemExit(
-            "conezia: no database: set CONEZIA_DATABASE_URL, or start the embedded one with `conezia db start`"
-            f" (data folder {settings.data_dir})"
-        )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _say(f"starting embedded PostgreSQL in {data} ...")
-    url = EmbeddedPostgres().start(data)
-    return url, True
-
-
-def _stop_embedded(settings: Settings) -> None:
-    from .embedded import EmbeddedPostgres
-
-    _say("stopping embedded PostgreSQL ...")
-    EmbeddedPostgres.stop_dir(settings.data_dir / "postgres")
+_say = say
 
 
 def _ensure_keys(settings: Settings) -> None:
@@ -59,6 +35,8 @@ def _ensure_keys(settings: Settings) -> None:
 def _migrate(url: str, action: str, count: int | None) -> None:
     from conezia.adapters.postgres.migrator import apply_migrations, migration_status, rollback_migrations
 
+    # yoyo logs a failing step's traceback itself; the error reaches main(), which says what to do
+    logging.getLogger("yoyo").setLevel(logging.CRITICAL)
     if action == "apply":
         applied = apply_migrations(url, progress=lambda m: _say(f"applying {m}"))
         _say(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
@@ -76,6 +54,12 @@ def _serve(settings: Settings, url: str) -> None:
 
     # Workers are separate processes that build the app from the environment.
     os.environ["CONEZIA_DATABASE_URL"] = url
+    if url != "memory" and not settings.allow_superuser:
+        from .least_privilege import check_server_role
+
+        powers = check_server_role(url)  # refuse here, with a clear message, not in each worker
+        if powers.can_create_in_schema:
+            _say(f"warning: the server's role {powers.name} may change the schema; see README, Least privilege")
     os.environ.setdefault("CONEZIA_DATA_DIR", str(settings.data_dir))
     load_keys(os.environ, settings.resolved_key_file)  # fail here, with a clear message, not in a worker
     _say(f"serving on http://{settings.host}:{settings.port} (API docs: http://{settings.host}:{settings.port}/docs)")
@@ -92,48 +76,27 @@ def _serve(settings: Settings, url: str) -> None:
 
 
 def _cmd_run(settings: Settings, args: argparse.Namespace) -> None:
-    url, started = _database_url(settings, start=True)
+    urls = database_urls(settings, start=True)
     try:
         _ensure_keys(settings)
-        _migrate(url, "apply", None)
-        _serve(settings, url)
+        _migrate(urls.migration, "apply", None)
+        _serve(settings, urls.app)
     finally:
-        if started:
-            _stop_embedded(settings)
+        if urls.started:
+            stop_embedded(settings)
 
 
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
-    url, _ = _database_url(settings, start=False)
-    _serve(settings, url)
+    _serve(settings, database_urls(settings, start=False).app)
 
 
 def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
-    url, started = _database_url(settings, start=not settings.database_url)
+    urls = database_urls(settings, start=not settings.database_url)
     try:
-        _migrate(url, args.action, args.count)
+        _migrate(urls.migration, args.action, args.count)
     finally:
-        if started and not args.keep_running:
-            _stop_embedded(settings)
-
-
-def _cmd_db(settings: Settings, args: argparse.Namespace) -> None:
-    from .embedded import EmbeddedPostgres
-
-    data = settings.data_dir / "postgres"
-    if args.action == "start":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        url = EmbeddedPostgres().start(data)
-        _say(f"embedded PostgreSQL running; export CONEZIA_DATABASE_URL='{url}' to use it from other commands")
-    elif args.action == "stop":
-        EmbeddedPostgres.stop_dir(data)
-        _say("embedded PostgreSQL stopped")
-    elif args.action == "url":
-        print(EmbeddedPostgres.url_for(data))
-    else:
-        running = EmbeddedPostgres.status(data)
-        print("running" if running else "stopped")
-        if not running:
-            raise SystemExit(3)
+        if urls.started and not args.keep_running:
+            stop_embedded(settings)
 
 
 def _cmd_keys(settings: Settings, args: argparse.Namespace) -> None:
@@ -152,7 +115,7 @@ def _cmd_keys(settings: Settings, args: argparse.Namespace) -> None:
 def _cmd_admin(settings: Settings, args: argparse.Namespace) -> None:
     from conezia.core.errors import NotFoundError
 
-    url, started = _database_url(settings, start=not settings.database_url)
+    url, _, started = database_urls(settings, start=not settings.database_url)
     try:
         asyncio.run(_set_tier(settings, url, args.email, args.tier))
         _say(f"{args.email} is now on the {args.tier} tier")
@@ -160,7 +123,7 @@ def _cmd_admin(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(f"conezia: no user with email {args.email}") from None
     finally:
         if started:
-            _stop_embedded(settings)
+            stop_embedded(settings)
 
 
 async def _set_tier(settings: Settings, url: str, email: str, tier: str) -> None:
@@ -172,8 +135,8 @@ async def _set_tier(settings: Settings, url: str, email: str, tier: str) -> None
 
 def _cmd_activity(settings: Settings, args: argparse.Namespace) -> None:
     def database() -> tuple[str, Callable[[], None]]:
-        url, started = _database_url(settings, start=not settings.database_url)
-        return url, (lambda: _stop_embedded(settings)) if started else (lambda: None)
+        url, _, started = database_urls(settings, start=not settings.database_url)
+        return url, (lambda: stop_embedded(settings)) if started else (lambda: None)
 
     cli_activity.run(settings, args, database)
 
@@ -187,8 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("action", nargs="?", choices=("apply", "rollback", "status"), default="apply")
     m.add_argument("--count", type=int, default=None, help="rollback: how many (default 1)")
     m.add_argument("--keep-running", action="store_true", help="leave the embedded PostgreSQL running")
-    d = sub.add_parser("db", help="the embedded PostgreSQL under the data folder")
-    d.add_argument("action", choices=("start", "stop", "status", "url"))
+    add_db_parser(sub)
     k = sub.add_parser("keys", help="the encryption key file")
     k.add_argument("action", choices=("init", "rotate"))
     a = sub.add_parser("admin", help="administrator tasks")
@@ -208,11 +170,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(f"conezia: {exc}") from exc
     handlers = {
         "run": _cmd_run, "serve": _cmd_serve, "migrate": _cmd_migrate,
-        "db": _cmd_db, "keys": _cmd_keys, "admin": _cmd_admin, "activity": _cmd_activity,
+        "db": cmd_db, "keys": _cmd_keys, "admin": _cmd_admin, "activity": _cmd_activity,
     }
     try:
         handlers[args.command](settings, args)
-    except KeyConfigError as exc:
+    except (KeyConfigError, BackupError, SuperuserRefused) as exc:
         raise SystemExit(f"conezia: {exc}") from exc
     except KeyboardInterrupt:
         _say("interrupted")
@@ -228,9 +190,15 @@ def _database_problem(exc: BaseException) -> str | None:
     import psycopg
     import sqlalchemy.exc
 
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if isinstance(getattr(exc, "orig", None) or exc, psycopg.errors.InsufficientPrivilege):
+        return (
+            f"the database role may not do this: {reason}\n"
+            "  Migrations need the schema owner: set CONEZIA_MIGRATION_DATABASE_URL to its URL "
+            "(`conezia db init-roles`, README: Least privilege)."
+        )
     if not isinstance(exc, (psycopg.OperationalError, sqlalchemy.exc.OperationalError)):
         return None
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return (
         f"cannot use the database: {reason}\n"
         "  Check CONEZIA_DATABASE_URL (server, port, user, database name); create a missing database "

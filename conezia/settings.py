@@ -42,6 +42,8 @@ class Settings:
 
     Attributes:
         database_url: an external PostgreSQL; ``None`` starts the embedded one under ``data_dir``.
+        migration_database_url: the schema owner's URL, for migrations; defaults to ``database_url``.
+        allow_superuser: let the server connect as a superuser (tests and one-off tools only).
         data_dir: the data folder (embedded PostgreSQL, key file, mail outbox).
         key_file: defaults to ``data_dir / "keys.json"``.
         password_profile: ``"default"`` (argon2id, 64 MiB) or ``"test"`` (cheap; tests only).
@@ -59,6 +61,8 @@ class Settings:
     """
 
     database_url: str | None = None
+    migration_database_url: str | None = None
+    allow_superuser: bool = False
     data_dir: Path = Path("var")
     key_file: Path | None = None
     host: str = "127.0.0.1"
@@ -118,6 +122,8 @@ class Settings:
             raise SettingsError("CONEZIA_ACTIVITY_LOG must be 'true' or 'false'")
         return cls(
             database_url=env.get("CONEZIA_DATABASE_URL") or None,
+            migration_database_url=env.get("CONEZIA_MIGRATION_DATABASE_URL") or None,
+            allow_superuser=env.get("CONEZIA_ALLOW_SUPERUSER", "") in ("1", "true"),
             data_dir=Path(env.get("CONEZIA_DATA_DIR") or defaults["data_dir"]),
             key_file=Path(env["CONEZIA_KEY_FILE"]) if env.get("CONEZIA_KEY_FILE") else None,
             host=env.get("CONEZIA_HOST", defaults["host"]),

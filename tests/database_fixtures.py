@@ -14,9 +14,14 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import attrs
+import psycopg
 import pytest
+from psycopg import sql
 
 from conezia.adapters.postgres.migrator import apply_migrations
+from conezia.adapters.postgres.roles import RoleNames, init_roles
+from conezia.adapters.postgres.urls import connect_kwargs, with_role
 from conezia.embedded import (
     EmbeddedPostgres,
     create_database,
@@ -25,9 +30,13 @@ from conezia.embedded import (
 )
 
 __all__ = [
+    "LeastPrivilegeDatabase",
     "database_server_url",
+    "drop_roles",
     "fresh_database_url",
+    "least_privilege_database",
     "migrated_database_url",
+    "unique_roles",
 ]
 
 
@@ -71,3 +80,45 @@ def migrated_database_url(database_server_url: str) -> Iterator[str]:
         yield url
     finally:
         drop_database(database_server_url, name)
+
+
+def unique_roles() -> RoleNames:
+    """Role names of their own: roles are server-wide, and test runs share the server."""
+    suffix = uuid.uuid4().hex[:12]
+    return RoleNames(owner=f"conezia_owner_{suffix}", app=f"conezia_app_{suffix}")
+
+
+def drop_roles(server_url: str, roles: RoleNames) -> None:
+    """Drop the roles (after their databases are dropped)."""
+    with psycopg.connect(**connect_kwargs(server_url), autocommit=True) as connection:
+        for role in (roles.app, roles.owner):
+            connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+@attrs.frozen
+class LeastPrivilegeDatabase:
+    """A database set up by ``init_roles`` and migrated as its owner: the URLs of each role."""
+
+    name: str
+    roles: RoleNames
+    owner_url: str
+    app_url: str
+
+
+@pytest.fixture(scope="session")
+def least_privilege_database(database_server_url: str) -> Iterator[LeastPrivilegeDatabase]:
+    """A migrated database with an owner role and an application role of its own, shared by the session."""
+    name, roles = _unique_database_name(), unique_roles()
+    init_roles(database_server_url, name, roles)
+    try:
+        database = LeastPrivilegeDatabase(
+            name=name,
+            roles=roles,
+            owner_url=with_role(database_server_url, roles.owner, database=name),
+            app_url=with_role(database_server_url, roles.app, database=name),
+        )
+        apply_migrations(database.owner_url)
+        yield database
+    finally:
+        drop_database(database_server_url, name)
+        drop_roles(database_server_url, roles)

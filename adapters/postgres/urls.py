@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any, Final
+from urllib.parse import quote, urlencode
 
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["APPLICATION_NAME", "connect_kwargs", "engine_url"]
+__all__ = ["APPLICATION_NAME", "connect_kwargs", "engine_url", "libpq_url", "with_role"]
 
 _DIALECT: Final = psycopg_dialect()  # type: ignore[no-untyped-call]
 _POSTGRES_SCHEMES: Final = frozenset({"postgres", "postgresql"})
@@ -56,3 +57,40 @@ def connect_kwargs(database_url: str) -> dict[str, Any]:
     params["options"] = f"{options} {_UTC_SESSION}" if options else _UTC_SESSION
     params.setdefault("application_name", APPLICATION_NAME)
     return params
+
+
+def with_role(database_url: str, role: str, *, password: str | None = None, database: str | None = None) -> str:
+    """The same server as ``database_url``, as another role (and database), in SQLAlchemy form.
+
+    Raises:
+        ValueError: If the URL is not a PostgreSQL URL.
+    """
+    url = engine_url(database_url)._replace(username=role, password=password)
+    if database is not None:
+        url = url._replace(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def libpq_url(database_url: str) -> str:
+    """``database_url`` as a URL that libpq (``psql``, ``pg_dump``) takes: ``postgresql://...``.
+
+    Every part is percent-encoded, the unix-socket directory of a ``?host=`` included.
+
+    Raises:
+        ValueError: If the URL is not a PostgreSQL URL.
+    """
+    url = engine_url(database_url)
+    who = quote(url.username or "", safe="")
+    if url.password:
+        who += ":" + quote(str(url.password), safe="")
+    where = ""
+    if url.host:
+        where = f"[{url.host}]" if ":" in url.host else quote(url.host, safe="")
+    if url.port is not None:
+        where += f":{url.port}"
+    query = urlencode(
+        [(key, item) for key, value in url.query.items() for item in ((value,) if isinstance(value, str) else value)],
+        quote_via=quote,
+        safe="",
+    )
+    return f"postgresql://{who + '@' if who else ''}{where}/{quote(url.database or '', safe='')}{'?' + query if query else ''}"

@@ -41,7 +41,8 @@ def test_the_apps_one_pool_connects_at_the_first_request_and_its_sessions_end_at
 ) -> None:
     apply_migrations(fresh_database_url)
     settings = Settings(
-        database_url=fresh_database_url, data_dir=tmp_path, pool_size=POOL_SIZE, password_profile="test"
+        database_url=fresh_database_url, data_dir=tmp_path, pool_size=POOL_SIZE, password_profile="test",
+        allow_superuser=True,  # the test server's superuser; the role check has its own tests
     )
     app = create_app(settings, keys=random_keys())
     with psycopg.connect(libpq_url(fresh_database_url), autocommit=True) as probe:
