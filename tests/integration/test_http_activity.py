@@ -163,6 +163,7 @@ def server(migrated_database_url: str, tmp_path: Path, request: pytest.FixtureRe
     env = {
         **os.environ, "CONEZIA_DATABASE_URL": libpq_url(migrated_database_url), "CONEZIA_DATA_DIR": str(tmp_path),
         "CONEZIA_PORT": str(port), "CONEZIA_PASSWORD_PROFILE": "test", "CONEZIA_TRUSTED_PROXIES": request.param,
+        "CONEZIA_ALLOW_SUPERUSER": "true",  # the test server's role; least privilege is tested on its own
         "CONEZIA_KEYS": json.dumps(random_keys().to_json()),
     }
     output = (tmp_path / "server.log").open("wb")
