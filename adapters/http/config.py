@@ -16,6 +16,10 @@ def _copy_limits(limits: Mapping[str, int]) -> dict[str, int]:
     return dict(limits)
 
 
+def _origins(origins: object) -> tuple[str, ...]:
+    return tuple(origins)  # type: ignore[call-overload]
+
+
 def _check_limits(_instance: object, _attribute: object, limits: dict[str, int]) -> None:
     if "free" not in limits:
         raise ValueError("rate_limits needs a 'free' entry: anonymous requests are budgeted with it")
@@ -35,6 +39,10 @@ class HttpConfig:
         debug: Litestar's debug mode. Error responses never carry internals either way.
         session_cache_seconds: how long a verified session is reused without a
             database read (0: never); see :mod:`conezia.adapters.http.sessions`.
+        cors_origins: origins (``https://app.example.com``) whose web pages may call
+            the API, or ``"*"`` for any; none by default (no CORS headers at all).
+        cors_allow_credentials: let those pages send cookies and HTTP authentication;
+            never with ``"*"``. Bearer tokens in ``Authorization`` need no credentials.
     """
 
     rate_limits: dict[str, int] = attrs.field(converter=_copy_limits, validator=_check_limits)
@@ -42,3 +50,9 @@ class HttpConfig:
     max_body_bytes: int = attrs.field(validator=attrs.validators.ge(1))
     debug: bool = False
     session_cache_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))
+    cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_origins)
+    cors_allow_credentials: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("CORS credentials cannot be allowed for every origin ('*'): name the origins")

@@ -22,9 +22,9 @@ TAG_TAGS = ["tags"]
 GROUP_TAGS = ["groups"]
 
 TagCreateBody = Annotated[Any, body(TagCreate)]
-TagUpdateBody = Annotated[Any, body(TagUpdate)]
+TagUpdateBody = Annotated[Any, body(TagUpdate, required=True)]
 GroupCreateBody = Annotated[Any, body(GroupCreate)]
-GroupUpdateBody = Annotated[Any, body(GroupUpdate)]
+GroupUpdateBody = Annotated[Any, body(GroupUpdate, required=True)]
 
 
 # -- tags -------------------------------------------------------------------------
