@@ -21,6 +21,7 @@ from typing import Any, Final
 from litestar import MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.params import FromPath
 
 __all__ = ["DOCS_CSP", "INIT_SCRIPT", "OfflineSwagger", "docs_asset", "docs_page", "render_page"]
 
@@ -130,7 +131,7 @@ async def docs_page(request: Request[Any, Any, Any]) -> bytes:
 
 
 @get(f"{ASSETS}/{{name:str}}", include_in_schema=False)
-async def docs_asset(name: str) -> Response[bytes]:
+async def docs_asset(name: FromPath[str]) -> Response[bytes]:
     """One of the documentation page's files."""
     if name != _INIT_NAME and name not in _SWAGGER_FILES:
         raise NotFoundException()

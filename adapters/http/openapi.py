@@ -68,20 +68,11 @@ class DocumentedBody(BodyKwarg):
     __hash__ = BodyKwarg.__hash__
 
 
-def body(schema: type[Struct], *, required: bool | None = None) -> DocumentedBody:
-    """The marker for ``data: Annotated[Any, body(EntityCreate)]``: raw JSON in, ``EntityCreate`` documented.
-
-    Args:
-        schema: the struct describing the body.
-        required: whether a request must send a body (a missing one answers 422 on
-            ``body``); by default, when the struct has a required field. An update
-            sets it: a PATCH without a body is a client's mistake, ``{}`` is not.
-    """
+def body(schema: type[Struct]) -> DocumentedBody:
+    """The marker for ``data: Annotated[Any, body(EntityCreate)]``: raw JSON in, ``EntityCreate`` documented."""
     info = msgspec.inspect.type_info(schema)
     assert isinstance(info, msgspec.inspect.StructType)
-    if required is None:
-        required = any(field.required for field in info.fields)
-    return DocumentedBody(schema=schema, required=required)
+    return DocumentedBody(schema=schema, required=any(field.required for field in info.fields))
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ __all__ = ["ROUTES"]
 TAGS = ["entities"]
 
 CreateBody = Annotated[Any, body(EntityCreate)]
-UpdateBody = Annotated[Any, body(EntityUpdate, required=True)]
+UpdateBody = Annotated[Any, body(EntityUpdate)]
 InteractionBody = Annotated[Any, body(InteractionRecord)]
 
 # the limits core.services.parse_entity_filter applies

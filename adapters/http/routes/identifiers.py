@@ -20,7 +20,7 @@ __all__ = ["ROUTES"]
 TAGS = ["identifiers"]
 
 CreateBody = Annotated[Any, body(IdentifierCreate)]
-UpdateBody = Annotated[Any, body(IdentifierUpdate, required=True)]
+UpdateBody = Annotated[Any, body(IdentifierUpdate)]
 DuplicateBody = Annotated[Any, body(DuplicateQuery)]
 
 

@@ -19,8 +19,8 @@ __all__ = ["ROUTES"]
 
 TAGS = ["me"]
 
-ProfileBody = Annotated[Any, body(ProfileUpdate, required=True)]
-PreferencesBody = Annotated[Any, body(PreferencesUpdate, required=True)]
+ProfileBody = Annotated[Any, body(ProfileUpdate)]
+PreferencesBody = Annotated[Any, body(PreferencesUpdate)]
 DeletionBody = Annotated[Any, body(AccountDeletion)]
 PasswordBody = Annotated[Any, body(PasswordChange)]
 LinkBody = Annotated[Any, body(AuthProviderLink)]

@@ -22,9 +22,9 @@ TAG_TAGS = ["tags"]
 GROUP_TAGS = ["groups"]
 
 TagCreateBody = Annotated[Any, body(TagCreate)]
-TagUpdateBody = Annotated[Any, body(TagUpdate, required=True)]
+TagUpdateBody = Annotated[Any, body(TagUpdate)]
 GroupCreateBody = Annotated[Any, body(GroupCreate)]
-GroupUpdateBody = Annotated[Any, body(GroupUpdate, required=True)]
+GroupUpdateBody = Annotated[Any, body(GroupUpdate)]
 
 
 # -- tags -------------------------------------------------------------------------

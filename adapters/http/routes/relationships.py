@@ -23,7 +23,7 @@ TAGS = ["relationships"]
 MAX_ATTENTION = 200
 
 CreateBody = Annotated[Any, body(RelationshipCreate)]
-UpdateBody = Annotated[Any, body(RelationshipUpdate, required=True)]
+UpdateBody = Annotated[Any, body(RelationshipUpdate)]
 _STATUS = RELATIONSHIP["status"]
 StatusFilter = Annotated[
     str | None,
