@@ -117,6 +117,8 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         debug=settings.debug,
         session_cache_seconds=settings.session_cache_seconds,
+        cors_origins=settings.cors_origins,
+        cors_allow_credentials=settings.cors_allow_credentials,
     )
     return make_app(deps, config=config, on_shutdown=on_shutdown)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def _cors_origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(origin.strip() for origin in raw.split(",") if origin.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CONEZIA_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.com"
+                " (scheme, host and optional port, no path) or *"
+            )
+    return origins
+
+
 @attrs.frozen
 class Settings:
     """Everything configurable. Build with :meth:`from_env`, or directly when embedding.
@@ -50,6 +65,9 @@ class Settings:
         session_cache_seconds: a verified session is reused this long without a database
             read. Another server process would accept an ended session for that long, so
             by default it is 5 with one worker and 0 (off) with several.
+        cors_origins: origins whose web pages may call the API (``*``: any); none by default.
+        cors_allow_credentials: let those pages send cookies or HTTP authentication
+            (never with ``*``; bearer tokens need no credentials).
     """
 
     database_url: str | None = None
@@ -69,6 +87,15 @@ class Settings:
     default_phone_region: str | None = None
     session_cache_seconds: int = 5
     debug: bool = False
+    cors_origins: tuple[str, ...] = ()
+    cors_allow_credentials: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise SettingsError(
+                "CONEZIA_CORS_ALLOW_CREDENTIALS=true cannot go with CONEZIA_CORS_ORIGINS=*: "
+                "a page from any origin could act with the user's credentials; name the origins instead"
+            )
 
     @property
     def resolved_key_file(self) -> Path:
@@ -113,4 +140,6 @@ class Settings:
             default_phone_region=region.upper() if region else None,
             session_cache_seconds=number("session_cache_seconds", minimum=0, default=5 if workers == 1 else 0),
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
+            cors_origins=_cors_origins(env.get("CONEZIA_CORS_ORIGINS", "")),
+            cors_allow_credentials=env.get("CONEZIA_CORS_ALLOW_CREDENTIALS", "") in ("1", "true"),
         )

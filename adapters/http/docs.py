@@ -61,7 +61,7 @@ window.addEventListener("load", function () {
 
 _SWAGGER_FILES: Final = {
     "swagger-ui.css": MediaType.CSS,
-    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui-bundle.js": "text/javascript",
     "favicon-32x32.png": "image/png",
     "favicon-16x16.png": "image/png",
 }
@@ -79,7 +79,7 @@ def _swagger_static() -> Path:
 @functools.cache
 def _asset(name: str) -> tuple[bytes, str]:
     if name == _INIT_NAME:
-        return INIT_SCRIPT, "text/javascript; charset=utf-8"
+        return INIT_SCRIPT, "text/javascript"
     return (_swagger_static() / name).read_bytes(), _SWAGGER_FILES[name]
 
 
