@@ -146,3 +146,14 @@ def test_the_docs_page_renders_every_operation_in_a_browser_without_leaving_the_
     assert [url for url in network if not url.startswith(server + "/")] == []
     # a Content-Security-Policy violation or a failed load would be logged here
     assert [entry for entry in console if entry["level"] == "SEVERE"] == []
+
+
+def test_the_real_server_answers_head_like_get_without_a_body(server: str) -> None:
+    with httpx.Client(base_url=server) as client:
+        for path in ("/health", "/api/v1/health", "/docs", "/docs/assets/swagger-ui-bundle.js", "/schema/openapi.json"):
+            got = client.get(path)
+            head = client.head(path)
+            assert (head.status_code, got.status_code) == (200, 200), path
+            assert head.content == b""
+            assert head.headers["content-length"] == str(len(got.content)), path
+            assert head.headers["content-type"] == got.headers["content-type"], path
