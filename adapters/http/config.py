@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import attrs
@@ -16,8 +16,8 @@ def _copy_limits(limits: Mapping[str, int]) -> dict[str, int]:
     return dict(limits)
 
 
-def _origins(origins: object) -> tuple[str, ...]:
-    return tuple(origins)  # type: ignore[call-overload]
+def _origins(origins: Iterable[str]) -> tuple[str, ...]:
+    return tuple(origins)
 
 
 def _check_limits(_instance: object, _attribute: object, limits: dict[str, int]) -> None:

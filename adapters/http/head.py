@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from litestar import Litestar
+from litestar.enums import ScopeType
 from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
 
 __all__ = ["ConeziaApp", "allow_with_head"]
@@ -25,7 +26,7 @@ class ConeziaApp(Litestar):
         send: Send | LifeSpanSend,
     ) -> None:
         """ASGI entry point: a ``HEAD`` request runs as ``GET`` and its response loses its body."""
-        if scope["type"] == "http" and scope["method"] == "HEAD":
+        if scope["type"] == ScopeType.HTTP and scope.get("method") == "HEAD":
             as_get = cast("Scope", {**scope, "method": "GET"})
             await super().__call__(as_get, receive, _without_body(cast("Send", send)))
         else:
