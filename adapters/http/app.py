@@ -45,6 +45,8 @@ with `errors` naming every failing field. Lists are paginated with `limit` and t
 `next_cursor` of the previous page. Every API response carries `RateLimit-*` headers.
 """
 
+_CSP: Final = DOCS_CSP.encode()
+
 # What a web page on an allowed origin may send and read (see HttpConfig.cors_origins).
 _CORS_HEADERS: Final = ["Authorization", "Content-Type"]
 _CORS_EXPOSED: Final = [
@@ -67,7 +69,7 @@ async def _add_response_headers(message: Message, scope: Scope) -> None:
         if name.lower() == b"allow":
             value = allow_with_head(value.decode("latin-1")).encode()
         elif name.lower() == b"content-type" and value.startswith(b"text/html"):
-            headers.append((b"content-security-policy", DOCS_CSP.encode()))
+            headers.append((b"content-security-policy", _CSP))
         headers.append((name, value))
     headers.append((b"x-request-id", context.request_id.encode()))
     if context.rate is not None:
