@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install lint run test test-unit test-integration bench clean-data
+.PHONY: install browser lint run test test-unit test-integration bench clean-data
 
 $(PY):
 	@echo "== creating $(VENV) with $$($(PYTHON) --version 2>&1)"
@@ -18,7 +18,19 @@ $(STAMP): pyproject.toml | $(PY)
 	@touch $(STAMP)
 	@echo "== installed"
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+## Debian's chromium and chromedriver, for the test that loads /docs in a real browser
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing Debian's chromium and chromium-driver (apt-get), for the documentation page's browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null && \
+		echo "== installed $$(chromium --version 2>/dev/null)"; \
+	else \
+		echo "== chromium and chromedriver are missing and this is not root on Debian:" \
+			"install them (sudo apt-get install chromium chromium-driver) or the browser test fails"; \
+	fi
 
 ## Start the embedded PostgreSQL under ./var (or use CONEZIA_DATABASE_URL), migrate, serve on 127.0.0.1:8000
 run: install

@@ -137,6 +137,8 @@ def create_app(
         debug=settings.debug,
         session_cache_seconds=settings.session_cache_seconds,
         trusted_proxies=settings.trusted_proxies,
+        cors_origins=settings.cors_origins,
+        cors_allow_credentials=settings.cors_allow_credentials,
     )
     sessions = SessionCache(config.session_cache_seconds, wall_clock=deps.clock.now)
     # a change to an account, once committed, drops its remembered sessions in this process

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -36,6 +37,20 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+def _cors_origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(origin.strip() for origin in raw.split(",") if origin.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(
+                f"CONEZIA_CORS_ORIGINS: {origin!r} is not an origin such as https://app.example.com"
+                " (scheme, host and optional port, no path) or *"
+            )
+    return origins
+
+
 @attrs.frozen
 class Settings:
     """Everything configurable. Build with :meth:`from_env`, or directly when embedding.
@@ -58,6 +73,9 @@ class Settings:
             ``conezia activity purge`` deletes older ones.
         trusted_proxies: addresses or networks (CIDR) of reverse proxies whose
             ``X-Forwarded-For`` is believed; otherwise the peer address is the client's.
+        cors_origins: origins whose web pages may call the API (``*``: any); none by default.
+        cors_allow_credentials: let those pages send cookies or HTTP authentication
+            (never with ``*``; bearer tokens need no credentials).
     """
 
     database_url: str | None = None
@@ -82,6 +100,15 @@ class Settings:
     activity_retention_days: int | None = None
     trusted_proxies: tuple[str, ...] = ()
     debug: bool = False
+    cors_origins: tuple[str, ...] = ()
+    cors_allow_credentials: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise SettingsError(
+                "CONEZIA_CORS_ALLOW_CREDENTIALS=true cannot go with CONEZIA_CORS_ORIGINS=*: "
+                "a page from any origin could act with the user's credentials; name the origins instead"
+            )
 
     @property
     def resolved_key_file(self) -> Path:
@@ -143,4 +170,6 @@ class Settings:
             activity_retention_days=retention,
             trusted_proxies=proxies,
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
+            cors_origins=_cors_origins(env.get("CONEZIA_CORS_ORIGINS", "")),
+            cors_allow_credentials=env.get("CONEZIA_CORS_ALLOW_CREDENTIALS", "") in ("1", "true"),
         )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from litestar import Litestar, MediaType, Request, Router, get
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.types import Message, Scope
 
@@ -20,13 +20,16 @@ from conezia.core.errors import ConeziaError
 from .auth import provide_token, provide_user
 from .config import API_PREFIX, HttpConfig
 from .context import context_of
+from .docs import DOCS_CSP, OfflineSwagger, docs_asset, docs_page
 from .forwarded import TrustedProxies, parse_networks
 from .guard import ApiGuard
+from .head import ConeziaApp, allow_with_head
 from .openapi import StructSchemas, document_bodies, operation_id
 from .options import options_handlers
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
 from .routes import activity, auth, entities, health, identifiers, me, organizing, relationships
+from .screen import screen_body
 from .sessions import SESSIONS_STATE_KEY, SessionCache
 
 __all__ = ["make_app"]
@@ -43,21 +46,32 @@ with `errors` naming every failing field. Lists are paginated with `limit` and t
 `next_cursor` of the previous page. Every API response carries `RateLimit-*` headers.
 """
 
-_swagger = SwaggerRenderPlugin(path="/swagger")
+_CSP: Final = DOCS_CSP.encode()
 
-
-@get("/docs", media_type=MediaType.HTML, include_in_schema=False)
-async def docs(request: Request[Any, Any, Any]) -> bytes:
-    """The interactive API documentation (Swagger UI; Scalar is at /schema/scalar)."""
-    return _swagger.render(request, request.app.openapi_schema.to_schema())
+# What a web page on an allowed origin may send and read (see HttpConfig.cors_origins).
+_CORS_HEADERS: Final = ["Authorization", "Content-Type"]
+_CORS_EXPOSED: Final = [
+    "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After", "X-Request-ID",
+    "WWW-Authenticate",
+]
 
 
 async def _add_response_headers(message: Message, scope: Scope) -> None:
-    """Stamp the request id and rate-limit state on every response, errors included."""
+    """Stamp the request id and rate-limit state on every response, errors included.
+
+    ``Allow`` names ``HEAD`` wherever it names ``GET``, and every HTML page gets
+    the documentation's Content-Security-Policy.
+    """
     if message["type"] != "http.response.start":
         return
     context = context_of(scope)
-    headers = list(message.get("headers") or ())
+    headers = []
+    for name, value in message.get("headers") or ():
+        if name.lower() == b"allow":
+            value = allow_with_head(value.decode("latin-1")).encode()
+        elif name.lower() == b"content-type" and value.startswith(b"text/html"):
+            headers.append((b"content-security-policy", _CSP))
+        headers.append((name, value))
     headers.append((b"x-request-id", context.request_id.encode()))
     if context.rate is not None:
         headers.extend(rate_limit_headers(context.rate))
@@ -84,7 +98,7 @@ def make_app(
     async def provide_deps() -> Deps:
         return deps
 
-    public_routes = list(auth.PUBLIC)
+    public_routes = [*auth.PUBLIC, *health.API_ROUTES]
     protected_routes = [
         *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES, *identifiers.ROUTES, *organizing.ROUTES,
         *activity.ROUTES,
@@ -105,8 +119,8 @@ def make_app(
         },
         security=[{BEARER: []}],
     )
-    return Litestar(
-        route_handlers=[public_api, protected_api, *health.ROUTES, docs],
+    return ConeziaApp(
+        route_handlers=[public_api, protected_api, *health.ROUTES, docs_page, docs_asset],
         dependencies={"deps": Provide(provide_deps)},
         exception_handlers={
             ConeziaError: handle_core_error,
@@ -114,6 +128,8 @@ def make_app(
             Exception: handle_unexpected_error,
         },
         before_send=[_add_response_headers],
+        before_request=screen_body,
+        cors_config=_cors_config(config, [*public_routes, *protected_routes]),
         state=State({
             LIMITER_STATE_KEY: limiter,
             SESSIONS_STATE_KEY: sessions,
@@ -134,7 +150,8 @@ def _openapi_config() -> OpenAPIConfig:
         version="1",
         description=_DESCRIPTION,
         path="/schema",
-        render_plugins=[_swagger, ScalarRenderPlugin(path="/scalar")],
+        # served from this package (see .docs); Litestar's other pages load from CDNs
+        render_plugins=[OfflineSwagger()],
         components=Components(
             security_schemes={
                 BEARER: SecurityScheme(
@@ -157,4 +174,19 @@ def _openapi_config() -> OpenAPIConfig:
         ],
         use_handler_docstrings=True,
         operation_id_creator=operation_id,
+    )
+
+
+def _cors_config(config: HttpConfig, routes: list[Any]) -> CORSConfig | None:
+    """Litestar's CORS configuration for the allowed origins; none, and so no CORS headers, without any."""
+    if not config.cors_origins:
+        return None
+    methods = sorted({method for route in routes for method in route.http_methods} | {"HEAD", "OPTIONS"})
+    return CORSConfig(
+        allow_origins=list(config.cors_origins),
+        allow_methods=methods,  # type: ignore[arg-type]
+        allow_headers=_CORS_HEADERS,
+        expose_headers=_CORS_EXPOSED,
+        allow_credentials=config.cors_allow_credentials,
+        max_age=600,
     )

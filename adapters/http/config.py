@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import attrs
@@ -14,6 +14,10 @@ API_PREFIX: Final = "/api/v1"
 
 def _copy_limits(limits: Mapping[str, int]) -> dict[str, int]:
     return dict(limits)
+
+
+def _origins(origins: Iterable[str]) -> tuple[str, ...]:
+    return tuple(origins)
 
 
 def _check_limits(_instance: object, _attribute: object, limits: dict[str, int]) -> None:
@@ -37,6 +41,10 @@ class HttpConfig:
             database read (0: never); see :mod:`conezia.adapters.http.sessions`.
         trusted_proxies: addresses or networks of reverse proxies whose
             ``X-Forwarded-For`` is believed (see :mod:`conezia.adapters.http.forwarded`).
+        cors_origins: origins (``https://app.example.com``) whose web pages may call
+            the API, or ``"*"`` for any; none by default (no CORS headers at all).
+        cors_allow_credentials: let those pages send cookies and HTTP authentication;
+            never with ``"*"``. Bearer tokens in ``Authorization`` need no credentials.
     """
 
     rate_limits: dict[str, int] = attrs.field(converter=_copy_limits, validator=_check_limits)
@@ -45,3 +53,9 @@ class HttpConfig:
     debug: bool = False
     session_cache_seconds: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))
     trusted_proxies: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_origins)
+    cors_allow_credentials: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("CORS credentials cannot be allowed for every origin ('*'): name the origins")

@@ -34,6 +34,8 @@ PUBLIC_OPERATIONS = {
     ("post", f"{API}/auth/confirm-email"),
     ("post", f"{API}/auth/password-reset/request"),
     ("post", f"{API}/auth/password-reset/confirm"),
+    ("get", f"{API}/health"),
+    ("get", f"{API}/health/ready"),
 }
 
 
@@ -98,9 +100,7 @@ def test_the_interactive_documentation_is_served_at_docs(api: Api) -> None:
     assert docs.headers["content-type"].startswith("text/html")
     assert "swagger-ui" in docs.text.lower()
     assert "<title>Conezia API</title>" in docs.text
-    assert f"{API}/entities" in docs.text  # the document is embedded in the page
-    scalar = api.get("/schema/scalar")
-    assert scalar.status_code == 200
+    assert 'data-openapi-url="/schema/openapi.json"' in docs.text  # the page fetches the document
 
 
 def test_health_probes_answer_without_authentication(api: Api) -> None:
@@ -121,6 +121,6 @@ def test_options_on_every_path_allows_exactly_the_methods_the_document_lists(api
         response = api.request("OPTIONS", url)
         assert response.status_code == 204, (path, response.text)
         allowed = {method.strip() for method in response.headers["Allow"].split(",")}
-        assert allowed == documented | {"OPTIONS"}, path
+        assert allowed == documented | {"OPTIONS"} | ({"HEAD"} if "GET" in documented else set()), path
         checked += 1
     assert checked >= 30

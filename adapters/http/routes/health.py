@@ -1,4 +1,9 @@
-"""Liveness and readiness probes (no authentication, no rate limit)."""
+"""Liveness and readiness probes, without authentication.
+
+They answer under the API prefix (``/api/v1/health``, budgeted like every API
+request) and, for load balancers, at ``/health`` and ``/health/ready`` (no rate
+limit, left out of the document).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import logging
 import uuid
 
 from litestar import Response, get
+from litestar.handlers import HTTPRouteHandler
 
 from ..openapi import errors
 from ..problems import problem
 from ..schemas import Health
 from ._common import Core
 
-__all__ = ["ROUTES"]
+__all__ = ["API_ROUTES", "ROUTES"]
 
 TAGS = ["health"]
 logger = logging.getLogger("conezia.http")
@@ -22,13 +28,11 @@ _NOBODY = uuid.UUID(int=0)
 _OK = Health()
 
 
-@get("/health", tags=TAGS, summary="Liveness")
 async def check_liveness() -> Health:
     """The process is up and serving."""
     return _OK
 
 
-@get("/health/ready", tags=TAGS, summary="Readiness", responses=errors(503))
 async def check_readiness(deps: Core) -> Response[Health]:  # or a 503 problem
     """The database answers a query through a unit of work; 503 otherwise."""
     try:
@@ -41,4 +45,16 @@ async def check_readiness(deps: Core) -> Response[Health]:  # or a 503 problem
     return Response(_OK)
 
 
-ROUTES = [check_liveness, check_readiness]
+def _probes(*, documented: bool) -> list[HTTPRouteHandler]:
+    return [
+        get("/health", tags=TAGS, summary="Liveness", include_in_schema=documented)(check_liveness),
+        get("/health/ready", tags=TAGS, summary="Readiness", responses=errors(503), include_in_schema=documented)(
+            check_readiness
+        ),
+    ]
+
+
+API_ROUTES = _probes(documented=True)
+"""Under the API prefix, in the document."""
+ROUTES = _probes(documented=False)
+"""At the root, for load balancers."""
