@@ -8,12 +8,7 @@ but 127.0.0.1 made unresolvable, and its network log is read back.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conezia.keys import create_key_file
+from tests.integration.live_server import serving
 
 __all__: list[str] = []
 
@@ -32,53 +27,11 @@ PATIENCE_SECONDS = 60
 NETWORK_SCHEMES = ("http:", "https:", "ws:", "wss:", "ftp:")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(migrated_database_url: str, tmp_path: Path) -> Iterator[str]:
     """The base URL of ``conezia serve`` on a free port of 127.0.0.1, stopped afterwards."""
-    key_file = tmp_path / "keys.json"
-    create_key_file(key_file)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CONEZIA_DATABASE_URL": migrated_database_url,
-        "CONEZIA_KEY_FILE": str(key_file),
-        "CONEZIA_DATA_DIR": str(tmp_path),
-        "CONEZIA_HOST": "127.0.0.1",
-        "CONEZIA_PORT": str(port),
-        "CONEZIA_PASSWORD_PROFILE": "test",
-    }
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conezia.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start:\n" + (tmp_path / "server.log").read_text()
-            time.sleep(0.1)
+    with serving(migrated_database_url, tmp_path) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _browser(user_data: Path) -> Any:

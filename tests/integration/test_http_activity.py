@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +21,8 @@ from tests.integration.http_fixtures import (
     http_database,
     libpq_url,
     make_api,
-    random_keys,
 )
+from tests.integration.live_server import serving
 
 __all__ = ["api", "http_database"]
 
@@ -150,41 +145,11 @@ def test_a_profile_change_is_seen_at_once_though_the_session_is_remembered(http_
 # -- the client's address, through the real server ---------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(migrated_database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """``conezia serve`` on a free port; the test's parameter says which proxies it trusts."""
-    port = _free_port()
-    env = {
-        **os.environ, "CONEZIA_DATABASE_URL": libpq_url(migrated_database_url), "CONEZIA_DATA_DIR": str(tmp_path),
-        "CONEZIA_PORT": str(port), "CONEZIA_PASSWORD_PROFILE": "test", "CONEZIA_TRUSTED_PROXIES": request.param,
-        "CONEZIA_ALLOW_SUPERUSER": "true",  # the test server's role; least privilege is tested on its own
-        "CONEZIA_KEYS": json.dumps(random_keys().to_json()),
-    }
-    output = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conezia.cli", "serve"], env=env, stdout=output, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError(f"the server did not start: {(tmp_path / 'server.log').read_text()}")
+    """``conezia serve``; the test's parameter says which proxies it trusts."""
+    with serving(libpq_url(migrated_database_url), tmp_path, CONEZIA_TRUSTED_PROXIES=request.param) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        output.close()
 
 
 def _login_address(base: str, email: str, forwarded_for: str) -> str | None:
