@@ -415,31 +415,21 @@ class Harness:
         create_key_file(self.tmp / "keys.json")
         env = self._server_env()
 
-        port = free_port()
-        argv, what = self._app_argv(port)
-        app = Service("the conezia server", argv, {**env, "CONEZIA_PORT": str(port)}, LOG_DIR / "server.log")
-        self._start(APP, app, port, what)
-
-        # A second server rather than a restart between scenarios: every scenario keeps its
-        # warm server, and the rounds need no restarts. Same database, keys and settings.
-        port = free_port()
-        argv, what = self._app_argv(port)
-        uncached = Service(
-            "the conezia server without session cache", argv,
-            {**env, "CONEZIA_PORT": str(port), "CONEZIA_SESSION_CACHE_SECONDS": "0"},
-            LOG_DIR / "server-no-session-cache.log",
-        )
-        self._start(APP_NO_SESSION_CACHE, uncached, port, f"{what} with CONEZIA_SESSION_CACHE_SECONDS=0")
-
-        # what the activity log costs: the same server with the log turned off (never in production)
-        port = free_port()
-        argv, what = self._app_argv(port)
-        unlogged = Service(
-            "the conezia server without activity log", argv,
-            {**env, "CONEZIA_PORT": str(port), "CONEZIA_ACTIVITY_LOG": "false"},
-            LOG_DIR / "server-no-activity-log.log",
-        )
-        self._start(APP_NO_ACTIVITY_LOG, unlogged, port, f"{what} with CONEZIA_ACTIVITY_LOG=false")
+        # Copies of the server rather than restarts between scenarios: every scenario keeps its
+        # warm server, and the rounds need no restarts. Same database, keys and settings; the
+        # copies differ in one setting each (the activity log is off only to measure its cost).
+        for role, name, extra, log in (
+            (APP, "the conezia server", {}, "server.log"),
+            (APP_NO_SESSION_CACHE, "the conezia server without session cache",
+             {"CONEZIA_SESSION_CACHE_SECONDS": "0"}, "server-no-session-cache.log"),
+            (APP_NO_ACTIVITY_LOG, "the conezia server without activity log",
+             {"CONEZIA_ACTIVITY_LOG": "false"}, "server-no-activity-log.log"),
+        ):
+            port = free_port()
+            argv, what = self._app_argv(port)
+            service = Service(name, argv, {**env, "CONEZIA_PORT": str(port), **extra}, LOG_DIR / log)
+            settings = " ".join(f"{key}={value}" for key, value in extra.items())
+            self._start(role, service, port, f"{what} with {settings}" if settings else what)
 
         port = free_port()
         base_env = {k: v for k, v in env.items() if not k.startswith("CONEZIA_")}
