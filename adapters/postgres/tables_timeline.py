@@ -6,8 +6,18 @@ module at its end), mirroring migrations 0012-0014 like every other table.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKeyConstraint, Index, PrimaryKeyConstraint, Table, Text
-from sqlalchemy import UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 
 from conezia.core.shapes import Shape

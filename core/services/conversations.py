@@ -6,12 +6,11 @@ A message keeps its conversation's ``last_message_at`` and its entity's
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Final
 
 from ..deps import Deps
-import datetime as dt
-
 from ..events import Created, Deleted
 from ..pagination import Page, PageRequest
 from ..ports import UnitOfWork

@@ -11,8 +11,13 @@ from litestar.params import FromPath
 from conezia.core import services
 from conezia.core.pagination import PageRequest
 
-from ..bodies_timeline import CommunicationCreate, ConversationCreate, ConversationUpdate, InteractionCreate
-from ..bodies_timeline import InteractionUpdate
+from ..bodies_timeline import (
+    CommunicationCreate,
+    ConversationCreate,
+    ConversationUpdate,
+    InteractionCreate,
+    InteractionUpdate,
+)
 from ..openapi import body, errors
 from ..schemas import out, out_page
 from ..schemas_timeline import (
