@@ -22,8 +22,19 @@ from conezia.core.pagination import PageRequest
 from conezia.core.ports import UnitOfWork
 
 from .builders import (
-    EVERYTHING, TAKEN, a_conversation, a_group, a_message, a_provider, a_relationship, a_tag, an_entity, an_identifier,
-    an_interaction, at, items,
+    EVERYTHING,
+    TAKEN,
+    a_conversation,
+    a_group,
+    a_message,
+    a_provider,
+    a_relationship,
+    a_tag,
+    an_entity,
+    an_identifier,
+    an_interaction,
+    at,
+    items,
 )
 
 __all__ = ["RESOURCES", "Owned", "Unique"]
