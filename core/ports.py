@@ -20,6 +20,7 @@ from .events import Event
 from .identifiers import Identifier
 from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
+from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
 
 __all__ = [
     "ActivityRepository",
@@ -27,10 +28,13 @@ __all__ = [
     "BlindIndex",
     "Cipher",
     "Clock",
+    "CommunicationRepository",
+    "ConversationRepository",
     "EntityRepository",
     "GroupRepository",
     "IdGenerator",
     "IdentifierRepository",
+    "InteractionRepository",
     "PasswordHasher",
     "RelationshipRepository",
     "SecretGenerator",
@@ -320,6 +324,9 @@ class UnitOfWork(Protocol):
     tags: TagRepository
     groups: GroupRepository
     activity: ActivityRepository
+    interactions: InteractionRepository
+    conversations: ConversationRepository
+    communications: CommunicationRepository
 
     def record(self, *events: Event) -> None:
         """Note what this unit of work did; the events are published if and when it commits."""

@@ -1,6 +1,6 @@
--- depends: 0011_create_entity_groups
+-- depends: 0014_create_interactions
 -- What each user did, one row per action, written in the transaction of the change (spec 6.2,
--- step 18). Steps 12-17 come later; this one needs only users.
+-- step 18). Steps 15-17 come later; this one needs only users.
 CREATE TABLE activity_logs (
     id uuid NOT NULL DEFAULT gen_random_uuid(),
     user_id uuid NOT NULL,

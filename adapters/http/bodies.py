@@ -46,7 +46,6 @@ __all__ = [
     "GroupUpdate",
     "IdentifierCreate",
     "IdentifierUpdate",
-    "InteractionRecord",
     "JsonValue",
     "LoginRequest",
     "NotificationPreferences",
@@ -273,11 +272,6 @@ AuthProviderLink = body_struct(
 _ENTITY_INPUTS: Final = _choose(ENTITY, ENTITY.inputs)
 EntityCreate = body_struct("EntityCreate", "Someone or something to keep track of.", _ENTITY_INPUTS, creating=True)
 EntityUpdate = body_struct("EntityUpdate", "Only the fields sent change.", _ENTITY_INPUTS, creating=False)
-InteractionRecord = body_struct(
-    "InteractionRecord",
-    "When the contact happened (default: now). An older date never moves the last interaction back.",
-    [("at", Timestamp | None, False)], creating=False,
-)
 _RELATIONSHIP_INPUTS: Final = _choose(RELATIONSHIP, RELATIONSHIP.inputs)
 RelationshipCreate = body_struct(
     "RelationshipCreate", "The caller's relationship to one of their entities (one per entity).",
@@ -355,9 +349,13 @@ GroupUpdate = body_struct(
     _GROUP_INPUTS, creating=False, objects={"rules": SmartRules},
 )
 
+# the timeline's bodies are built with the functions above, in a module of their own
+from .bodies_timeline import TIMELINE_BODIES  # noqa: E402
+
 BODIES: Final[tuple[type[Struct], ...]] = (
+    *TIMELINE_BODIES,
     RegisterRequest, LoginRequest, TokenRequest, PasswordResetRequest, PasswordResetConfirm, ProfileUpdate,
     PreferencesUpdate, AccountDeletion, PasswordChange, AuthProviderLink, EntityCreate, EntityUpdate,
-    InteractionRecord, RelationshipCreate, RelationshipUpdate, IdentifierCreate, IdentifierUpdate, DuplicateQuery,
+    RelationshipCreate, RelationshipUpdate, IdentifierCreate, IdentifierUpdate, DuplicateQuery,
     TagCreate, TagUpdate, GroupCreate, GroupUpdate,
 )

@@ -308,5 +308,27 @@ SCHEMA: Final[Mapping[str, Table]] = {
             (_to_user("activity_logs"),),
             (Check("activity_logs_metadata_check", "metadata", lambda value: isinstance(value, dict)),),
         ),
+        # the timeline (steps 12-14)
+        _table(
+            "conversations", "conversation",
+            (_pkey("conversations"),),
+            (_to_user("conversations"), _to_owners("conversations", "entity_id", "entities")),
+        ),
+        _table(
+            "communications", "communication",
+            (_pkey("communications"),),
+            (_to_user("communications"), _to_owners("communications", "entity_id", "entities"),
+             # deleting the conversation keeps the message: only conversation_id is nulled, never user_id
+             ForeignKey("communications_conversation_id_user_id_fkey", ("conversation_id", "user_id"),
+                        "conversations", ("id", "user_id"), on_delete=SET_NULL, set_null=("conversation_id",))),
+            (Check("communications_attachments_check", "attachments", lambda value: isinstance(value, list)),),
+            text=("content",),
+        ),
+        _table(
+            "interactions", "interaction",
+            (_pkey("interactions"),),
+            (_to_user("interactions"), _to_owners("interactions", "entity_id", "entities")),
+            text=("content",),
+        ),
     )
 }

@@ -6,9 +6,12 @@ from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
     ActivityRepository,
     AuthProviderRepository,
+    CommunicationRepository,
+    ConversationRepository,
     EntityRepository,
     GroupRepository,
     IdentifierRepository,
+    InteractionRepository,
     RelationshipRepository,
     TagRepository,
     TokenRepository,
@@ -21,6 +24,7 @@ from .activity import MemoryActivityRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
 from .store import MemoryStore, Tables
+from .timeline import MemoryCommunicationRepository, MemoryConversationRepository, MemoryInteractionRepository
 
 __all__ = ["MemoryUnitOfWork"]
 
@@ -52,6 +56,9 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
     tags: TagRepository
     groups: GroupRepository
     activity: ActivityRepository
+    interactions: InteractionRepository
+    conversations: ConversationRepository
+    communications: CommunicationRepository
 
     def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
         super().__init__(bus)
@@ -67,6 +74,9 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
         self.tags = MemoryTagRepository(self._tables)
         self.groups = MemoryGroupRepository(self._tables)
         self.activity = MemoryActivityRepository(self._tables)
+        self.interactions = MemoryInteractionRepository(self._tables)
+        self.conversations = MemoryConversationRepository(self._tables)
+        self.communications = MemoryCommunicationRepository(self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:

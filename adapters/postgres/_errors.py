@@ -91,6 +91,25 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "activity_logs_action_check": ("action", INVALID),
     "activity_logs_resource_type_check": ("resource_type", INVALID),
     "activity_logs_metadata_check": ("metadata", INVALID),
+    # the timeline (steps 12-14)
+    "conversations_pkey": ("id", TAKEN),
+    "conversations_id_user_id_index": ("id", TAKEN),
+    "conversations_user_id_fkey": ("user_id", _MISSING),
+    "conversations_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "conversations_channel_check": ("channel", INVALID),
+    "communications_pkey": ("id", TAKEN),
+    "communications_user_id_fkey": ("user_id", _MISSING),
+    "communications_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "communications_conversation_id_user_id_fkey": ("conversation_id", _MISSING),
+    "communications_channel_check": ("channel", INVALID),
+    "communications_direction_check": ("direction", INVALID),
+    "communications_content_check": ("content", INVALID),
+    "communications_attachments_check": ("attachments", INVALID),
+    "interactions_pkey": ("id", TAKEN),
+    "interactions_user_id_fkey": ("user_id", _MISSING),
+    "interactions_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "interactions_type_check": ("type", INVALID),
+    "interactions_content_check": ("content", INVALID),
 }
 
 # A unique index whose violation is a validation problem rather than a clash
@@ -102,6 +121,7 @@ _RESOURCES: Final[Mapping[str, str]] = {
     "entity_id": "entity",
     "tag_id": "tag",
     "group_id": "group",
+    "conversation_id": "conversation",
 }
 
 

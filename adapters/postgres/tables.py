@@ -378,3 +378,6 @@ activity_logs = Table(
         postgresql_where=text("resource_id IS NOT NULL"),
     ),
 )
+
+# the timeline's tables join the same metadata (a module of their own: this one is near its size limit)
+from . import tables_timeline  # noqa: E402, F401

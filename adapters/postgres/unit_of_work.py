@@ -12,9 +12,12 @@ from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
     ActivityRepository,
     AuthProviderRepository,
+    CommunicationRepository,
+    ConversationRepository,
     EntityRepository,
     GroupRepository,
     IdentifierRepository,
+    InteractionRepository,
     RelationshipRepository,
     TagRepository,
     TokenRepository,
@@ -28,6 +31,7 @@ from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
+from .timeline import PostgresCommunicationRepository, PostgresConversationRepository, PostgresInteractionRepository
 
 __all__ = ["PostgresUnitOfWork"]
 
@@ -61,6 +65,9 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     tags: TagRepository
     groups: GroupRepository
     activity: ActivityRepository
+    interactions: InteractionRepository
+    conversations: ConversationRepository
+    communications: CommunicationRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
@@ -78,6 +85,9 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         self.tags = PostgresTagRepository(transaction)
         self.groups = PostgresGroupRepository(transaction)
         self.activity = PostgresActivityRepository(transaction)
+        self.interactions = PostgresInteractionRepository(transaction)
+        self.conversations = PostgresConversationRepository(transaction)
+        self.communications = PostgresCommunicationRepository(transaction)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:

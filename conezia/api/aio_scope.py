@@ -22,12 +22,13 @@ from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
 from .aio_organizing import AsyncOrganizing
+from .aio_timeline import AsyncTimeline
 from .fields import given, listed
 
 __all__ = ["AsyncUserScope"]
 
 
-class AsyncUserScope(AsyncOrganizing):
+class AsyncUserScope(AsyncOrganizing, AsyncTimeline):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     def __init__(self, deps: Deps, user_id: uuid.UUID) -> None:
@@ -205,10 +206,6 @@ class AsyncUserScope(AsyncOrganizing):
     async def unarchive_entity(self, entity_id: uuid.UUID) -> Entity:
         """Bring an archived entity back."""
         return await services.unarchive_entity(self._deps, self._user_id, entity_id)
-
-    async def record_interaction(self, entity_id: uuid.UUID, at: dt.datetime | str | None = None) -> Entity:
-        """Note that the user was in touch with the entity, now or ``at`` (an aware timestamp)."""
-        return await services.record_interaction(self._deps, self._user_id, entity_id, at)
 
     async def delete_entity(self, entity_id: uuid.UUID) -> None:
         """Delete for good, with its relationship, identifiers and memberships."""

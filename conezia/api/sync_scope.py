@@ -17,11 +17,12 @@ from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
 from .sync_organizing import Organizing
+from .sync_timeline import Timeline
 
 __all__ = ["UserScope"]
 
 
-class UserScope(Organizing):
+class UserScope(Organizing, Timeline):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     @property
@@ -212,10 +213,6 @@ class UserScope(Organizing):
     def unarchive_entity(self, entity_id: uuid.UUID) -> Entity:
         """Bring an archived entity back."""
         return self._call(self._async.unarchive_entity, entity_id)
-
-    def record_interaction(self, entity_id: uuid.UUID, at: dt.datetime | str | None = None) -> Entity:
-        """Note that the user was in touch with the entity, now or ``at`` (an aware timestamp)."""
-        return self._call(self._async.record_interaction, entity_id, at)
 
     def delete_entity(self, entity_id: uuid.UUID) -> None:
         """Delete for good, with its relationship, identifiers and memberships."""

@@ -8,11 +8,17 @@ from .activity import *  # noqa: F403
 from .activity import __all__ as _activity
 from .contacts import *  # noqa: F403
 from .contacts import __all__ as _contacts
+from .conversations import *  # noqa: F403
+from .conversations import __all__ as _conversations
 from .identifiers import *  # noqa: F403
 from .identifiers import __all__ as _identifiers
 from .organizing import *  # noqa: F403
 from .organizing import __all__ as _organizing
 from .providers import *  # noqa: F403
 from .providers import __all__ as _providers
+from .timeline import *  # noqa: F403
+from .timeline import __all__ as _timeline
 
-__all__ = [*_accounts, *_activity, *_contacts, *_identifiers, *_organizing, *_providers]
+__all__ = [
+    *_accounts, *_activity, *_contacts, *_conversations, *_identifiers, *_organizing, *_providers, *_timeline,
+]

@@ -34,7 +34,6 @@ __all__ = [
     "list_relationships",
     "needing_attention",
     "parse_entity_filter",
-    "record_interaction",
     "set_relationship",
     "unarchive_entity",
     "update_entity",
@@ -116,17 +115,6 @@ async def archive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) 
 
 async def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Entity:
     return await ENTITIES.change(deps, owner_id, entity_id, Entity.unarchive, operation="unarchive")
-
-
-async def record_interaction(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID, at: object = None) -> Entity:
-    """Note that the owner was in touch with the entity (now, or at an ISO timestamp)."""
-    changes = Changes({"at": at} if at is not None else {}, ("at",))
-    when = changes.datetime("at")
-    changes.raise_if_invalid()
-    return await ENTITIES.change(
-        deps, owner_id, entity_id, lambda entity, now: entity.touch_interaction(when or now, now),
-        operation="record_interaction",
-    )
 
 
 async def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:

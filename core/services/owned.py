@@ -25,8 +25,12 @@ from ..events import Created, Deleted, Updated, changed_fields
 from ..identifiers import Identifier
 from ..organizing import Group, Tag
 from ..ports import UnitOfWork
+from ..timeline import Communication, Conversation, Interaction
 
-__all__ = ["ENTITIES", "GROUPS", "IDENTIFIERS", "RELATIONSHIPS", "TAGS", "OwnedRows", "Resource", "Subject"]
+__all__ = [
+    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "RELATIONSHIPS", "TAGS",
+    "OwnedRows", "Resource", "Subject",
+]
 
 T = TypeVar("T")
 
@@ -184,3 +188,13 @@ IDENTIFIERS: Final = Resource[Identifier](
 )
 TAGS: Final = Resource[Tag]("tag", lambda uow: uow.tags)
 GROUPS: Final = Resource[Group]("group", lambda uow: uow.groups)
+INTERACTIONS: Final = Resource[Interaction]("interaction", lambda uow: uow.interactions)
+COMMUNICATIONS: Final = Resource[Communication]("communication", lambda uow: uow.communications)
+CONVERSATIONS: Final = Resource[Conversation](
+    "conversation",
+    lambda uow: uow.conversations,
+    # the activity log knows no conversations (spec 6.2): they are recorded against their entity
+    subject=lambda conversation: Subject(
+        "entity", conversation.entity_id, {"conversation_id": conversation.id, "channel": conversation.channel}
+    ),
+)

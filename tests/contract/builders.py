@@ -18,12 +18,39 @@ from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter, Group, Tag
 from conezia.core.pagination import Page, PageRequest
 from conezia.core.ports import UnitOfWork
+from conezia.core.timeline import Communication, Conversation, Interaction
 
 __all__ = [
-    "EVERYTHING", "IST", "T0", "TAKEN", "Factory", "World", "a_group", "a_provider", "a_relationship",
-    "a_tag", "a_token", "a_user", "a_user_added", "add_all", "an_entity", "an_entity_with_every_field",
-    "an_identifier", "at", "build_world", "insertion_order", "items", "listed", "names", "read",
-    "repository_of", "walk", "write",
+    "EVERYTHING",
+    "IST",
+    "T0",
+    "TAKEN",
+    "Factory",
+    "World",
+    "a_conversation",
+    "a_group",
+    "a_message",
+    "a_provider",
+    "a_relationship",
+    "a_tag",
+    "a_token",
+    "a_user",
+    "a_user_added",
+    "add_all",
+    "an_entity",
+    "an_entity_with_every_field",
+    "an_identifier",
+    "an_interaction",
+    "at",
+    "build_world",
+    "insertion_order",
+    "items",
+    "listed",
+    "names",
+    "read",
+    "repository_of",
+    "walk",
+    "write",
 ]
 
 T = TypeVar("T")
@@ -153,6 +180,51 @@ def a_group(user: User, name: str, **fields: Any) -> Group:
     )
 
 
+def an_interaction(entity: Entity, **fields: Any) -> Interaction:
+    inserted_at = fields.pop("inserted_at", T0)
+    return Interaction(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=entity.owner_id,
+        entity_id=entity.id,
+        type=fields.pop("type", "call"),
+        content=fields.pop("content", "We talked"),
+        occurred_at=fields.pop("occurred_at", inserted_at),
+        inserted_at=inserted_at,
+        updated_at=fields.pop("updated_at", inserted_at),
+        **fields,
+    )
+
+
+def a_conversation(entity: Entity, **fields: Any) -> Conversation:
+    inserted_at = fields.pop("inserted_at", T0)
+    return Conversation(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=entity.owner_id,
+        entity_id=entity.id,
+        channel=fields.pop("channel", "email"),
+        inserted_at=inserted_at,
+        updated_at=fields.pop("updated_at", inserted_at),
+        **fields,
+    )
+
+
+def a_message(conversation: Conversation, **fields: Any) -> Communication:
+    inserted_at = fields.pop("inserted_at", T0)
+    return Communication(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=conversation.user_id,
+        entity_id=conversation.entity_id,
+        channel=fields.pop("channel", conversation.channel),
+        direction=fields.pop("direction", "inbound"),
+        content=fields.pop("content", "Hello"),
+        sent_at=fields.pop("sent_at", inserted_at),
+        inserted_at=inserted_at,
+        updated_at=fields.pop("updated_at", inserted_at),
+        conversation_id=fields.pop("conversation_id", conversation.id),
+        **fields,
+    )
+
+
 # --- reading and writing in committed units of work ------------------------
 
 
@@ -167,6 +239,9 @@ def repository_of(uow: UnitOfWork, row: object) -> Any:
         (Tag, uow.tags),
         (Group, uow.groups),
         (ActivityLog, uow.activity),
+        (Interaction, uow.interactions),
+        (Conversation, uow.conversations),
+        (Communication, uow.communications),
     ):
         if isinstance(row, kind):
             return repository

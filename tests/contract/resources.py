@@ -21,7 +21,21 @@ from conezia.core.identifiers import SECOND_PRIMARY
 from conezia.core.pagination import PageRequest
 from conezia.core.ports import UnitOfWork
 
-from .builders import EVERYTHING, TAKEN, a_group, a_provider, a_relationship, a_tag, an_entity, an_identifier, at, items
+from .builders import (
+    EVERYTHING,
+    TAKEN,
+    a_conversation,
+    a_group,
+    a_message,
+    a_provider,
+    a_relationship,
+    a_tag,
+    an_entity,
+    an_identifier,
+    an_interaction,
+    at,
+    items,
+)
 
 __all__ = ["RESOURCES", "Owned", "Unique"]
 
@@ -115,6 +129,24 @@ def _identifier(user: User, n: int) -> tuple[Sequence[object], Row]:
     return [entity], an_identifier(entity, "email", is_primary=True, inserted_at=at(seconds=n))
 
 
+def _interaction(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"met {n}")
+    return [entity], an_interaction(entity, inserted_at=at(seconds=n))
+
+
+def _conversation(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"talked to {n}")
+    return [entity], a_conversation(entity, inserted_at=at(seconds=n))
+
+
+def _message(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"wrote to {n}")
+    conversation = a_conversation(entity)
+    return [entity, conversation], a_message(conversation, inserted_at=at(seconds=n), attachments=[
+        {"id": str(uuid.uuid4()), "filename": f"notes {n}.pdf", "mime_type": "application/pdf"},
+    ])
+
+
 RESOURCES: tuple[Owned, ...] = (
     Owned(
         name="entity",
@@ -191,5 +223,43 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.auth_providers.delete(user_id, row.id),
         unique=Unique(_same("provider", "provider_uid"), ConflictError, {"provider_uid": TAKEN}),
         invalid=_set(provider="myspace"),
+    ),
+    Owned(
+        name="interaction",
+        table="interactions",
+        bounded="title",
+        make=_interaction,
+        get=lambda uow, user_id, row: uow.interactions.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.interactions.list(user_id, None, PageRequest(limit=200))),
+        change=lambda row: _changed(row, type="meeting", content="changed", title="Lunch", occurred_at=at(days=1)),
+        delete=lambda uow, user_id, row: uow.interactions.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(type="telepathy"),
+    ),
+    Owned(
+        name="conversation",
+        table="conversations",
+        bounded="subject",
+        make=_conversation,
+        get=lambda uow, user_id, row: uow.conversations.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.conversations.list(user_id, None, None, PageRequest(limit=200))),
+        change=lambda row: _changed(row, subject="changed", is_archived=True, last_message_at=at(days=2)),
+        delete=lambda uow, user_id, row: uow.conversations.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(channel="pigeon"),
+    ),
+    Owned(
+        name="communication",
+        table="communications",
+        bounded="external_id",
+        make=_message,
+        get=lambda uow, user_id, row: uow.communications.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(
+            uow.communications.list_for_conversation(user_id, row.conversation_id, PageRequest(limit=200))
+        ),
+        change=lambda row: _changed(row, read_at=at(days=1), content="changed", attachments=[]),
+        delete=lambda uow, user_id, row: uow.communications.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(direction="sideways"),
     ),
 )

@@ -106,7 +106,12 @@ INVALID_INPUT: list[tuple[str, str, str, dict[str, Any], set[str]]] = [
     ("entity change of null", "PATCH", "/entities/{entity}",
      {"content": b"null", "headers": {"Content-Type": "application/json"}}, {"body"}),
     ("entity change", "PATCH", "/entities/{entity}", {"json": {"name": None, "type": None}}, {"name", "type"}),
-    ("interaction", "POST", "/entities/{entity}/interactions", {"json": {"at": "2024-01-01T00:00:00"}}, {"at"}),
+    # the retired "record that we were in touch" body: "at" is refused, and type and content are required
+    ("interaction", "POST", "/entities/{entity}/interactions", {"json": {"at": "2024-01-01T00:00:00"}},
+     {"at", "type", "content"}),
+    ("interaction values", "POST", "/entities/{entity}/interactions",
+     {"json": {"type": "telepathy", "content": "", "title": "x" * 256, "occurred_at": "2024-01-01T00:00:00"}},
+     {"type", "content", "title", "occurred_at"}),
     ("relationship", "POST", "/entities/{bare_entity}/relationship",
      {"json": {"type": "nemesis", "strength": "eternal", "health_threshold_days": 0, "started_at": "soon"}},
      {"type", "strength", "health_threshold_days", "started_at"}),

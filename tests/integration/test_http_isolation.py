@@ -23,7 +23,11 @@ SSN = "078-05-1120"
 # ownership, never from validation.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/entities/{entity_id:uuid}"): {"name": "Mallory was here"},
-    ("POST", "/entities/{entity_id:uuid}/interactions"): {},
+    ("POST", "/entities/{entity_id:uuid}/interactions"): {"type": "note", "content": "Mallory was here"},
+    ("PATCH", "/interactions/{interaction_id:uuid}"): {"content": "Mallory was here"},
+    ("POST", "/entities/{entity_id:uuid}/conversations"): {"channel": "sms"},
+    ("PATCH", "/conversations/{conversation_id:uuid}"): {"subject": "Mallory was here"},
+    ("POST", "/conversations/{conversation_id:uuid}/communications"): {"direction": "inbound", "content": "hi"},
     ("POST", "/entities/{entity_id:uuid}/relationship"): {"type": "friend"},
     ("POST", "/entities/{entity_id:uuid}/identifiers"): {"type": "phone", "value": "+12025550000"},
     ("PATCH", "/identifiers/{identifier_id:uuid}"): {"label": "Mallory was here"},
@@ -48,7 +52,15 @@ def _populate(api: Api, email: str, name: str) -> Account:
         f"/entities/{entity['id']}/relationship", token,
         {"type": "friend", "health_threshold_days": 1, "started_at": "2020-01-01"},
     )
-    api.post(f"{API}/entities/{entity['id']}/interactions", token=token, json={"at": "2020-01-01T00:00:00Z"})
+    interaction = api.create(
+        f"/entities/{entity['id']}/interactions", token,
+        {"type": "call", "content": f"A call with {name}", "occurred_at": "2020-01-01T00:00:00Z"},
+    )
+    conversation = api.create(f"/entities/{entity['id']}/conversations", token, {"channel": "email", "subject": name})
+    message = api.create(
+        f"/conversations/{conversation['id']}/communications", token,
+        {"direction": "outbound", "content": f"Dear {name}", "sent_at": "2020-01-01T00:00:00Z"},
+    )
     tag = api.create("/tags", token, {"name": "friends"})
     assert api.put(f"{API}/entities/{entity['id']}/tags/{tag['id']}", token=token).status_code == 204
     group = api.create("/groups", token, {"name": "Club"})
@@ -63,6 +75,8 @@ def _populate(api: Api, email: str, name: str) -> Account:
         ids={
             "entity_id": entity["id"], "identifier_id": phone["id"], "relationship_id": relationship["id"],
             "tag_id": tag["id"], "group_id": group["id"], "provider_id": provider["id"],
+            "interaction_id": interaction["id"], "conversation_id": conversation["id"],
+            "communication_id": message["id"],
         },
     )
 
@@ -112,6 +126,10 @@ def _everything_visible_to(api: Api, account: Account) -> dict[str, Any]:
         "entity_groups": read(f"/entities/{entity}/groups"),
         "members": {g["id"]: read(f"/groups/{g['id']}/members") for g in read("/groups")["data"]},
         "providers": read("/me/auth-providers"),
+        "interactions": read("/interactions"),
+        "entity_interactions": read(f"/entities/{entity}/interactions"),
+        "conversations": read("/conversations?archived=all"),
+        "messages": read(f"/conversations/{ids['conversation_id']}/communications"),
         "provider_tokens": api.post(f"{API}/me/auth-providers/{ids['provider_id']}/reveal", token=token).json(),
     }
 
@@ -153,7 +171,10 @@ def test_lists_and_searches_show_only_the_callers_own_data(api: Api) -> None:
     owner = _populate(api, "ada@example.com", "Grace Hopper")
     intruder_token = api.new_user("mallory@example.com")
 
-    for path in ("/entities?archived=all", "/relationships", "/attention", "/tags", "/groups", "/me/auth-providers"):
+    for path in (
+        "/entities?archived=all", "/relationships", "/attention", "/tags", "/groups", "/me/auth-providers",
+        "/interactions", "/conversations?archived=all",
+    ):
         response = api.get(f"{API}{path}", token=intruder_token)
         assert response.status_code == 200
         assert response.json()["data"] == [], path

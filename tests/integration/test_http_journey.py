@@ -150,10 +150,12 @@ def test_a_person_registers_confirms_logs_in_and_builds_their_address_book(api: 
     again = api.post(f"{API}/entities/{grace['id']}/relationship", token=token, json={})
     assert again.status_code == 409
 
-    contacted = api.post(f"{API}/entities/{grace['id']}/interactions", token=token, json={"at": _iso_days_ago(10)})
-    assert contacted.status_code == 200
-    assert decoded(contacted, EntityOut).last_interaction_at is not None
-    assert api.post(f"{API}/entities/{alan['id']}/interactions", token=token).status_code == 200
+    call = {"type": "call", "content": "Talked about COBOL", "occurred_at": _iso_days_ago(10)}
+    contacted = api.post(f"{API}/entities/{grace['id']}/interactions", token=token, json=call)
+    assert contacted.status_code == 201
+    assert api.get(f"{API}/entities/{grace['id']}", token=token).json()["last_interaction_at"] is not None
+    note = {"type": "note", "content": "Lunch"}
+    assert api.post(f"{API}/entities/{alan['id']}/interactions", token=token, json=note).status_code == 201
 
     attention = decoded(api.get(f"{API}/attention", token=token), AttentionList).data
     assert [(item.entity.name, item.days_overdue) for item in attention] == [("Grace Hopper", 3)]

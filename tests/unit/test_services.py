@@ -183,7 +183,8 @@ async def test_attention_lists_the_most_overdue_first_and_skips_the_inactive(dep
     names = {}
     for name, threshold, contacted_days_ago in (("A", 30, 40), ("B", 7, 30), ("C", 30, 10), ("D", 7, 100)):
         e = await services.create_entity(deps, owner, {"type": "person", "name": name})
-        await services.record_interaction(deps, owner, e.id, (clock.now() - dt.timedelta(days=contacted_days_ago)).isoformat())
+        at = (clock.now() - dt.timedelta(days=contacted_days_ago)).isoformat()
+        await services.create_interaction(deps, owner, e.id, {"type": "call", "content": "caught up", "occurred_at": at})
         rel = await services.set_relationship(deps, owner, e.id, {"health_threshold_days": threshold})
         names[name] = rel
     await services.end_relationship(deps, owner, names["D"].id)

@@ -12,10 +12,10 @@ from conezia.core import services
 from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.pagination import PageRequest
 
-from ..bodies import EntityCreate, EntityUpdate, InteractionRecord
+from ..bodies import EntityCreate, EntityUpdate
 from ..openapi import body, errors
 from ..schemas import EntityOut, EntityPage, out, out_page
-from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, envelope, query, raw
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, query, raw
 
 __all__ = ["ROUTES"]
 
@@ -23,7 +23,6 @@ TAGS = ["entities"]
 
 CreateBody = Annotated[Any, body(EntityCreate)]
 UpdateBody = Annotated[Any, body(EntityUpdate)]
-InteractionBody = Annotated[Any, body(InteractionRecord)]
 
 # the limits core.services.parse_entity_filter applies
 _FILTER_LENGTH = services.MAX_FILTER_LENGTH
@@ -131,19 +130,7 @@ async def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uu
     return out(EntityOut, await services.unarchive_entity(deps, user.id, entity_id))
 
 
-@post(
-    "/entities/{entity_id:uuid}/interactions", status_code=200, tags=TAGS, summary="Record an interaction",
-    responses=errors(*AUTHENTICATED, 404, 413, 422),
-)
-async def record_interaction(
-    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: InteractionBody = NO_BODY
-) -> EntityOut:
-    """Note that you were in touch (now, or at `at`); this resets the relationship's health clock."""
-    fields = envelope(data, optional=("at",))
-    return out(EntityOut, await services.record_interaction(deps, user.id, entity_id, fields["at"]))
-
-
 ROUTES = [
     list_entities, create_entity, show_entity, update_entity, delete_entity,
-    archive_entity, unarchive_entity, record_interaction,
+    archive_entity, unarchive_entity,
 ]

@@ -1,0 +1,58 @@
+"""The embedding API's timeline: typed methods over the same use-cases, isolation included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import conezia
+from conezia.core.errors import NotFoundError, ValidationError
+from conezia.settings import Settings
+
+PASSWORD = "Analytical-Engine-1"
+
+
+@pytest.fixture
+def crm() -> Iterator[conezia.Conezia]:
+    with conezia.open("memory", settings=Settings(password_profile="test")) as store:
+        yield store
+
+
+def _user(crm: conezia.Conezia, email: str) -> conezia.UserScope:
+    crm.register(email=email, password=PASSWORD)
+    return crm.authenticate(crm.log_in(email, PASSWORD).token)
+
+
+def test_a_user_logs_calls_and_messages_and_the_entity_follows(crm: conezia.Conezia) -> None:
+    me = _user(crm, "ada@example.com")
+    grace = me.create_entity(type="person", name="Grace Hopper")
+
+    call = me.log_interaction(grace.id, type="call", content="COBOL", occurred_at="2026-01-01T10:00:00Z")
+    thread = me.start_conversation(grace.id, channel="sms")
+    message = me.record_message(thread.id, direction="outbound", content="Thanks!", sent_at="2026-01-02T10:00:00Z")
+
+    assert me.entity(grace.id).last_interaction_at == message.sent_at
+    assert me.conversation(thread.id).last_message_at == message.sent_at
+    assert [i.id for i in me.interactions(grace.id).items] == [call.id]
+    assert me.mark_read(message.id).read_at is not None
+    me.delete_message(message.id)
+    assert me.entity(grace.id).last_interaction_at == call.occurred_at
+    assert me.conversations(grace.id, archived="all").items[0].last_message_at is None
+
+
+def test_another_users_entity_or_conversation_raises_not_found_and_bad_input_names_its_fields(
+    crm: conezia.Conezia,
+) -> None:
+    me, eve = _user(crm, "ada@example.com"), _user(crm, "eve@example.com")
+    grace = me.create_entity(type="person", name="Grace Hopper")
+    thread = me.start_conversation(grace.id, channel="email")
+
+    with pytest.raises(NotFoundError):
+        eve.log_interaction(grace.id, type="note", content="mine now")
+    with pytest.raises(NotFoundError):
+        eve.record_message(thread.id, direction="inbound", content="hi")
+    with pytest.raises(ValidationError) as raised:
+        me.log_interaction(grace.id, type="séance", content="")
+    assert set(raised.value.errors) == {"type", "content"}
+    assert me.interactions().items == [] and me.messages(thread.id).items == []
