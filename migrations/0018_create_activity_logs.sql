@@ -1,4 +1,4 @@
--- depends: 0011_create_entity_groups
+-- depends: 0015_create_reminders
 -- What each user did, one row per action, written in the transaction of the change (spec 6.2,
 -- step 18). Steps 12-17 come later; this one needs only users.
 CREATE TABLE activity_logs (

@@ -10,6 +10,7 @@ from conezia.core.ports import (
     GroupRepository,
     IdentifierRepository,
     RelationshipRepository,
+    ReminderRepository,
     TagRepository,
     TokenRepository,
     UserRepository,
@@ -20,6 +21,7 @@ from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, Memor
 from .activity import MemoryActivityRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
+from .reminders import MemoryReminderRepository
 from .store import MemoryStore, Tables
 
 __all__ = ["MemoryUnitOfWork"]
@@ -52,6 +54,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
     tags: TagRepository
     groups: GroupRepository
     activity: ActivityRepository
+    reminders: ReminderRepository
 
     def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
         super().__init__(bus)
@@ -67,6 +70,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
         self.tags = MemoryTagRepository(self._tables)
         self.groups = MemoryGroupRepository(self._tables)
         self.activity = MemoryActivityRepository(self._tables)
+        self.reminders = MemoryReminderRepository(self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:

@@ -378,3 +378,6 @@ activity_logs = Table(
         postgresql_where=text("resource_id IS NOT NULL"),
     ),
 )
+
+# tables of later steps live in modules of their own, on the same metadata
+from . import tables_reminders  # noqa: E402, F401

@@ -16,6 +16,7 @@ from conezia.core.ports import (
     GroupRepository,
     IdentifierRepository,
     RelationshipRepository,
+    ReminderRepository,
     TagRepository,
     TokenRepository,
     UserRepository,
@@ -28,6 +29,7 @@ from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
+from .reminders import PostgresReminderRepository
 
 __all__ = ["PostgresUnitOfWork"]
 
@@ -61,6 +63,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     tags: TagRepository
     groups: GroupRepository
     activity: ActivityRepository
+    reminders: ReminderRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
@@ -78,6 +81,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         self.tags = PostgresTagRepository(transaction)
         self.groups = PostgresGroupRepository(transaction)
         self.activity = PostgresActivityRepository(transaction)
+        self.reminders = PostgresReminderRepository(transaction)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:

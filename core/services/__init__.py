@@ -14,5 +14,7 @@ from .organizing import *  # noqa: F403
 from .organizing import __all__ as _organizing
 from .providers import *  # noqa: F403
 from .providers import __all__ as _providers
+from .reminders import *  # noqa: F403
+from .reminders import __all__ as _reminders
 
-__all__ = [*_accounts, *_activity, *_contacts, *_identifiers, *_organizing, *_providers]
+__all__ = [*_accounts, *_activity, *_contacts, *_identifiers, *_organizing, *_providers, *_reminders]

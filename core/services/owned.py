@@ -25,8 +25,9 @@ from ..events import Created, Deleted, Updated, changed_fields
 from ..identifiers import Identifier
 from ..organizing import Group, Tag
 from ..ports import UnitOfWork
+from ..reminders import Reminder
 
-__all__ = ["ENTITIES", "GROUPS", "IDENTIFIERS", "RELATIONSHIPS", "TAGS", "OwnedRows", "Resource", "Subject"]
+__all__ = ["ENTITIES", "GROUPS", "IDENTIFIERS", "RELATIONSHIPS", "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject"]
 
 T = TypeVar("T")
 
@@ -184,3 +185,4 @@ IDENTIFIERS: Final = Resource[Identifier](
 )
 TAGS: Final = Resource[Tag]("tag", lambda uow: uow.tags)
 GROUPS: Final = Resource[Group]("group", lambda uow: uow.groups)
+REMINDERS: Final = Resource[Reminder]("reminder", lambda uow: uow.reminders)

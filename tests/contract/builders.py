@@ -18,9 +18,10 @@ from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter, Group, Tag
 from conezia.core.pagination import Page, PageRequest
 from conezia.core.ports import UnitOfWork
+from conezia.core.reminders import Reminder
 
 __all__ = [
-    "EVERYTHING", "IST", "T0", "TAKEN", "Factory", "World", "a_group", "a_provider", "a_relationship",
+    "EVERYTHING", "IST", "T0", "TAKEN", "Factory", "World", "a_group", "a_provider", "a_relationship", "a_reminder",
     "a_tag", "a_token", "a_user", "a_user_added", "add_all", "an_entity", "an_entity_with_every_field",
     "an_identifier", "at", "build_world", "insertion_order", "items", "listed", "names", "read",
     "repository_of", "walk", "write",
@@ -153,6 +154,20 @@ def a_group(user: User, name: str, **fields: Any) -> Group:
     )
 
 
+def a_reminder(user: User, title: str = "Call back", **fields: Any) -> Reminder:
+    inserted_at = fields.pop("inserted_at", T0)
+    return Reminder(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=user.id,
+        type=fields.pop("type", "follow_up"),
+        title=title,
+        due_at=fields.pop("due_at", inserted_at + dt.timedelta(days=1)),
+        inserted_at=inserted_at,
+        updated_at=fields.pop("updated_at", inserted_at),
+        **fields,
+    )
+
+
 # --- reading and writing in committed units of work ------------------------
 
 
@@ -167,6 +182,7 @@ def repository_of(uow: UnitOfWork, row: object) -> Any:
         (Tag, uow.tags),
         (Group, uow.groups),
         (ActivityLog, uow.activity),
+        (Reminder, uow.reminders),
     ):
         if isinstance(row, kind):
             return repository

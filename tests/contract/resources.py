@@ -21,7 +21,19 @@ from conezia.core.identifiers import SECOND_PRIMARY
 from conezia.core.pagination import PageRequest
 from conezia.core.ports import UnitOfWork
 
-from .builders import EVERYTHING, TAKEN, a_group, a_provider, a_relationship, a_tag, an_entity, an_identifier, at, items
+from .builders import (
+    EVERYTHING,
+    TAKEN,
+    a_group,
+    a_provider,
+    a_relationship,
+    a_reminder,
+    a_tag,
+    an_entity,
+    an_identifier,
+    at,
+    items,
+)
 
 __all__ = ["RESOURCES", "Owned", "Unique"]
 
@@ -115,6 +127,11 @@ def _identifier(user: User, n: int) -> tuple[Sequence[object], Row]:
     return [entity], an_identifier(entity, "email", is_primary=True, inserted_at=at(seconds=n))
 
 
+def _reminder(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"reminded of {n}")
+    return [entity], a_reminder(user, f"reminder {n}", entity_id=entity.id, inserted_at=at(seconds=n))
+
+
 RESOURCES: tuple[Owned, ...] = (
     Owned(
         name="entity",
@@ -191,5 +208,17 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.auth_providers.delete(user_id, row.id),
         unique=Unique(_same("provider", "provider_uid"), ConflictError, {"provider_uid": TAKEN}),
         invalid=_set(provider="myspace"),
+    ),
+    Owned(
+        name="reminder",
+        table="reminders",
+        bounded="title",
+        make=_reminder,
+        get=lambda uow, user_id, row: uow.reminders.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.reminders.list(user_id, PageRequest(limit=200))),
+        change=lambda row: _changed(row, title="Call back later", snoozed_until=at(days=2), notification_channels=["email"]),
+        delete=lambda uow, user_id, row: uow.reminders.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(notification_channels=["in_app", "fax"]),
     ),
 )

@@ -46,6 +46,7 @@ MIGRATION_IDS = [
     "0009_create_entity_tags",
     "0010_create_groups",
     "0011_create_entity_groups",
+    "0015_create_reminders",
     "0018_create_activity_logs",
 ]
 
@@ -293,7 +294,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
 
     assert rollback_migrations(fresh_database_url, count=2) == [
         "0018_create_activity_logs",
-        "0011_create_entity_groups",
+        "0015_create_reminders",
     ]
 
     engine = create_engine(fresh_database_url)
@@ -301,7 +302,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
         remaining = _application_tables(inspect(engine))
     finally:
         engine.dispose()
-    assert remaining == set(tables.metadata.tables) - {"entity_groups", "activity_logs"}
+    assert remaining == set(tables.metadata.tables) - {"reminders", "activity_logs"}
     assert apply_migrations(fresh_database_url) == MIGRATION_IDS[-2:]
 
 
