@@ -24,6 +24,7 @@ __all__ = [
     "FREQUENCIES",
     "MAX_COUNT",
     "MAX_INTERVAL",
+    "MAX_MONTHDAY",
     "RULE_KEYS",
     "WEEKDAYS",
     "cast_recurrence_rule",

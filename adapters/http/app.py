@@ -26,7 +26,7 @@ from .openapi import StructSchemas, document_bodies, operation_id
 from .options import options_handlers
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
-from .routes import activity, auth, entities, health, identifiers, me, organizing, relationships
+from .routes import activity, auth, entities, health, identifiers, me, organizing, relationships, reminders
 from .sessions import SESSIONS_STATE_KEY, SessionCache
 
 __all__ = ["make_app"]
@@ -87,7 +87,7 @@ def make_app(
     public_routes = list(auth.PUBLIC)
     protected_routes = [
         *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES, *identifiers.ROUTES, *organizing.ROUTES,
-        *activity.ROUTES,
+        *activity.ROUTES, *reminders.ROUTES,
     ]
     document_bodies([*public_routes, *protected_routes])
     public_api = Router(
@@ -153,6 +153,7 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="tags", description="Labels on entities"),
             Tag(name="groups", description="Manual and smart groups"),
             Tag(name="activity", description="What you did, and from where"),
+            Tag(name="reminders", description="Reminders: snooze, complete, recurrence"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

@@ -355,9 +355,12 @@ GroupUpdate = body_struct(
     _GROUP_INPUTS, creating=False, objects={"rules": SmartRules},
 )
 
+# the bodies of later tables, in modules of their own (they build on the helpers above)
+from .bodies_reminders import REMINDER_BODIES  # noqa: E402
+
 BODIES: Final[tuple[type[Struct], ...]] = (
     RegisterRequest, LoginRequest, TokenRequest, PasswordResetRequest, PasswordResetConfirm, ProfileUpdate,
     PreferencesUpdate, AccountDeletion, PasswordChange, AuthProviderLink, EntityCreate, EntityUpdate,
     InteractionRecord, RelationshipCreate, RelationshipUpdate, IdentifierCreate, IdentifierUpdate, DuplicateQuery,
-    TagCreate, TagUpdate, GroupCreate, GroupUpdate,
+    TagCreate, TagUpdate, GroupCreate, GroupUpdate, *REMINDER_BODIES,
 )
