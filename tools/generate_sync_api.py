@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "conezia" / "api"
 
 # source module -> generated module
-MODULES = {"aio": "sync", "aio_scope": "sync_scope", "aio_organizing": "sync_organizing"}
+MODULES = {
+    "aio": "sync", "aio_scope": "sync_scope", "aio_organizing": "sync_organizing", "aio_reminders": "sync_reminders",
+}
 # async class -> (sync class, its base from .portal, the sync class's docstring)
 CLASSES = {
     "AsyncConezia": (
@@ -43,13 +45,18 @@ CLASSES = {
     ),
     "AsyncUserScope": (
         "UserScope",
-        "Organizing",
+        "Organizing, Reminders",
         "Everything one user owns. Ids of other users' rows raise NotFoundError.",
     ),
     "AsyncOrganizing": (
         "Organizing",
         "PortalBound[AsyncUserScope]",
         "Tags and groups of one user (part of :class:`UserScope`).",
+    ),
+    "AsyncReminders": (
+        "Reminders",
+        "PortalBound[AsyncUserScope]",
+        "Reminders of one user (part of :class:`UserScope`).",
     ),
 }
 # handled by the hand-written bases in portal.py

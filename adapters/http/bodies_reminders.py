@@ -14,12 +14,17 @@ from .bodies import Timestamp, _choose, _one_or_many, body_struct
 
 __all__ = ["REMINDER_BODIES", "RecurrenceRule", "ReminderCreate", "ReminderReschedule", "ReminderSnooze", "ReminderUpdate"]
 
-_MONTHDAY: Final = Annotated[
+_MONTHDAY: Any = Annotated[
     int, Meta(ge=-MAX_MONTHDAY, le=MAX_MONTHDAY, extra_json_schema={"not": {"const": 0}},
               description="A day of the month; negative counts from its end (-1 is the last day).")
 ]
+def _choice(values: tuple[str, ...]) -> Any:
+    choice: Any = Literal[values]
+    return choice
+
+
 _RULE_TYPES: Final[dict[str, Any]] = {
-    "freq": Literal[FREQUENCIES],
+    "freq": _choice(FREQUENCIES),
     "interval": Annotated[int, Meta(ge=1, le=MAX_INTERVAL, description="Every n-th period (default 1).")],
     "count": Annotated[int, Meta(ge=1, le=MAX_COUNT, description="How many occurrences in all, the first included.")],
     "until": Timestamp,
@@ -34,7 +39,8 @@ RecurrenceRule = body_struct(
     creating=True,
     schema_extra={"not": {"required": ["count", "until"]}},
 )
-_CHANNEL_LIST: Final = Annotated[list[Literal[CHANNELS]], Meta(min_length=1, extra_json_schema={"uniqueItems": True})]
+_CHANNEL: Any = _choice(CHANNELS)
+_CHANNEL_LIST: Final = Annotated[list[_CHANNEL], Meta(min_length=1, extra_json_schema={"uniqueItems": True})]
 _EXTRAS: Final = [
     ("entity_id", uuid.UUID | None, False),
     ("notification_channels", _CHANNEL_LIST, False),

@@ -17,11 +17,12 @@ from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
 from .sync_organizing import Organizing
+from .sync_reminders import Reminders
 
 __all__ = ["UserScope"]
 
 
-class UserScope(Organizing):
+class UserScope(Organizing, Reminders):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     @property
