@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from conezia.adapters.mail import FileOutbox, MemoryOutbox
+from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
 from conezia.adapters.throttle import MemoryLoginThrottle
@@ -93,6 +94,7 @@ def build_deps(
             max_failures=settings.login_max_failures, window=float(settings.login_window)
         ),
         mailer=mailer or (MemoryOutbox() if backend.kind == "memory" else FileOutbox(settings.data_dir / "outbox")),
+        recurrence=DateutilRecurrence(),
         default_phone_region=settings.default_phone_region,
     )
 

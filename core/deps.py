@@ -9,7 +9,7 @@ import attrs
 
 from .errors import ConeziaError
 from .messagebus import MessageBus
-from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, SecretGenerator, UnitOfWork
+from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, Recurrence, SecretGenerator, UnitOfWork
 
 __all__ = ["Deps", "LoginThrottle", "Mailer", "RateLimitedError"]
 
@@ -56,6 +56,7 @@ class Deps:
             without a country code (``None``: only international notation is accepted).
         bus: the message bus the units of work publish their events to, for the
             composition root to subscribe handlers on (the use-cases never touch it).
+        recurrence: computes a recurring reminder's next occurrence (RFC 5545 rules).
     """
 
     uow: Callable[[], UnitOfWork]
@@ -67,5 +68,6 @@ class Deps:
     blind_index: BlindIndex
     login_throttle: LoginThrottle
     mailer: Mailer
+    recurrence: Recurrence
     default_phone_region: str | None = None
     bus: MessageBus = attrs.Factory(MessageBus)

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Sequence
-from typing import Protocol
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol
 
 from .accounts import AuthProvider, User, UserToken
 from .activity import ActivityFilter, ActivityLog
 from .entities import Entity, Relationship
 from .events import Event
 from .identifiers import Identifier
+from .notifications import Recipient
 from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
 from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
+from .reminders import Reminder
 
 __all__ = [
     "ActivityRepository",
@@ -36,7 +38,9 @@ __all__ = [
     "IdentifierRepository",
     "InteractionRepository",
     "PasswordHasher",
+    "Recurrence",
     "RelationshipRepository",
+    "ReminderRepository",
     "SecretGenerator",
     "TagRepository",
     "TokenRepository",
@@ -305,6 +309,48 @@ class ActivityRepository(Protocol):
         ...
 
 
+class Recurrence(Protocol):
+    """Computes a recurrence rule's occurrences (RFC 5545; dateutil's rrule in the adapter)."""
+
+    def next_occurrence(
+        self, rule: Mapping[str, Any], start: dt.datetime, after: dt.datetime, timezone: str
+    ) -> dt.datetime | None:
+        """The first occurrence strictly after ``after`` of the series that begins at ``start``.
+
+        Occurrences keep ``start``'s wall-clock time in ``timezone`` (an IANA name) across DST
+        changes; a day of the month that a month lacks (the 31st, 29 February) falls on its
+        last day. ``count`` counts from ``start``; ``until`` is inclusive.
+
+        Returns:
+            An aware UTC instant, or None when the series has no occurrence after ``after``.
+        """
+        ...
+
+
+class ReminderRepository(Protocol):
+    async def add(self, reminder: Reminder) -> None:
+        """Raises NotFoundError("entity") for an entity that is not the user's."""
+        ...
+
+    async def get(self, user_id: uuid.UUID, reminder_id: uuid.UUID, *, for_update: bool = False) -> Reminder | None: ...
+
+    async def update(self, reminder: Reminder) -> None: ...
+
+    async def delete(self, user_id: uuid.UUID, reminder_id: uuid.UUID) -> bool: ...
+
+    async def list(self, user_id: uuid.UUID, page: PageRequest, completed: bool | None = None) -> Page[Reminder]:
+        """The user's reminders (pending only, completed only, or both), in (due_at, id) order.
+
+        ``page.after`` is the (due_at, id) of the last row of the previous page.
+        """
+        ...
+
+    async def due(self, now: dt.datetime, page: PageRequest) -> Page[tuple[Reminder, Recipient]]:
+        """Every user's reminders due at ``now`` (see :meth:`Reminder.due`), with their users'
+        settings, in (due_at, id) order; ``page.after`` is the (due_at, id) of the last one read."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository. Rolls back unless :meth:`commit` was called.
 
@@ -327,6 +373,7 @@ class UnitOfWork(Protocol):
     interactions: InteractionRepository
     conversations: ConversationRepository
     communications: CommunicationRepository
+    reminders: ReminderRepository
 
     def record(self, *events: Event) -> None:
         """Note what this unit of work did; the events are published if and when it commits."""

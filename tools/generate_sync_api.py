@@ -33,6 +33,7 @@ PACKAGE = ROOT / "conezia" / "api"
 # source module -> generated module
 MODULES = {
     "aio": "sync", "aio_scope": "sync_scope", "aio_organizing": "sync_organizing", "aio_timeline": "sync_timeline",
+    "aio_reminders": "sync_reminders",
 }
 # async class -> (sync class, its base from .portal, the sync class's docstring)
 CLASSES = {
@@ -45,7 +46,7 @@ CLASSES = {
     ),
     "AsyncUserScope": (
         "UserScope",
-        "Organizing, Timeline",
+        "Organizing, Timeline, Reminders",
         "Everything one user owns. Ids of other users' rows raise NotFoundError.",
     ),
     "AsyncOrganizing": (
@@ -57,6 +58,11 @@ CLASSES = {
         "Timeline",
         "PortalBound[AsyncUserScope]",
         "Interactions, conversations and messages of one user (part of :class:`UserScope`).",
+    ),
+    "AsyncReminders": (
+        "Reminders",
+        "PortalBound[AsyncUserScope]",
+        "Reminders of one user (part of :class:`UserScope`).",
     ),
 }
 # handled by the hand-written bases in portal.py

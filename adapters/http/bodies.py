@@ -350,6 +350,7 @@ GroupUpdate = body_struct(
 )
 
 # the timeline's bodies are built with the functions above, in a module of their own
+from .bodies_reminders import REMINDER_BODIES  # noqa: E402
 from .bodies_timeline import TIMELINE_BODIES  # noqa: E402
 
 BODIES: Final[tuple[type[Struct], ...]] = (
@@ -357,5 +358,5 @@ BODIES: Final[tuple[type[Struct], ...]] = (
     RegisterRequest, LoginRequest, TokenRequest, PasswordResetRequest, PasswordResetConfirm, ProfileUpdate,
     PreferencesUpdate, AccountDeletion, PasswordChange, AuthProviderLink, EntityCreate, EntityUpdate,
     RelationshipCreate, RelationshipUpdate, IdentifierCreate, IdentifierUpdate, DuplicateQuery,
-    TagCreate, TagUpdate, GroupCreate, GroupUpdate,
+    TagCreate, TagUpdate, GroupCreate, GroupUpdate, *REMINDER_BODIES,
 )

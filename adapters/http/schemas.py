@@ -33,6 +33,7 @@ from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.identifiers import IDENTIFIER
 from conezia.core.organizing import TAG
 from conezia.core.pagination import Page
+from conezia.core.reminders import CHANNELS, REMINDER
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -57,6 +58,8 @@ __all__ = [
     "ProviderTokens",
     "RelationshipOut",
     "RelationshipPage",
+    "ReminderOut",
+    "ReminderPage",
     "RevealedValue",
     "TagList",
     "TagOut",
@@ -83,6 +86,8 @@ if TYPE_CHECKING:
     Tier: TypeAlias = str
     ActivityAction: TypeAlias = str
     ActivityResource: TypeAlias = str
+    ReminderType: TypeAlias = str
+    Channel: TypeAlias = str
 else:
     EntityType = Literal[ENTITY["type"].choices]
     RelationshipType = Literal[RELATIONSHIP["type"].choices]
@@ -94,6 +99,8 @@ else:
     Tier = Literal[USER["tier"].choices]
     ActivityAction = Literal[ACTIVITY_LOG["action"].choices]
     ActivityResource = Literal[ACTIVITY_LOG["resource_type"].choices]
+    ReminderType = Literal[REMINDER["type"].choices]
+    Channel = Literal[CHANNELS]
 
 Timestamp = Annotated[dt.datetime, Meta(tz=True)]
 JsonObject = dict[str, Any]
@@ -262,6 +269,26 @@ class ActivityOut(Out):
 class ActivityPage(Out):
     data: list[ActivityOut]
     next_cursor: Annotated[str, Meta(description="Pass as `cursor` for the next (older) page.")] | None
+
+
+class ReminderOut(Out):
+    id: uuid.UUID
+    entity_id: uuid.UUID | None
+    type: ReminderType
+    title: str
+    description: str | None
+    due_at: Annotated[Timestamp, Meta(description="The current occurrence; a recurring reminder's moves on when completed.")]
+    recurrence_rule: JsonObject | None
+    notification_channels: list[Channel]
+    snoozed_until: Timestamp | None
+    completed_at: Timestamp | None
+    inserted_at: Timestamp
+    updated_at: Timestamp
+
+
+class ReminderPage(Out):
+    data: list[ReminderOut]
+    next_cursor: Annotated[str, Meta(description="Pass as `cursor` for the next page.")] | None
 
 
 class Health(Out):

@@ -25,6 +25,7 @@ import attrs
 from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import TAKEN, ConflictError, ValidationError
 from conezia.core.identifiers import SECOND_PRIMARY
+from conezia.core.reminders import CHANNELS
 from conezia.core.shapes import CHOICE, INTEGER, Shape, declared
 
 __all__ = [
@@ -229,6 +230,10 @@ def _is_object(field: str) -> Check:
     return Check(f"users_{field}_check", field, lambda value: isinstance(value, dict))
 
 
+def _channels(value: Any) -> bool:
+    return isinstance(value, list) and len(value) >= 1 and all(channel in CHANNELS for channel in value)
+
+
 def _smart_rules(group: Any) -> bool:
     return not group.is_smart or (isinstance(group.rules, dict) and group.rules != {})
 
@@ -329,6 +334,17 @@ SCHEMA: Final[Mapping[str, Table]] = {
             (_pkey("interactions"),),
             (_to_user("interactions"), _to_owners("interactions", "entity_id", "entities")),
             text=("content",),
+        ),
+        # reminders (step 15)
+        _table(
+            "reminders", "reminder",
+            (_pkey("reminders"),),
+            (_to_user("reminders"),
+             # ON DELETE SET NULL (entity_id): the reminder stays the user's, without its entity
+             attrs.evolve(_to_owners("reminders", "entity_id", "entities"), on_delete=SET_NULL, set_null=("entity_id",))),
+            (Check("reminders_recurrence_rule_check", "recurrence_rule", lambda value: isinstance(value, dict)),
+             Check("reminders_notification_channels_check", "notification_channels", _channels)),
+            text=("description",),
         ),
     )
 }

@@ -13,6 +13,7 @@ from conezia.core.ports import (
     IdentifierRepository,
     InteractionRepository,
     RelationshipRepository,
+    ReminderRepository,
     TagRepository,
     TokenRepository,
     UserRepository,
@@ -23,6 +24,7 @@ from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, Memor
 from .activity import MemoryActivityRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
+from .reminders import MemoryReminderRepository
 from .store import MemoryStore, Tables
 from .timeline import MemoryCommunicationRepository, MemoryConversationRepository, MemoryInteractionRepository
 
@@ -59,6 +61,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
     interactions: InteractionRepository
     conversations: ConversationRepository
     communications: CommunicationRepository
+    reminders: ReminderRepository
 
     def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
         super().__init__(bus)
@@ -77,6 +80,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
         self.interactions = MemoryInteractionRepository(self._tables)
         self.conversations = MemoryConversationRepository(self._tables)
         self.communications = MemoryCommunicationRepository(self._tables)
+        self.reminders = MemoryReminderRepository(self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:

@@ -36,6 +36,7 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "tags_pkey": ("id", TAKEN),
     "groups_pkey": ("id", TAKEN),
     "activity_logs_pkey": ("id", TAKEN),
+    "reminders_pkey": ("id", TAKEN),
     # unique constraints and unique indexes
     "users_email_index": ("email", TAKEN),
     "auth_providers_provider_provider_uid_index": ("provider_uid", TAKEN),
@@ -66,6 +67,8 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "entity_groups_entity_id_user_id_fkey": ("entity_id", _MISSING),
     "entity_groups_group_id_user_id_fkey": ("group_id", _MISSING),
     "activity_logs_user_id_fkey": ("user_id", _MISSING),
+    "reminders_user_id_fkey": ("user_id", _MISSING),
+    "reminders_entity_id_user_id_fkey": ("entity_id", _MISSING),
     # check constraints
     "users_email_check": ("email", INVALID),
     "users_tier_check": ("tier", INVALID),
@@ -110,6 +113,11 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "interactions_entity_id_user_id_fkey": ("entity_id", _MISSING),
     "interactions_type_check": ("type", INVALID),
     "interactions_content_check": ("content", INVALID),
+    "reminders_type_check": ("type", INVALID),
+    "reminders_title_check": ("title", INVALID),
+    "reminders_description_check": ("description", INVALID),
+    "reminders_recurrence_rule_check": ("recurrence_rule", INVALID),
+    "reminders_notification_channels_check": ("notification_channels", INVALID),
 }
 
 # A unique index whose violation is a validation problem rather than a clash

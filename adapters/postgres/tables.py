@@ -379,5 +379,5 @@ activity_logs = Table(
     ),
 )
 
-# the timeline's tables join the same metadata (a module of their own: this one is near its size limit)
-from . import tables_timeline  # noqa: E402, F401
+# tables of later steps live in modules of their own, on the same metadata (this one is near its size limit)
+from . import tables_reminders, tables_timeline  # noqa: E402, F401

@@ -19,6 +19,7 @@ from conezia.core.ports import (
     IdentifierRepository,
     InteractionRepository,
     RelationshipRepository,
+    ReminderRepository,
     TagRepository,
     TokenRepository,
     UserRepository,
@@ -31,6 +32,7 @@ from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
+from .reminders import PostgresReminderRepository
 from .timeline import PostgresCommunicationRepository, PostgresConversationRepository, PostgresInteractionRepository
 
 __all__ = ["PostgresUnitOfWork"]
@@ -68,6 +70,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     interactions: InteractionRepository
     conversations: ConversationRepository
     communications: CommunicationRepository
+    reminders: ReminderRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
@@ -88,6 +91,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         self.interactions = PostgresInteractionRepository(transaction)
         self.conversations = PostgresConversationRepository(transaction)
         self.communications = PostgresCommunicationRepository(transaction)
+        self.reminders = PostgresReminderRepository(transaction)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:

@@ -22,13 +22,14 @@ from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
 from .aio_organizing import AsyncOrganizing
+from .aio_reminders import AsyncReminders
 from .aio_timeline import AsyncTimeline
 from .fields import given, listed
 
 __all__ = ["AsyncUserScope"]
 
 
-class AsyncUserScope(AsyncOrganizing, AsyncTimeline):
+class AsyncUserScope(AsyncOrganizing, AsyncTimeline, AsyncReminders):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     def __init__(self, deps: Deps, user_id: uuid.UUID) -> None:

@@ -17,12 +17,13 @@ from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
 from .sync_organizing import Organizing
+from .sync_reminders import Reminders
 from .sync_timeline import Timeline
 
 __all__ = ["UserScope"]
 
 
-class UserScope(Organizing, Timeline):
+class UserScope(Organizing, Timeline, Reminders):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     @property

@@ -16,9 +16,12 @@ from .organizing import *  # noqa: F403
 from .organizing import __all__ as _organizing
 from .providers import *  # noqa: F403
 from .providers import __all__ as _providers
+from .reminders import *  # noqa: F403
+from .reminders import __all__ as _reminders
 from .timeline import *  # noqa: F403
 from .timeline import __all__ as _timeline
 
 __all__ = [
-    *_accounts, *_activity, *_contacts, *_conversations, *_identifiers, *_organizing, *_providers, *_timeline,
+    *_accounts, *_activity, *_contacts, *_conversations, *_identifiers, *_organizing, *_providers, *_reminders,
+    *_timeline,
 ]

@@ -25,11 +25,12 @@ from ..events import Created, Deleted, Updated, changed_fields
 from ..identifiers import Identifier
 from ..organizing import Group, Tag
 from ..ports import UnitOfWork
+from ..reminders import Reminder
 from ..timeline import Communication, Conversation, Interaction
 
 __all__ = [
-    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "RELATIONSHIPS", "TAGS",
-    "OwnedRows", "Resource", "Subject",
+    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "RELATIONSHIPS",
+    "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject",
 ]
 
 T = TypeVar("T")
@@ -198,3 +199,4 @@ CONVERSATIONS: Final = Resource[Conversation](
         "entity", conversation.entity_id, {"conversation_id": conversation.id, "channel": conversation.channel}
     ),
 )
+REMINDERS: Final = Resource[Reminder]("reminder", lambda uow: uow.reminders)

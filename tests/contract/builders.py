@@ -18,6 +18,7 @@ from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter, Group, Tag
 from conezia.core.pagination import Page, PageRequest
 from conezia.core.ports import UnitOfWork
+from conezia.core.reminders import Reminder
 from conezia.core.timeline import Communication, Conversation, Interaction
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "a_message",
     "a_provider",
     "a_relationship",
+    "a_reminder",
     "a_tag",
     "a_token",
     "a_user",
@@ -195,6 +197,20 @@ def an_interaction(entity: Entity, **fields: Any) -> Interaction:
     )
 
 
+def a_reminder(user: User, title: str = "Call back", **fields: Any) -> Reminder:
+    inserted_at = fields.pop("inserted_at", T0)
+    return Reminder(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=user.id,
+        type=fields.pop("type", "follow_up"),
+        title=title,
+        due_at=fields.pop("due_at", inserted_at + dt.timedelta(days=1)),
+        inserted_at=inserted_at,
+        updated_at=fields.pop("updated_at", inserted_at),
+        **fields,
+    )
+
+
 def a_conversation(entity: Entity, **fields: Any) -> Conversation:
     inserted_at = fields.pop("inserted_at", T0)
     return Conversation(
@@ -242,6 +258,7 @@ def repository_of(uow: UnitOfWork, row: object) -> Any:
         (Interaction, uow.interactions),
         (Conversation, uow.conversations),
         (Communication, uow.communications),
+        (Reminder, uow.reminders),
     ):
         if isinstance(row, kind):
             return repository

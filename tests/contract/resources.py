@@ -29,6 +29,7 @@ from .builders import (
     a_message,
     a_provider,
     a_relationship,
+    a_reminder,
     a_tag,
     an_entity,
     an_identifier,
@@ -145,6 +146,9 @@ def _message(user: User, n: int) -> tuple[Sequence[object], Row]:
     return [entity, conversation], a_message(conversation, inserted_at=at(seconds=n), attachments=[
         {"id": str(uuid.uuid4()), "filename": f"notes {n}.pdf", "mime_type": "application/pdf"},
     ])
+def _reminder(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"reminded of {n}")
+    return [entity], a_reminder(user, f"reminder {n}", entity_id=entity.id, inserted_at=at(seconds=n))
 
 
 RESOURCES: tuple[Owned, ...] = (
@@ -261,5 +265,17 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.communications.delete(user_id, row.id),
         unique=None,
         invalid=_set(direction="sideways"),
+    ),
+    Owned(
+        name="reminder",
+        table="reminders",
+        bounded="title",
+        make=_reminder,
+        get=lambda uow, user_id, row: uow.reminders.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.reminders.list(user_id, PageRequest(limit=200))),
+        change=lambda row: _changed(row, title="Call back later", snoozed_until=at(days=2), notification_channels=["email"]),
+        delete=lambda uow, user_id, row: uow.reminders.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(notification_channels=["in_app", "fax"]),
     ),
 )

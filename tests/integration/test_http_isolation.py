@@ -34,6 +34,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/relationships/{relationship_id:uuid}"): {"notes": "Mallory was here"},
     ("PATCH", "/tags/{tag_id:uuid}"): {"name": "mallory"},
     ("PATCH", "/groups/{group_id:uuid}"): {"name": "Mallory's"},
+    ("PATCH", "/reminders/{reminder_id:uuid}"): {"title": "Mallory was here"},
+    ("POST", "/reminders/{reminder_id:uuid}/snooze"): {"snoozed_until": "2999-01-01T00:00:00Z"},
+    ("POST", "/reminders/{reminder_id:uuid}/reschedule"): {"due_at": "2999-01-01T00:00:00Z"},
 }
 
 
@@ -70,13 +73,17 @@ def _populate(api: Api, email: str, name: str) -> Account:
         "/me/auth-providers", token,
         {"provider": "google", "provider_uid": f"uid-{email}", "provider_token": f"token-of-{email}"},
     )
+    reminder = api.create(
+        "/reminders", token,
+        {"type": "birthday", "title": f"{name}'s birthday", "due_at": "2998-01-01T09:00:00Z", "entity_id": entity["id"]},
+    )
     return Account(
         token=token,
         ids={
             "entity_id": entity["id"], "identifier_id": phone["id"], "relationship_id": relationship["id"],
             "tag_id": tag["id"], "group_id": group["id"], "provider_id": provider["id"],
             "interaction_id": interaction["id"], "conversation_id": conversation["id"],
-            "communication_id": message["id"],
+            "communication_id": message["id"], "reminder_id": reminder["id"],
         },
     )
 
@@ -130,6 +137,7 @@ def _everything_visible_to(api: Api, account: Account) -> dict[str, Any]:
         "entity_interactions": read(f"/entities/{entity}/interactions"),
         "conversations": read("/conversations?archived=all"),
         "messages": read(f"/conversations/{ids['conversation_id']}/communications"),
+        "reminders": read("/reminders?status=all"),
         "provider_tokens": api.post(f"{API}/me/auth-providers/{ids['provider_id']}/reveal", token=token).json(),
     }
 

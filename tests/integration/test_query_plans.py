@@ -26,6 +26,7 @@ from conezia.adapters.postgres.contacts import entity_list_statement, relationsh
 from conezia.adapters.postgres.identifiers import LIST_FOR_ENTITY
 from conezia.adapters.postgres.migrator import apply_migrations
 from conezia.adapters.postgres.organizing import LIST_GROUPS, LIST_TAGS, members_statement
+from conezia.adapters.postgres.reminders import due_statement, reminder_list_statement
 from conezia.adapters.postgres.urls import connect_kwargs
 from conezia.core.activity import ACTIONS, RESOURCE_TYPES, ActivityFilter
 from conezia.core.entities import ENTITY_TYPES, RELATIONSHIP_STATUSES
@@ -46,7 +47,9 @@ IDENTIFIERS = 1_000
 TAGS = 1_000  # the owner's tags, and as many groups
 ACTIVITY = 20_000  # the owner's activity log rows (others have a tenth as many each)
 RESOURCE = uuid.UUID(int=4)  # a resource with a history of 100 rows among the owner's 20,000
+REMINDERS = 6_000  # the owner's reminders, a third completed (others have a fifth as many each)
 PAGE = PageRequest(limit=50)
+DUE_AT = T0 + dt.timedelta(minutes=REMINDERS // 2)  # half of every user's reminders are due by then
 
 
 def _ids(count: int) -> list[uuid.UUID]:
@@ -103,6 +106,15 @@ def _load(connection: psycopg.Connection[Any]) -> dict[str, Any]:
                     copy.write_row((uuid.uuid4(), owner, ACTIONS[n % len(ACTIONS)],
                                     RESOURCE_TYPES[n % len(RESOURCE_TYPES)], resource,
                                     T0 + dt.timedelta(seconds=n // 2)))
+        with cursor.copy(
+            "COPY reminders (id, user_id, type, title, due_at, completed_at, snoozed_until) FROM STDIN"
+        ) as copy:
+            for owner, count in [(OWNER, REMINDERS), *((other, REMINDERS // 5) for other in others)]:
+                for n in range(count):
+                    due = T0 + dt.timedelta(minutes=n * 7 % count)  # not in insertion order
+                    completed = due if n % 3 == 0 else None
+                    snoozed = due + dt.timedelta(days=1) if n % 7 == 0 else None
+                    copy.write_row((uuid.uuid4(), owner, "custom", f"r{n}", due, completed, snoozed))
         cursor.execute("ANALYZE")
         middle = sorted((at, entity_id) for entity_id, owner, _, _, at, *_ in entity_rows if owner == OWNER)
     return {"after": middle[len(middle) // 2]}
@@ -255,6 +267,26 @@ PAGED: dict[str, tuple[Case, str]] = {
         lambda loaded: activity_list_statement(OWNER, ActivityFilter(resource_id=RESOURCE), _after(loaded)),
         "activity_logs_resource_id_inserted_at_index",
     ),
+    "pending reminders by due date": (
+        lambda _: reminder_list_statement(OWNER, PAGE, completed=False), "reminders_pending_user_id_due_at_index",
+    ),
+    "pending reminders after a cursor": (
+        lambda _: reminder_list_statement(OWNER, PageRequest(limit=50, after=(DUE_AT, uuid.UUID(int=0))), False),
+        "reminders_pending_user_id_due_at_index",
+    ),
+    "every reminder by due date after a cursor": (
+        lambda _: reminder_list_statement(OWNER, PageRequest(limit=50, after=(DUE_AT, uuid.UUID(int=0)))),
+        "reminders_user_id_due_at_index",
+    ),
+    "completed reminders by due date": (
+        lambda _: reminder_list_statement(OWNER, PAGE, completed=True), "reminders_user_id_due_at_index",
+    ),
+    # errata A2: every user's due reminders through the partial index of pending ones
+    "due reminders of every user": (lambda _: due_statement(DUE_AT, PAGE), "reminders_due_pending_idx"),
+    "due reminders after a cursor": (
+        lambda _: due_statement(DUE_AT, PageRequest(limit=50, after=(T0 + dt.timedelta(minutes=60), uuid.UUID(int=0)))),
+        "reminders_due_pending_idx",
+    ),
 }
 
 WHOLE: dict[str, tuple[Case, str]] = {
@@ -287,7 +319,7 @@ def test_a_page_reads_its_rows_in_order_from_an_index_and_stops(
         if "after_at" in params:  # the cursor bounds the index scan itself, not a filter over what came before
             conditions = [node.get("Index Cond", "") for node in _nodes(plan) if node.get("Index Name") == index]
             # after the cursor in ascending order, before it in the newest-first activity log
-            assert any(re.search(r"ROW\(inserted_at, id\) [<>]", c) for c in conditions), f"{case} ({form} plan)"
+            assert any(re.search(r"ROW\((inserted_at|due_at), id\) [<>]", c) for c in conditions), f"{case} ({form} plan)"
 
 
 @pytest.mark.parametrize("case", list(WHOLE))

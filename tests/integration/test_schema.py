@@ -49,6 +49,7 @@ MIGRATION_IDS = [
     "0012_create_conversations",
     "0013_create_communications",
     "0014_create_interactions",
+    "0015_create_reminders",
     "0018_create_activity_logs",
 ]
 
@@ -296,7 +297,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
 
     assert rollback_migrations(fresh_database_url, count=2) == [
         "0018_create_activity_logs",
-        "0014_create_interactions",
+        "0015_create_reminders",
     ]
 
     engine = create_engine(fresh_database_url)
@@ -304,7 +305,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
         remaining = _application_tables(inspect(engine))
     finally:
         engine.dispose()
-    assert remaining == set(tables.metadata.tables) - {"interactions", "activity_logs"}
+    assert remaining == set(tables.metadata.tables) - {"reminders", "activity_logs"}
     assert apply_migrations(fresh_database_url) == MIGRATION_IDS[-2:]
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from conezia.adapters.mail import MemoryOutbox
 from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
+from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemSecrets
 from conezia.adapters.throttle import MemoryLoginThrottle
@@ -62,6 +63,7 @@ def make_deps(clock: FakeClock | None = None, *, activity_log: bool = True) -> D
         blind_index=HmacBlindIndex(os.urandom(32)),
         login_throttle=MemoryLoginThrottle(max_failures=5, window=900),
         mailer=MemoryOutbox(),
+        recurrence=DateutilRecurrence(),
     )
 
 

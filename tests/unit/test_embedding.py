@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,3 +149,21 @@ def test_a_store_that_fails_to_open_leaves_no_loop_thread_behind(tmp_path: Path,
     with pytest.raises(KeyConfigError):
         conezia.open("postgresql://nobody@localhost/nothing", migrate=False, key_file=tmp_path / "missing.json")
     assert loop_threads() - before == set()
+
+
+def test_reminders_are_created_snoozed_completed_and_listed_through_the_sync_api(crm: conezia.Conezia) -> None:
+    me = sign_up(crm)
+    grace = me.create_entity(type="person", name="Grace Hopper")
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    birthday = me.create_reminder(type="birthday", title="Grace", due_at=soon, entity_id=grace.id)
+    assert birthday.recurrence_rule == {"freq": "yearly"} and birthday.entity_id == grace.id
+    with pytest.raises(ValidationError) as raised:
+        me.snooze_reminder(birthday.id, soon - dt.timedelta(days=2))
+    assert list(raised.value.errors) == ["snoozed_until"]
+    assert me.snooze_reminder(birthday.id, soon + dt.timedelta(hours=1)).snoozed_until is not None
+    rolled = me.complete_reminder(birthday.id)
+    assert rolled.completed_at is None and rolled.due_at.year == soon.year + 1 and rolled.snoozed_until is None
+    assert [r.id for r in me.reminders().items] == [birthday.id]
+    me.delete_reminder(birthday.id)
+    with pytest.raises(NotFoundError):
+        me.reminder(birthday.id)
