@@ -67,12 +67,21 @@ def world(api: Api) -> World:
     relationship = api.create(f"/entities/{entity['id']}/relationship", token, {"type": "friend"})
     tag = api.create("/tags", token, {"name": "friends"})
     group = api.create("/groups", token, {"name": "Club"})
+    interaction = api.create(f"/entities/{entity['id']}/interactions", token, {"type": "call", "content": "Hello"})
+    conversation = api.create(f"/entities/{entity['id']}/conversations", token, {"channel": "email"})
+    message = api.create(
+        f"/conversations/{conversation['id']}/communications", token, {"direction": "inbound", "content": "Hi"}
+    )
+    reminder = api.create("/reminders", token, {"type": "follow_up", "title": "Call back",
+                                                 "due_at": "2999-01-01T09:00:00+00:00"})
     return World(
         token=token,
         other_token=other,
         ids={
             "entity": entity["id"], "bare_entity": bare["id"], "identifier": phone["id"],
             "relationship": relationship["id"], "tag": tag["id"], "group": group["id"],
+            "interaction": interaction["id"], "conversation": conversation["id"], "communication": message["id"],
+            "reminder": reminder["id"],
         },
     )
 
