@@ -20,6 +20,7 @@ from conezia.core.ports import (
 )
 
 from ._base import LazyTransaction
+from ._errors import reraise
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
@@ -69,14 +70,20 @@ class PostgresUnitOfWork:
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:
             raise RuntimeError("this unit of work is in use already")
-        pool = await self._pool()
-        self._transaction.connection = await pool.getconn()
-        self._lender = pool
+        transaction = self._transaction
+        try:
+            pool = await self._pool()
+            transaction.connection = await pool.getconn()
+        except psycopg.Error as error:  # PoolTimeout: no connection in time; PoolClosed
+            reraise(error)
+        self._lender = transaction.pool = pool
+        transaction.replaced = False
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         pool, self._lender = self._lender, None
         transaction = self._transaction
+        transaction.pool = None
         connection = transaction.connection
         if pool is None or connection is None:
             return
@@ -92,13 +99,24 @@ class PostgresUnitOfWork:
             await pool.putconn(connection)
 
     async def commit(self) -> None:
-        """Make everything written so far durable."""
+        """Make everything written so far durable.
+
+        Raises:
+            UnavailableError: The connection broke before or during COMMIT: never retried,
+                since whether a COMMIT that was sent took effect is not known.
+        """
         # no constraint is deferred, so every broken rule was reported by its statement
-        await self._entered().end(commit=True)
+        try:
+            await self._entered().end(commit=True)
+        except psycopg.Error as error:
+            reraise(error)
 
     async def rollback(self) -> None:
         """Discard everything written since the last commit."""
-        await self._entered().end(commit=False)
+        try:
+            await self._entered().end(commit=False)
+        except psycopg.Error as error:
+            reraise(error)
 
     def _entered(self) -> LazyTransaction:
         if self._transaction.connection is None:

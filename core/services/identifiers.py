@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ..deps import Deps
 from ..identifiers import Identifier, cast_identifier, is_sensitive, normalize_for_index
+from ..sealing import open_sealed
 from ..validation import UNSET
 from .owned import ENTITIES, IDENTIFIERS
 
@@ -104,7 +105,8 @@ async def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid
     """The plaintext value, for the owner only, on explicit request."""
     identifier = await IDENTIFIERS.get(deps, owner_id, identifier_id)
     if identifier.value_encrypted is not None:
-        return deps.cipher.decrypt(identifier.value_encrypted, context=_context(identifier.id)).decode()
+        return open_sealed(deps.cipher, identifier.value_encrypted, context=_context(identifier.id),
+                           table="identifiers", row_id=identifier.id, user_id=owner_id)
     return identifier.value or ""
 
 
