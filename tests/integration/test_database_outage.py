@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import httpx
@@ -102,13 +101,27 @@ async def client(server: Server) -> AsyncIterator[httpx.AsyncClient]:
 
 @attrs.define
 class Load:
-    """What the clients saw."""
+    """What the clients saw, and a signal when as many answers as awaited have come."""
 
     answers: list[httpx.Response] = attrs.Factory(list)
     created: set[str] = attrs.Factory(set)
+    _target: int = 0
+    _reached: asyncio.Event = attrs.Factory(asyncio.Event)
 
     def count(self) -> int:
         return len(self.answers)
+
+    def record(self, response: httpx.Response) -> None:
+        self.answers.append(response)
+        if self.count() >= self._target:
+            self._reached.set()
+
+    async def until(self, count: int) -> None:
+        """Wait until ``count`` answers have come."""
+        self._target = count
+        if self.count() < count:
+            self._reached.clear()
+            await self._reached.wait()
 
 
 async def _log_in(client: httpx.AsyncClient, email: str) -> dict[str, str]:
@@ -135,15 +148,12 @@ async def _run_load(client: httpx.AsyncClient, disturb: Callable[[], Awaitable[N
                 )
                 if response.status_code == 201:
                     load.created.add(response.json()["id"])
-            load.answers.append(response)
+            load.record(response)
 
     async def conductor() -> None:
-        while load.count() < REQUESTS_BEFORE:
-            await asyncio.sleep(0.01)
+        await load.until(REQUESTS_BEFORE)
         await disturb()
-        after = load.count()
-        while load.count() < after + REQUESTS_AFTER:
-            await asyncio.sleep(0.01)
+        await load.until(load.count() + REQUESTS_AFTER)
         stop.set()
 
     async with asyncio.timeout(LOAD_BOUND_SECONDS):
