@@ -72,7 +72,7 @@ def is_valid_email(value: str) -> bool:
 
 
 def ascii_digits(value: str) -> str:
-    """``value`` with every decimal digit written in ASCII, for rules whose digits are ASCII (errata: ``\\d``).
+    """``value`` with every decimal digit written in ASCII, for rules whose digits are ASCII (the spec's ``\\d``).
 
     NFKC first (full-width ``１２３－４５`` becomes ``123-45``), then any other
     decimal digit (Arabic-Indic, Devanagari, ...) becomes its ASCII digit, as
