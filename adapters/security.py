@@ -13,7 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import argon2
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from conezia.core.errors import CipherError
 
 __all__ = ["AesGcmCipher", "Argon2Hasher", "HmacBlindIndex"]
 
@@ -21,6 +24,7 @@ T = TypeVar("T")
 
 _FORMAT_VERSION = 1
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
 
 
 class Argon2Hasher:
@@ -101,21 +105,41 @@ class AesGcmCipher:
         return header + nonce + sealed
 
     def key_id_of(self, ciphertext: bytes) -> str:
-        if len(ciphertext) < 2 or ciphertext[0] != _FORMAT_VERSION:
-            raise ValueError("not a Conezia ciphertext")
-        return ciphertext[2 : 2 + ciphertext[1]].decode()
+        """The id of the key a ciphertext was sealed with, read from its header.
+
+        Raises:
+            CipherError: the header is malformed (``reason`` ``"malformed"``).
+        """
+        if len(ciphertext) < 3 or ciphertext[0] != _FORMAT_VERSION or ciphertext[1] == 0:
+            raise CipherError("malformed", "not a Conezia ciphertext")
+        raw = ciphertext[2 : 2 + ciphertext[1]]
+        if len(raw) != ciphertext[1]:
+            raise CipherError("malformed", "the ciphertext is truncated")
+        try:
+            return raw.decode()
+        except UnicodeDecodeError:
+            raise CipherError("malformed", "the ciphertext's key id is not text") from None
 
     def decrypt(self, ciphertext: bytes, *, context: bytes) -> bytes:
+        """Open a value sealed by :meth:`encrypt` with the same ``context``.
+
+        Raises:
+            CipherError: for every value that does not open: malformed or truncated,
+                changed, sealed under another context (moved from another row or
+                column), or under a key that is not configured.
+        """
         key_id = self.key_id_of(ciphertext)
         aead = self._aeads.get(key_id)
         if aead is None:
-            raise ValueError(f"no key with id {key_id!r} is configured; restore it to read this value")
+            raise CipherError("unknown key", f"no key with id {key_id!r} is configured; restore it to read this value")
         header_len = 2 + ciphertext[1]
+        if len(ciphertext) < header_len + _NONCE_BYTES + _TAG_BYTES:
+            raise CipherError("malformed", "the ciphertext is truncated")
         nonce = ciphertext[header_len : header_len + _NONCE_BYTES]
         try:
             return aead.decrypt(nonce, ciphertext[header_len + _NONCE_BYTES :], ciphertext[:header_len] + context)
-        except Exception as exc:  # cryptography raises InvalidTag without a message
-            raise ValueError("ciphertext or its context was tampered with") from exc
+        except InvalidTag:  # raised without a message
+            raise CipherError("not authentic", "ciphertext or its context was tampered with") from None
 
 
 class HmacBlindIndex:

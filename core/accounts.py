@@ -11,7 +11,7 @@ from typing import Any, Final
 import attrs
 
 from .shapes import CHOICE, DATETIME, EMAIL, OBJECT, TEXT, TIMEZONE, URL, Field, Shape
-from .validation import UNSET, Changes, apply_set, is_valid_time_of_day
+from .validation import UNSET, Changes, apply_set, ascii_digits, is_valid_time_of_day
 
 __all__ = [
     "AUTH_PROVIDER",
@@ -118,6 +118,7 @@ def cast_notification_preferences(
             if not isinstance(value, bool):
                 problems.append(f"{key} must be a boolean")
         elif key in _TIME_PREFS:
+            value = ascii_digits(value) if isinstance(value, str) else value  # "０８:００" is "08:00"
             if value is not None and not is_valid_time_of_day(value):
                 problems.append(f"{key} must be HH:MM format")
         else:

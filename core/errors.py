@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Final
 
@@ -9,10 +10,13 @@ __all__ = [
     "INVALID",
     "TAKEN",
     "AuthenticationError",
+    "CipherError",
     "ConeziaError",
     "ConflictError",
+    "IntegrityCheckError",
     "NotFoundError",
     "PermissionDeniedError",
+    "UnavailableError",
     "ValidationError",
 ]
 
@@ -62,3 +66,47 @@ class AuthenticationError(ConeziaError):
 
 class PermissionDeniedError(ConeziaError):
     """The caller is known but may not do this."""
+
+
+class CipherError(ValueError):
+    """What a :class:`~conezia.core.ports.Cipher` raises for a value it cannot open.
+
+    One type for every cause: a malformed or truncated value, a flipped byte, a
+    value moved from another row or column (its context differs), or a key id
+    that no configured key has. The message never quotes the value.
+
+    Attributes:
+        reason: ``"malformed"``, ``"unknown key"`` or ``"not authentic"``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class IntegrityCheckError(ConeziaError):
+    """A stored encrypted value failed its integrity check, so it is not revealed (HTTP 409).
+
+    Attributes:
+        table: where the value is stored, e.g. ``"identifiers"``.
+        row_id: the row holding it.
+    """
+
+    def __init__(self, table: str, row_id: uuid.UUID) -> None:
+        self.table = table
+        self.row_id = row_id
+        super().__init__(f"the stored value of {table} row {row_id} failed its integrity check")
+
+
+class UnavailableError(ConeziaError):
+    """The database is unreachable or the connection to it broke (HTTP 503); retry later.
+
+    Nothing is known to have been written when a write fails this way, nor known not to be.
+
+    Attributes:
+        cause: the name of the underlying error's type (never its message, which may quote data).
+    """
+
+    def __init__(self, cause: str) -> None:
+        self.cause = cause
+        super().__init__(f"the database is unavailable ({cause})")

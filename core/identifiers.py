@@ -11,9 +11,10 @@ import attrs
 import phonenumbers
 
 from .shapes import BOOLEAN, CHOICE, DATETIME, TEXT, Field, Shape
-from .validation import UNSET, Changes, is_valid_email, is_valid_url
+from .validation import UNSET, Changes, ascii_digits, is_valid_email, is_valid_url
 
 __all__ = [
+    "DIGIT_TYPES",
     "IDENTIFIER",
     "IDENTIFIER_TYPES",
     "SECOND_PRIMARY",
@@ -35,8 +36,11 @@ IDENTIFIER_TYPES: Final = (
 )
 SENSITIVE_TYPES: Final = frozenset({"ssn", "government_id", "account_number"})
 MAX_VALUE_LENGTH: Final = 512
-E164_RE: Final = re.compile(r"^\+[1-9]\d{1,14}$")
-SSN_RE: Final = re.compile(r"^\d{3}-\d{2}-\d{4}$")
+# ASCII digits only (the spec's \d); values are matched whole, after ascii_digits where typed by people.
+E164_RE: Final = re.compile(r"^\+[1-9]\d{1,14}$", re.ASCII)
+SSN_RE: Final = re.compile(r"^\d{3}-\d{2}-\d{4}$", re.ASCII)
+#: Types whose values are numbers people type: their digits are stored in ASCII, whatever script they came in.
+DIGIT_TYPES: Final = frozenset({"ssn", "government_id", "account_number"})
 
 IDENTIFIER: Final = Shape("identifiers", (
     Field("type", CHOICE, choices=IDENTIFIER_TYPES, required=True, nullable=False, max_length=32),
@@ -58,17 +62,25 @@ def is_sensitive(type_: str) -> bool:
 def normalize_value(type_: str, value: str, *, region: str | None = None) -> tuple[str | None, str | None]:
     """Validate and normalize an identifier value for its type.
 
+    The digits of ID numbers (SSN, government id, account number) are written in
+    ASCII first (:func:`~conezia.core.validation.ascii_digits`: ``１２３-４５-６７８９`` is
+    ``123-45-6789``), as phone numbers' are, so they validate, hash and encrypt as one value.
+
     Returns:
         ``(normalized, None)`` or ``(None, error message)``.
     """
     if type_ == "phone":
         return _normalize_phone(value, region)
+    if type_ in DIGIT_TYPES:
+        value = ascii_digits(value).strip()
+        if len(value) > MAX_VALUE_LENGTH:  # NFKC may lengthen it
+            return None, f"should be at most {MAX_VALUE_LENGTH} character(s)"
     if type_ == "email":
         if len(value) > 254 or not is_valid_email(value):
             return None, "must be a valid email address"
         return value.lower(), None
     if type_ == "ssn":
-        if not SSN_RE.match(value):
+        if not SSN_RE.fullmatch(value):
             return None, "must be in format XXX-XX-XXXX"
         return value, None
     if type_ == "website":
@@ -87,15 +99,15 @@ def _normalize_phone(value: str, region: str | None) -> tuple[str | None, str | 
     if not phonenumbers.is_valid_number(parsed):
         return None, "is not a phone number that can exist"
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if not E164_RE.match(e164):
+    if not E164_RE.fullmatch(e164):
         return None, message
     return e164, None
 
 
 def normalize_for_index(type_: str, value: str) -> str:
     """The canonical form hashed into the blind index, so that equal values collide."""
-    if type_ in ("ssn", "government_id", "account_number"):
-        return re.sub(r"[\s\-./]", "", value).upper()
+    if type_ in DIGIT_TYPES:
+        return re.sub(r"[\s\-./]", "", ascii_digits(value)).upper()
     if type_ == "social_handle":
         return value.strip().lstrip("@").casefold()
     if type_ == "website":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Collection, Mapping
 from functools import cache
@@ -29,6 +30,7 @@ __all__ = [
     "Unset",
     "apply_set",
     "as_integer",
+    "ascii_digits",
     "is_valid_email",
     "is_valid_timezone",
     "is_valid_url",
@@ -49,8 +51,10 @@ class Unset:
 
 UNSET: Final = Unset()
 
+# Matched with fullmatch: "$" alone lets a trailing newline through (the anchors stay for the
+# documented JSON Schema patterns). Unicode \s on purpose: it refuses no-break and other spaces too.
 EMAIL_RE: Final = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
-TIME_RE: Final = re.compile(r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
+TIME_RE: Final = re.compile(r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$", re.ASCII)
 
 
 @cache
@@ -64,7 +68,20 @@ def is_valid_timezone(value: str) -> bool:
 
 def is_valid_email(value: str) -> bool:
     # The spec's pattern, with a single "@" so that "a@b@c.d" is not an address.
-    return bool(EMAIL_RE.match(value))
+    return bool(EMAIL_RE.fullmatch(value))
+
+
+def ascii_digits(value: str) -> str:
+    """``value`` with every decimal digit written in ASCII, for rules whose digits are ASCII (the spec's ``\\d``).
+
+    NFKC first (full-width ``１２３－４５`` becomes ``123-45``), then any other
+    decimal digit (Arabic-Indic, Devanagari, ...) becomes its ASCII digit, as
+    phone numbers are read. Letters and punctuation NFKC leaves alone stay as they are.
+    """
+    value = unicodedata.normalize("NFKC", value)
+    if value.isascii():
+        return value
+    return "".join(str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch for ch in value)
 
 
 def is_valid_url(value: str) -> bool:
@@ -91,7 +108,8 @@ def as_integer(value: object) -> int | None:
 
 
 def is_valid_time_of_day(value: object) -> bool:
-    return isinstance(value, str) and bool(TIME_RE.match(value))
+    """``H:MM`` or ``HH:MM`` in ASCII digits (normalize with :func:`ascii_digits` first)."""
+    return isinstance(value, str) and bool(TIME_RE.fullmatch(value))
 
 
 class Changes:

@@ -18,8 +18,10 @@ from conezia.core.errors import (
     AuthenticationError,
     ConeziaError,
     ConflictError,
+    IntegrityCheckError,
     NotFoundError,
     PermissionDeniedError,
+    UnavailableError,
     ValidationError,
 )
 
@@ -30,6 +32,7 @@ from .ratelimit import LIMITER_STATE_KEY
 from .schemas import PROBLEM_MEDIA_TYPE, Problem
 
 __all__ = [
+    "UNAVAILABLE_RETRY_AFTER",
     "handle_core_error",
     "handle_http_exception",
     "handle_unexpected_error",
@@ -37,6 +40,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("conezia.http")
+
+#: Seconds a client is asked to wait after a 503: the pool reconnects within about that.
+UNAVAILABLE_RETRY_AFTER = 2
 
 
 def problem(
@@ -90,7 +96,9 @@ def handle_core_error(request: Request[Any, Any, Any], exc: ConeziaError) -> Res
         exc: what the core raised.
 
     Returns:
-        422 or 409 naming every failing field, 404, 401, 403 or 429.
+        422 or 409 naming every failing field, 404, 401, 403 or 429; 409 for a stored value
+        that failed its integrity check (the core logged it as a security event); 503 with
+        ``Retry-After`` when the database is unavailable, logged as one warning line.
     """
     if isinstance(exc, ConflictError):
         return problem(409, "The request conflicts with existing data.", errors=exc.errors)
@@ -106,7 +114,23 @@ def handle_core_error(request: Request[Any, Any, Any], exc: ConeziaError) -> Res
                        headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, PermissionDeniedError):
         return problem(403, "You may not do this.")
+    if isinstance(exc, IntegrityCheckError):
+        return problem(409, "The stored value failed its integrity check; it cannot be revealed.")
+    if isinstance(exc, UnavailableError):
+        return _unavailable(request, exc)
     return handle_unexpected_error(request, exc)
+
+
+def _unavailable(request: Request[Any, Any, Any], exc: UnavailableError) -> Response[bytes]:
+    request_id = context_of(request.scope).request_id
+    route = request.scope.get("path_template") or "<unrouted>"
+    logger.warning(
+        "database unavailable in %s %s (request %s): %s", request.method, route, request_id, exc.cause
+    )
+    return problem(
+        503, "The database is unavailable; retry later.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}, request_id=request_id,
+    )
 
 
 def _parameter_errors(exc: ValidationException) -> dict[str, list[str]]:

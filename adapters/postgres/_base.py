@@ -7,6 +7,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Select, Table, cast
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -14,7 +15,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
-from ._errors import translatable, translate
+from ._errors import reraise
 
 __all__ = [
     "DIALECT",
@@ -42,18 +43,28 @@ class LazyTransaction:
     work the BEGIN and ROLLBACK round trips. Every write, and everything after
     it, runs in one transaction that only :meth:`end` finishes.
 
+    A statement that fails because the connection broke while no transaction
+    was open (a read, or the BEGIN of the first write) is run once more on a
+    fresh connection (:meth:`replace_broken`): nothing of this unit of work was
+    lost with the old one, since everything before ran on its own. Once BEGIN
+    has succeeded nothing is run again: a write is never retried.
+
     Attributes:
         connection: The connection checked out of the pool, while the unit of work is entered.
+        pool: The pool it came from, while the unit of work is entered.
         begun: Whether BEGIN was sent and not yet ended.
         failed: Whether a statement failed since BEGIN, which aborts the transaction.
+        replaced: Whether a broken connection was replaced already (once per unit of work).
     """
 
-    __slots__ = ("begun", "connection", "failed")
+    __slots__ = ("begun", "connection", "failed", "pool", "replaced")
 
     def __init__(self) -> None:
         self.connection: AsyncConnection | None = None
+        self.pool: AsyncConnectionPool[Any] | None = None
         self.begun = False
         self.failed = False
+        self.replaced = False
 
     async def begin(self) -> None:
         """Start the transaction."""
@@ -62,6 +73,27 @@ class LazyTransaction:
         await self.connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         self.begun = True
         self.failed = False
+
+    async def replace_broken(self) -> bool:
+        """Swap a connection that broke outside a transaction for a live one, once per unit of work.
+
+        Returns:
+            Whether it was replaced, so that the failed statement may run again.
+
+        Raises:
+            psycopg_pool.PoolTimeout: No connection could be had in time; the unit of work then holds none.
+        """
+        connection, pool = self.connection, self.pool
+        if self.begun or self.replaced or pool is None or connection is None or not connection.broken:
+            return False
+        self.replaced = True
+        self.connection = None
+        await connection.close()
+        await pool.putconn(connection)  # a closed connection is discarded, and replaced in the pool
+        # A restarted server broke every idle connection too: sweep them so that the retry gets a live one.
+        await pool.check()
+        self.connection = await pool.getconn()
+        return True
 
     async def end(self, *, commit: bool) -> None:
         """Commit or roll back the transaction, if one was begun.
@@ -154,23 +186,39 @@ class Repository:
     async def _run(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         """Run a statement on the unit of work's connection; a write first opens the transaction.
 
+        A statement that failed on a connection broken outside a transaction runs
+        once more on a fresh one (see :class:`LazyTransaction`).
+
         Raises:
-            ConeziaError: For a broken rule or a bad value (see :mod:`._errors`).
-            psycopg.Error: For anything else; a lost connection is then ``broken``,
-                and the unit of work discards it instead of returning it to the pool.
+            ConeziaError: For a broken rule or a bad value (see :mod:`._errors`);
+                ``UnavailableError`` when the database is unreachable or the connection
+                broke (a lost connection is then ``broken``, and the unit of work
+                discards it instead of returning it to the pool).
+            psycopg.Error: For anything else.
         """
         transaction = self._transaction
-        connection = transaction.connection
-        if connection is None:
+        if transaction.connection is None:
             raise RuntimeError("use the unit of work inside its `async with` block")
+        try:
+            try:
+                return await self._execute(prepared, params)
+            except psycopg.OperationalError:
+                if not await transaction.replace_broken():
+                    raise
+            return await self._execute(prepared, params)
+        except psycopg.Error as error:
+            reraise(error, prepared.table, params)
+
+    async def _execute(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
+        transaction = self._transaction
+        connection = transaction.connection
+        assert connection is not None
         if prepared.opens_transaction and not transaction.begun:
             await transaction.begin()
         try:
             return await connection.execute(prepared.sql, prepared.parameters(params), binary=True)
-        except psycopg.Error as error:
+        except psycopg.Error:
             transaction.failed = transaction.begun
-            if translatable(error):
-                raise translate(error, prepared.table, params) from error
             raise
 
     async def _rows(self, prepared: Prepared, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:

@@ -8,17 +8,25 @@ error carries it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import psycopg
 from psycopg import errors as pg
 from sqlalchemy import String, Table
 
 from conezia.core.entities import ONE_RELATIONSHIP
-from conezia.core.errors import INVALID, TAKEN, ConeziaError, ConflictError, NotFoundError, ValidationError
+from conezia.core.errors import (
+    INVALID,
+    TAKEN,
+    ConeziaError,
+    ConflictError,
+    NotFoundError,
+    UnavailableError,
+    ValidationError,
+)
 from conezia.core.identifiers import SECOND_PRIMARY
 
-__all__ = ["CONSTRAINT_ERRORS", "translatable", "translate"]
+__all__ = ["CONSTRAINT_ERRORS", "is_unavailable", "reraise", "translatable", "translate"]
 
 _MISSING: Final = "does not exist"
 
@@ -136,6 +144,39 @@ _RESOURCES: Final[Mapping[str, str]] = {
 def translatable(error: psycopg.Error) -> bool:
     """Whether the error is about the data sent (a broken rule, a bad value), not the database."""
     return isinstance(error, (psycopg.IntegrityError, psycopg.DataError))
+
+
+def is_unavailable(error: psycopg.Error) -> bool:
+    """Whether the database could not do it now: unreachable, connection lost, shut down, pool exhausted.
+
+    Every ``OperationalError`` is one: psycopg raises it for a lost or refused
+    connection, the server for an administrator's shutdown or termination
+    (``AdminShutdown``), a server starting up or out of resources, and the pool
+    for a checkout that timed out (``PoolTimeout``) or a closed pool.
+    """
+    return isinstance(error, psycopg.OperationalError)
+
+
+def reraise(
+    error: psycopg.Error, table: Table | None = None, params: Mapping[str, Any] | None = None
+) -> NoReturn:
+    """Raise the core error for ``error`` from it, or ``error`` itself if it is a bug (a 500).
+
+    Args:
+        error: What psycopg (or its pool) raised.
+        table: The table written to, if any (see :func:`translate`).
+        params: The values written, if any.
+
+    Raises:
+        ConeziaError: :func:`translate`'s error for the data, or
+            :class:`~conezia.core.errors.UnavailableError` (see :func:`is_unavailable`).
+        psycopg.Error: Anything else, unchanged.
+    """
+    if translatable(error):
+        raise translate(error, table, params) from error
+    if is_unavailable(error):
+        raise UnavailableError(type(error).__name__) from error
+    raise error
 
 
 def translate(

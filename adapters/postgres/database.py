@@ -36,17 +36,21 @@ class PostgresDatabase:
         url: Where the database is (``postgresql://``, ``postgres://`` or
             ``postgresql+psycopg://``, unix-socket URLs included).
         pool_size: The most connections the pool holds; it keeps at least one.
+        checkout_timeout: Seconds a unit of work waits for a connection (while the
+            database is down or every connection is busy) before it raises
+            :class:`~conezia.core.errors.UnavailableError`.
 
     Attributes:
         url: The URL it was given.
         pool_size: The most connections the pool holds.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, checkout_timeout: float = _CHECKOUT_TIMEOUT) -> None:
         if pool_size < 1:
             raise ValueError(f"pool_size must be at least 1, got {pool_size}")
         self.url = url
         self.pool_size = pool_size
+        self.checkout_timeout = checkout_timeout
         self._connect_kwargs = connect_kwargs(url)
         # the pool, once the first use has started opening it, and the loop it belongs to
         self._opening: asyncio.Future[AsyncConnectionPool[Any]] | None = None
@@ -112,7 +116,7 @@ class PostgresDatabase:
             max_size=self.pool_size,
             configure=_configure,
             open=False,
-            timeout=_CHECKOUT_TIMEOUT,
+            timeout=self.checkout_timeout,
             name=APPLICATION_NAME,
         )
         await pool.open()

@@ -27,6 +27,7 @@ from conezia.core.ports import (
 from conezia.core.unit_of_work import EventfulUnitOfWork
 
 from ._base import LazyTransaction
+from ._errors import reraise
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
@@ -96,15 +97,21 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:
             raise RuntimeError("this unit of work is in use already")
-        pool = await self._pool()
-        self._transaction.connection = await pool.getconn()
-        self._lender = pool
+        transaction = self._transaction
+        try:
+            pool = await self._pool()
+            transaction.connection = await pool.getconn()
+        except psycopg.Error as error:  # PoolTimeout: no connection in time; PoolClosed
+            reraise(error)
+        self._lender = transaction.pool = pool
+        transaction.replaced = False
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         pool, self._lender = self._lender, None
         self._forget_events()
         transaction = self._transaction
+        transaction.pool = None
         connection = transaction.connection
         if pool is None or connection is None:
             return
@@ -120,13 +127,24 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
             await pool.putconn(connection)
 
     async def _commit(self) -> None:
-        """Make everything written so far durable."""
+        """Make everything written so far durable.
+
+        Raises:
+            UnavailableError: The connection broke before or during COMMIT: never retried,
+                since whether a COMMIT that was sent took effect is not known.
+        """
         # no constraint is deferred, so every broken rule was reported by its statement
-        await self._entered().end(commit=True)
+        try:
+            await self._entered().end(commit=True)
+        except psycopg.Error as error:
+            reraise(error)
 
     async def _rollback(self) -> None:
         """Discard everything written since the last commit."""
-        await self._entered().end(commit=False)
+        try:
+            await self._entered().end(commit=False)
+        except psycopg.Error as error:
+            reraise(error)
 
     def _entered(self) -> LazyTransaction:
         if self._transaction.connection is None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ..deps import Deps
 from ..events import Created, Viewed
 from ..identifiers import Identifier, cast_identifier, is_sensitive, normalize_for_index
+from ..sealing import open_sealed
 from ..validation import UNSET
 from .owned import ENTITIES, IDENTIFIERS
 
@@ -107,7 +108,8 @@ async def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid
     async with deps.uow() as uow:
         identifier = await IDENTIFIERS.load(uow, owner_id, identifier_id)
         if identifier.value_encrypted is not None:
-            value = deps.cipher.decrypt(identifier.value_encrypted, context=_context(identifier.id)).decode()
+            value = open_sealed(deps.cipher, identifier.value_encrypted, context=_context(identifier.id),
+                                table="identifiers", row_id=identifier.id, user_id=owner_id)
         else:
             value = identifier.value or ""
         subject = IDENTIFIERS.subject_of(identifier)

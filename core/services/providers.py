@@ -11,6 +11,7 @@ from ..deps import Deps
 from ..errors import TAKEN, ConflictError, NotFoundError, ValidationError
 from ..events import Event, Updated, Viewed
 from ..ports import UnitOfWork
+from ..sealing import open_sealed
 from ..validation import UNSET, Changes
 
 __all__ = ["link_auth_provider", "list_auth_providers", "reveal_provider_tokens", "unlink_auth_provider"]
@@ -84,7 +85,8 @@ async def reveal_provider_tokens(deps: Deps, user_id: uuid.UUID, provider_id: uu
         for column in ("provider_token", "provider_refresh_token"):
             blob = getattr(link, column)
             out[column] = (
-                None if blob is None else deps.cipher.decrypt(blob, context=_provider_context(link.id, column)).decode()
+                None if blob is None else open_sealed(deps.cipher, blob, context=_provider_context(link.id, column),
+                                                      table="auth_providers", row_id=link.id, user_id=user_id)
             )
         _record(uow, Viewed, link, "reveal")
         await uow.commit()

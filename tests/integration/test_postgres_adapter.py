@@ -16,7 +16,7 @@ from conezia.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from conezia.adapters.postgres.urls import APPLICATION_NAME, connect_kwargs, engine_url
 from conezia.core.accounts import AuthProvider, User, UserToken
 from conezia.core.entities import ONE_RELATIONSHIP, Entity, Relationship
-from conezia.core.errors import ConflictError, NotFoundError, ValidationError
+from conezia.core.errors import ConflictError, NotFoundError, UnavailableError, ValidationError
 from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter, Group, Tag
 from conezia.core.pagination import PageRequest
@@ -649,9 +649,10 @@ async def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             " AND state IN ('idle in transaction', 'idle in transaction (aborted)')",
         ) == 1
-        with pytest.raises(psycopg.OperationalError):
+        # inside the transaction nothing is run again: the database is unavailable to this unit of work
+        with pytest.raises(UnavailableError):
             await work.users.get(lost.id)
-        with pytest.raises(psycopg.OperationalError):
+        with pytest.raises(UnavailableError):
             await work.commit()
     assert pool.get_stats().get("returns_bad") == 1, "the dead connection went back to the pool"
     kept = new_user()

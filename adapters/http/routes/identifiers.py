@@ -66,7 +66,7 @@ async def remove_identifier(deps: Core, user: CurrentUser, identifier_id: FromPa
 
 @post(
     "/identifiers/{identifier_id:uuid}/reveal", status_code=200, tags=TAGS, summary="Reveal an identifier's value",
-    responses=errors(*AUTHENTICATED, 404),
+    responses=errors(*AUTHENTICATED, 404, 409),
 )
 async def reveal_identifier(deps: Core, user: CurrentUser, identifier_id: FromPath[uuid.UUID]) -> RevealedValue:
     """The plain value, decrypted for sensitive types. A POST, so that it is never cached or prefetched."""

@@ -87,7 +87,7 @@ async def unlink_auth_provider(deps: Core, user: CurrentUser, provider_id: FromP
 
 @post(
     "/me/auth-providers/{provider_id:uuid}/reveal", status_code=200, tags=TAGS,
-    summary="Reveal a sign-in's tokens", responses=errors(*AUTHENTICATED, 404),
+    summary="Reveal a sign-in's tokens", responses=errors(*AUTHENTICATED, 404, 409),
 )
 async def reveal_auth_provider(deps: Core, user: CurrentUser, provider_id: FromPath[uuid.UUID]) -> ProviderTokens:
     """The decrypted provider tokens, for the owner's own sync code."""
