@@ -69,7 +69,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     own = Server(tmp_path / "pgdata")
     own.start()
     try:
-        apply_migrations(own.url)
+        apply_migrations(own.embedded.owner_url)  # the schema owner migrates; the app connects as its own role
         yield own
     finally:
         own.stop()
