@@ -15,7 +15,7 @@ from conezia.core.activity import ActivityFilter, ActivityLog
 from conezia.core.errors import NotFoundError, ValidationError
 from conezia.core.pagination import PageRequest
 
-from .builders import Factory, a_user, add_all, at, read, walk, write
+from .builders import Factory, a_tag, a_user, add_all, at, read, walk, write
 
 pytestmark = pytest.mark.anyio
 
@@ -88,6 +88,7 @@ class TestActivityLog:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
                 await uow.activity.add(an_entry(uuid.uuid4()))
+                await uow.commit()
 
     @pytest.mark.parametrize(
         ("fields", "field"),
@@ -102,7 +103,20 @@ class TestActivityLog:
         async with uow_factory() as uow:
             with pytest.raises(ValidationError) as info:
                 await uow.activity.add(an_entry(user.id, **fields))
+                await uow.commit()
         assert set(info.value.errors) == {field}
+        page = await read(uow_factory, lambda uow: uow.activity.list(user.id, ActivityFilter(), PageRequest()))
+        assert list(page.items) == []
+
+    async def test_a_refused_entry_takes_the_change_it_records_with_it(self, uow_factory: Factory) -> None:
+        user = a_user()
+        await add_all(uow_factory, user)
+        async with uow_factory() as uow:
+            with pytest.raises(ValidationError):
+                await uow.tags.add(a_tag(user, "navy"))
+                await uow.activity.add(an_entry(user.id, action="fly"))
+                await uow.commit()
+        assert await read(uow_factory, lambda uow: uow.tags.list(user.id)) == []
 
     async def test_deleting_older_rows_takes_the_oldest_first_at_most_the_limit(self, uow_factory: Factory) -> None:
         ada, bob = a_user(), a_user()
