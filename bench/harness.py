@@ -513,12 +513,11 @@ class Harness:
         say(f"copying {count:,} entities for the big owner into the entities table ...")
         started = time.monotonic()
         now = dt.datetime.now(dt.timezone.utc)
-        with _connect(self.db_url) as conn:
-            with conn.cursor() as cursor, cursor.copy(
-                "COPY entities (owner_id, type, name, inserted_at, updated_at) FROM STDIN"
-            ) as copy:
-                for row in big_rows(self.owners[BIG_USER], count, now):
-                    copy.write_row(row)
+        with _connect(self.db_url) as conn, conn.cursor() as cursor, cursor.copy(
+            "COPY entities (owner_id, type, name, inserted_at, updated_at) FROM STDIN"
+        ) as copy:
+            for row in big_rows(self.owners[BIG_USER], count, now):
+                copy.write_row(row)
         self._vacuum()
         say(f"    done in {time.monotonic() - started:.1f} s (then VACUUM ANALYZE)")
 

@@ -88,7 +88,6 @@ class TestActivityLog:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
                 await uow.activity.add(an_entry(uuid.uuid4()))
-                await uow.commit()
 
     @pytest.mark.parametrize(
         ("fields", "field"),
@@ -103,7 +102,6 @@ class TestActivityLog:
         async with uow_factory() as uow:
             with pytest.raises(ValidationError) as info:
                 await uow.activity.add(an_entry(user.id, **fields))
-                await uow.commit()
         assert set(info.value.errors) == {field}
         page = await read(uow_factory, lambda uow: uow.activity.list(user.id, ActivityFilter(), PageRequest()))
         assert list(page.items) == []
@@ -112,10 +110,10 @@ class TestActivityLog:
         user = a_user()
         await add_all(uow_factory, user)
         async with uow_factory() as uow:
+            await uow.tags.add(a_tag(user, "navy"))
             with pytest.raises(ValidationError):
-                await uow.tags.add(a_tag(user, "navy"))
                 await uow.activity.add(an_entry(user.id, action="fly"))
-                await uow.commit()
+            # the caller's block ends without a commit: the tag goes with the refused row
         assert await read(uow_factory, lambda uow: uow.tags.list(user.id)) == []
 
     async def test_deleting_older_rows_takes_the_oldest_first_at_most_the_limit(self, uow_factory: Factory) -> None:
