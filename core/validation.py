@@ -67,8 +67,9 @@ def is_valid_timezone(value: str) -> bool:
 
 
 def is_valid_email(value: str) -> bool:
-    # The spec's pattern, with a single "@" so that "a@b@c.d" is not an address.
-    return bool(EMAIL_RE.fullmatch(value))
+    # The spec's pattern, with a single "@" so that "a@b@c.d" is not an address; control
+    # characters (which \s does not cover) never belong in one (schemathesis found them accepted).
+    return value.isprintable() and bool(EMAIL_RE.fullmatch(value))
 
 
 def ascii_digits(value: str) -> str:

@@ -293,3 +293,10 @@ def test_a_smart_rules_whole_number_of_days_may_be_written_as_a_json_float(days:
 def test_a_smart_rules_fractional_days_are_refused() -> None:
     rules = {"last_interaction_days": 2.5}
     assert "rules" in errors_of(Group.create, {"name": "g", "is_smart": True, "rules": rules}, id=ID, user_id=ID, now=NOW)
+
+
+@pytest.mark.parametrize("email", ["a\x11b@example.com", "ada@exa\bmple.com", "ada@example.com\x07"])
+def test_an_email_with_control_characters_is_refused(email: str) -> None:
+    changes = Changes({"email": email}, ("email",))
+    changes.email("email", required=True)
+    assert changes.errors == {"email": ["must be a valid email"]}
