@@ -108,7 +108,7 @@ class ActivityFilter:
 
 
 def parse_activity_filter(params: object) -> ActivityFilter:
-    """Read ``resource_type``, ``resource_id`` and ``action`` from untrusted query values.
+    """Read ``resource_type``, ``resource_id`` and ``action`` from untrusted query values (None: no filter).
 
     Raises:
         ValidationError: every failing field.

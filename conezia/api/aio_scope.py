@@ -126,11 +126,10 @@ class AsyncUserScope(AsyncOrganizing, AsyncTimeline, AsyncReminders):
             ValidationError: on an unknown ``resource_type`` or ``action``, a malformed ``resource_id``,
                 ``limit`` or ``cursor``.
         """
-        criteria = parse_activity_filter(given(
-            resource_type=resource_type if resource_type is not None else UNSET,
-            resource_id=str(resource_id) if resource_id is not None else UNSET,
-            action=action if action is not None else UNSET,
-        ))
+        criteria = parse_activity_filter({
+            "resource_type": resource_type, "action": action,
+            "resource_id": None if resource_id is None else str(resource_id),
+        })
         page = PageRequest.parse(limit=limit, cursor=cursor)
         return await services.list_activity(self._deps, self._user_id, criteria, page)
 

@@ -16,6 +16,7 @@ from ..errors import TAKEN, AuthenticationError, ConflictError, NotFoundError, V
 from ..events import AccountDeleted, Created, Event, LoggedIn, LoggedOut, LoginFailed, Updated, changed_fields
 from ..ports import UnitOfWork
 from ..validation import Changes
+from .owned import Subject
 
 __all__ = [
     "Session",
@@ -76,11 +77,11 @@ def _new_token(deps: Deps, user_id: uuid.UUID, context: str, sent_to: str | None
     return token, row
 
 
-def _record(uow: UnitOfWork, event: type[Event], user: User, **extra: object) -> None:
+def _record(
+    uow: UnitOfWork, event: type[Event], user: User, *, operation: str | None = None, **fields: object
+) -> None:
     """Record an event of the user's own account."""
-    operation = extra.pop("operation", None)
-    details = {"operation": operation} if operation else {}
-    uow.record(event(user_id=user.id, resource_type="user", resource_id=user.id, details=details, **extra))
+    uow.record(Subject("user", user.id).event(event, user.id, operation=operation, **fields))
 
 
 async def register(deps: Deps, params: object) -> User:

@@ -112,11 +112,7 @@ async def reveal_identifier(deps: Deps, owner_id: uuid.UUID, identifier_id: uuid
                                 table="identifiers", row_id=identifier.id, user_id=owner_id)
         else:
             value = identifier.value or ""
-        subject = IDENTIFIERS.subject_of(identifier)
-        uow.record(Viewed(
-            user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
-            details={**subject.details, "operation": "reveal"},
-        ))
+        uow.record(IDENTIFIERS.subject_of(identifier).event(Viewed, owner_id, operation="reveal"))
         await uow.commit()
     return value
 

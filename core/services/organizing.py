@@ -14,7 +14,7 @@ from ..events import Updated, changed_fields
 from ..organizing import Group, Tag
 from ..pagination import Page, PageRequest
 from ..ports import UnitOfWork
-from .owned import ENTITIES, GROUPS, TAGS
+from .owned import ENTITIES, GROUPS, TAGS, Subject
 
 __all__ = [
     "add_group_member",
@@ -40,10 +40,7 @@ __all__ = [
 def _membership(uow: UnitOfWork, user_id: uuid.UUID, entity_id: uuid.UUID, field: str, operation: str,
                 **details: uuid.UUID) -> None:
     """Record a tag or group membership change as a change of the entity's ``tags`` or ``groups``."""
-    uow.record(Updated(
-        user_id=user_id, resource_type="entity", resource_id=entity_id,
-        details={"operation": operation, **details}, fields=(field,),
-    ))
+    uow.record(Subject("entity", entity_id, details).event(Updated, user_id, operation=operation, fields=(field,)))
 
 
 async def create_tag(deps: Deps, user_id: uuid.UUID, params: object) -> Tag:

@@ -21,7 +21,7 @@ import attrs
 from ..deps import Deps
 from ..entities import Entity, Relationship
 from ..errors import NotFoundError
-from ..events import Created, Deleted, Updated, changed_fields
+from ..events import Created, Deleted, Event, Updated, changed_fields
 from ..identifiers import Identifier
 from ..organizing import Group, Tag
 from ..ports import UnitOfWork
@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Event)
 
 
 @attrs.frozen
@@ -47,6 +48,14 @@ class Subject:
     resource_type: str
     resource_id: uuid.UUID
     details: Mapping[str, Any] = attrs.Factory(dict)
+
+    def event(self, kind: type[E], user_id: uuid.UUID, *, operation: str | None = None, **fields: Any) -> E:
+        """The event of ``kind`` about this subject (with ``operation`` named in its details, if given)."""
+        details = {**self.details, "operation": operation} if operation else self.details
+        return kind(
+            user_id=user_id, resource_type=self.resource_type, resource_id=self.resource_id, details=details,
+            **fields,
+        )
 
 
 class OwnedRows(Protocol[T]):
@@ -89,22 +98,13 @@ class Resource(Generic[T]):
 
     def record(self, uow: UnitOfWork, event: type[Created | Deleted], owner_id: uuid.UUID, row: T) -> None:
         """Record that ``row`` was created or deleted."""
-        subject = self.subject_of(row)
-        uow.record(event(
-            user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
-            details=subject.details,
-        ))
+        uow.record(self.subject_of(row).event(event, owner_id))
 
     def record_change(
         self, uow: UnitOfWork, owner_id: uuid.UUID, row: T, fields: tuple[str, ...], operation: str | None = None
     ) -> None:
         """Record that ``fields`` of ``row`` changed (by ``operation``, if it has a name of its own)."""
-        subject = self.subject_of(row)
-        details = {**subject.details, "operation": operation} if operation else subject.details
-        uow.record(Updated(
-            user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
-            details=details, fields=fields,
-        ))
+        uow.record(self.subject_of(row).event(Updated, owner_id, operation=operation, fields=fields))
 
     async def load(self, uow: UnitOfWork, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T:
         """The owner's row, inside a unit of work the caller holds.
@@ -170,10 +170,7 @@ class Resource(Generic[T]):
             if not await self.rows(uow).delete(owner_id, row_id):
                 raise NotFoundError(self.name)
             subject = Subject(self.name, row_id) if row is None else self.subject_of(row)
-            uow.record(Deleted(
-                user_id=owner_id, resource_type=subject.resource_type, resource_id=subject.resource_id,
-                details=subject.details,
-            ))
+            uow.record(subject.event(Deleted, owner_id))
             await uow.commit()
 
 

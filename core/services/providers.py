@@ -13,14 +13,15 @@ from ..events import Event, Updated, Viewed
 from ..ports import UnitOfWork
 from ..sealing import open_sealed
 from ..validation import UNSET, Changes
+from .owned import Subject
 
 __all__ = ["link_auth_provider", "list_auth_providers", "reveal_provider_tokens", "unlink_auth_provider"]
 
 
 def _record(uow: UnitOfWork, event: type[Event], link: AuthProvider, operation: str, **extra: object) -> None:
     """Sign-in providers are part of their user's account, and recorded as such."""
-    details = {"auth_provider_id": link.id, "provider": link.provider, "operation": operation}
-    uow.record(event(user_id=link.user_id, resource_type="user", resource_id=link.user_id, details=details, **extra))
+    subject = Subject("user", link.user_id, {"auth_provider_id": link.id, "provider": link.provider})
+    uow.record(subject.event(event, link.user_id, operation=operation, **extra))
 
 
 def _provider_context(provider_id: uuid.UUID, column: str) -> bytes:

@@ -22,7 +22,7 @@ from ..events import Created, Deleted, Updated, changed_fields
 from ..pagination import Page, PageRequest
 from ..ports import UnitOfWork
 from ..timeline import Interaction
-from .owned import ENTITIES, INTERACTIONS
+from .owned import ENTITIES, INTERACTIONS, Subject
 
 __all__ = [
     "create_interaction",
@@ -38,9 +38,7 @@ _FIELD = ("last_interaction_at",)
 
 
 def _record_touch(uow: UnitOfWork, user_id: uuid.UUID, entity: Entity, **details: uuid.UUID) -> None:
-    uow.record(Updated(
-        user_id=user_id, resource_type="entity", resource_id=entity.id, details=details, fields=_FIELD,
-    ))
+    uow.record(Subject("entity", entity.id, details).event(Updated, user_id, fields=_FIELD))
 
 
 async def touch_last_interaction(

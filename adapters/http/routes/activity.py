@@ -42,10 +42,7 @@ async def list_activity(
 ) -> ActivityPage:
     """What you did, newest first: each change, login, logout and reveal, with the address and
     user agent it came from. ``metadata`` names the changed fields, never their values."""
-    criteria = parse_activity_filter({
-        key: value for key, value in
-        (("resource_type", resource_type), ("resource_id", resource_id), ("action", action)) if value is not None
-    })
+    criteria = parse_activity_filter({"resource_type": resource_type, "resource_id": resource_id, "action": action})
     page = await services.list_activity(deps, user.id, criteria, PageRequest.parse(limit=limit, cursor=cursor))
     return out_page(ActivityPage, page)
 
