@@ -64,3 +64,30 @@ def test_purge_without_a_retention_says_what_to_set(fresh_database_url: str, tmp
     result = run_cli("activity", "purge", env=env)
     assert result.returncode != 0
     assert "CONEZIA_ACTIVITY_RETENTION_DAYS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_embedding_api_reads_back_what_a_user_did_on_postgresql(migrated_database_url: str, tmp_path: Path) -> None:
+    import conezia
+    from conezia.settings import Settings
+
+    create_key_file(tmp_path / "keys.json")
+    settings = Settings(password_profile="test", pool_size=2)
+    with conezia.open(migrated_database_url, key_file=tmp_path / "keys.json", settings=settings) as crm:
+        crm.register(email="embed-log@example.com", password="Passw0rd-ok")
+        me = crm.authenticate(crm.log_in("embed-log@example.com", "Passw0rd-ok").token)
+        grace = me.create_entity(type="person", name="Grace Hopper")
+        me.update_entity(grace.id, description="Compiler pioneer")
+        link = me.link_auth_provider(provider="google", provider_uid="g-1", provider_token="ya29.secret")
+        assert me.reveal_provider_tokens(link.id)["provider_token"] == "ya29.secret"
+        me.unlink_auth_provider(link.id)
+
+        rows = [(r.action, r.resource_type, r.metadata.get("operation"), r.metadata.get("fields"))
+                for r in me.activity().items]
+        assert rows[:5] == [
+            ("update", "user", "unlink_provider", ["auth_providers"]),
+            ("view", "user", "reveal", None),
+            ("update", "user", "link_provider", ["auth_providers"]),
+            ("update", "entity", None, ["description"]),
+            ("create", "entity", None, None),
+        ]
+        assert "ya29.secret" not in str([r.metadata for r in me.activity().items])
