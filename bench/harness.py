@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import attrs
 
+from bench import timeline_data
 from bench.load import LOG_DIR, REPO_DIR, LoadGenerator
 from bench.report import Measurement
 from bench.scenarios import (
@@ -340,6 +341,11 @@ class Harness:
     postgres_version: str = ""
     # The user's entities as created: (id, description, archived_at, updated_at), for restoring.
     snapshot: list[tuple[Any, ...]] = attrs.Factory(list)
+    # The bench conversation (issue 8), the query of each of its pages, and the user's entities'
+    # (id, last_interaction_at, updated_at) after it was made, for restoring.
+    conversation_id: str = ""
+    pages: list[str] = attrs.Factory(list)
+    timeline_snapshot: list[tuple[Any, ...]] = attrs.Factory(list)
 
     # -- setup ---------------------------------------------------------------------------
 
@@ -486,6 +492,7 @@ class Harness:
         self.entity_id = self.ids[len(self.ids) // 2]
         self._read_owners(big_email)
         self._copy_big_entities()
+        self._create_conversation()
         say(f"measuring with entity {self.entity_id} of owner {self.owners[USER]}; "
             f"the big owner is {self.owners[BIG_USER]}")
 
@@ -521,6 +528,20 @@ class Harness:
         self._vacuum()
         say(f"    done in {time.monotonic() - started:.1f} s (then VACUUM ANALYZE)")
 
+    def _create_conversation(self) -> None:
+        """The conversation of 10,000 messages the ``{page}`` scenarios read (see :mod:`bench.timeline_data`)."""
+        assert self.db_url is not None
+        client = Client(self.ports[APP])
+        try:
+            with _connect(self.db_url) as conn:
+                self.conversation_id, self.pages = timeline_data.create_conversation(
+                    conn, client, self.owners[USER], self.ids[0], self.auth_headers(USER)
+                )
+                self.timeline_snapshot = timeline_data.snapshot(conn, self.owners[USER])
+        finally:
+            client.close()
+        self._vacuum(*timeline_data.VACUUMED)
+
     def restore_data(self) -> None:
         """Undo what the write scenarios changed and refresh the planner's statistics.
 
@@ -540,13 +561,15 @@ class Harness:
                     "OR updated_at IS DISTINCT FROM %s)",
                     [(d, a, u, i, d, a, u) for i, d, a, u in self.snapshot],
                 )
+            timeline_data.restore(conn, self.owners[USER], self.timeline_snapshot)
         self._vacuum()
+        self._vacuum(*timeline_data.VACUUMED)
 
-    def _vacuum(self) -> None:
+    def _vacuum(self, *tables: str) -> None:
         """VACUUM ANALYZE as the table's owner: the app role may not (PostgreSQL only warns, and skips it)."""
         assert self.postgres is not None
         with _connect(self.postgres.owner_url) as conn:
-            conn.execute("VACUUM ANALYZE entities")
+            conn.execute(f"VACUUM ANALYZE {', '.join(tables or ('entities',))}")
 
     def _expect(
         self, client: Client, method: str, path: str, body: object = None, headers: Mapping[str, str] | None = None,
@@ -587,18 +610,22 @@ class Harness:
     def target(self, scenario: Scenario) -> tuple[int, str, list[str]]:
         """The port, path (``{id}`` left in) and ``Name: value`` headers of a scenario."""
         path = scenario.path.replace("{entity_id}", self.entity_id).replace("{owner_id}", self.owners[USER])
+        path = path.replace("{conversation_id}", self.conversation_id)
         headers = [f"{k}: {v}" for k, v in self.auth_headers(scenario.user).items()]
         return self.ports[scenario.server], path, headers
 
     def ids_for(self, scenario: Scenario) -> list[str]:
-        """The entity ids ``{id}`` takes in turn (none if the path has no ``{id}``)."""
+        """What the path's rotating placeholder takes in turn: entity ids for ``{id}``, page queries
+        for ``{page}`` (none if the path has neither)."""
+        if scenario.slot == "{page}":
+            return timeline_data.page_window(self.pages, scenario.pages)
         return list(self.ids) if scenario.rotates else []
 
     def probe(self, scenario: Scenario) -> tuple[int, str]:
         """One request of a scenario: its status and (the start of) its body."""
         port, path, headers = self.target(scenario)
-        if scenario.rotates:
-            path = path.replace("{id}", self.ids[0])
+        if scenario.slot is not None:
+            path = path.replace(scenario.slot, self.ids_for(scenario)[0])
         body = scenario.body.replace("{n}", "probe").encode() if scenario.body else None
         client = Client(port)
         try:
@@ -626,7 +653,7 @@ class Harness:
         server_before, db_before = _cpu_ticks(server.pids()), _cpu_ticks(self._postgres_pids())
         measurement = loadgen.run(
             url, method=scenario.method, headers=headers, body=scenario.body, ids=self.ids_for(scenario),
-            duration=duration, config=self.config, log_name=log_name,
+            duration=duration, config=self.config, log_name=log_name, slot=scenario.slot or "{id}",
         )
         server_after, db_after = _cpu_ticks(server.pids()), _cpu_ticks(self._postgres_pids())
         sessions_after = self._db_sessions()

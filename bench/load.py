@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from bench.report import Measurement, parse_wrk_output
 from bench.scenarios import BenchConfig, BenchError, say
 
-__all__ = ["LOG_DIR", "REPO_DIR", "REQUEST_SCRIPT", "WRK_TIMEOUT", "LoadGenerator", "choose_load_generator"]
+__all__ = [
+    "LOG_DIR", "REPO_DIR", "REQUEST_SCRIPT", "WRK_TIMEOUT", "LoadGenerator", "choose_load_generator", "join_values",
+]
 
 BENCH_DIR: Final = Path(__file__).resolve().parent
 REPO_DIR: Final = BENCH_DIR.parent
@@ -31,9 +33,10 @@ class LoadGenerator(Protocol):
 
     def run(
         self, url: str, *, method: str, headers: Sequence[str], body: str | None, ids: Sequence[str],
-        duration: int, config: BenchConfig, log_name: str,
+        duration: int, config: BenchConfig, log_name: str, slot: str = "{id}",
     ) -> Measurement:
-        """Load ``url`` (``{id}`` in it taking each of ``ids`` in turn; ``{n}`` in ``body`` a counter)."""
+        """Load ``url`` (``slot``, ``{id}`` by default, in it taking each of ``ids`` in turn; ``{n}`` in
+        ``body`` a counter). No value of ``ids`` may hold a comma: they travel comma-separated."""
         ...
 
 
@@ -72,7 +75,7 @@ class Wrk:
 
     def run(
         self, url: str, *, method: str, headers: Sequence[str], body: str | None, ids: Sequence[str],
-        duration: int, config: BenchConfig, log_name: str,
+        duration: int, config: BenchConfig, log_name: str, slot: str = "{id}",
     ) -> Measurement:
         """One ``wrk`` run; its raw output is kept in ``bench/results/logs/<log_name>.txt``."""
         argv = [
@@ -82,19 +85,20 @@ class Wrk:
         for header in headers:
             argv += ["-H", header]
         env = dict(os.environ)
-        if body is not None or method != "GET" or "{id}" in url:
+        if body is not None or method != "GET" or slot in url:
             parts = urlsplit(url)
             argv += ["-s", str(REQUEST_SCRIPT)]
             env.update({
                 "BENCH_METHOD": method,
                 "BENCH_BODY": body or "",
                 "BENCH_PATH": parts.path + (f"?{parts.query}" if parts.query else ""),
-                "BENCH_IDS": ",".join(ids),
+                "BENCH_SLOT": slot,
+                "BENCH_IDS": join_values(ids),
                 "BENCH_THREADS": str(config.threads),
             })
             if ids:
                 # wrk parses the URL itself; the script sends the real paths.
-                url = url.replace("{id}", ids[0])
+                url = url.replace(slot, ids[0])
         argv.append(url)
         try:
             done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=duration + 60, check=False)
@@ -117,7 +121,7 @@ class PythonLoad:
 
     def run(
         self, url: str, *, method: str, headers: Sequence[str], body: str | None, ids: Sequence[str],
-        duration: int, config: BenchConfig, log_name: str,
+        duration: int, config: BenchConfig, log_name: str, slot: str = "{id}",
     ) -> Measurement:
         """One :mod:`bench.loadgen` run; its output is kept in ``bench/results/logs/<log_name>.txt``."""
         argv = [
@@ -129,7 +133,7 @@ class PythonLoad:
         if body is not None:
             argv += ["--body-template", body]
         if ids:
-            argv += ["--ids", ",".join(ids)]
+            argv += ["--ids", join_values(ids), "--slot", slot]
         done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO_DIR, timeout=duration + 60, check=False)
         log = LOG_DIR / f"{log_name}.txt"
         log.write_text(f"$ {' '.join(argv)}\n{done.stdout}{done.stderr}")
@@ -142,6 +146,18 @@ class PythonLoad:
             socket_errors={"errors": data["errors"]} if data["errors"] else {},
             raw_log=str(log.relative_to(REPO_DIR)),
         )
+
+
+def join_values(values: Sequence[str]) -> str:
+    """The values of a rotating placeholder as the load generators take them: comma-separated.
+
+    Raises:
+        BenchError: a value holds a comma, which would split it in two.
+    """
+    bad = [value for value in values if "," in value]
+    if bad:
+        raise BenchError(f"a rotating value holds a comma: {bad[0]!r}", "percent-encode it (a page's cursor is)")
+    return ",".join(values)
 
 
 def choose_load_generator(config: BenchConfig) -> LoadGenerator:

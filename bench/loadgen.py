@@ -2,7 +2,8 @@
 
 It runs in its own process (so it does not share an event loop with anything measured), opens
 ``--connections`` keep-alive connections and sends requests back to back on each for
-``--duration`` seconds (``{id}`` in the URL taking each of ``--ids`` in turn), then prints one JSON object: ``requests``, ``duration_s``,
+``--duration`` seconds (``{id}``, or the ``--slot`` given, in the URL taking each of ``--ids`` in turn),
+then prints one JSON object: ``requests``, ``duration_s``,
 ``req_per_s``, ``p50_ms``, ``p99_ms``, ``non_2xx``, ``errors``, ``status_counts``.
 
 Being Python, it needs a good share of a CPU itself and saturates well below ``wrk``: figures
@@ -94,7 +95,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 async def _connection(
     host: str, port: int, head_template: str, body_template: str | None, ids: Iterator[str] | None,
-    deadline: float, result: LoadResult, offset: int,
+    deadline: float, result: LoadResult, offset: int, slot: str = "{id}",
 ) -> None:
     counter = offset
     reader = writer = None
@@ -103,7 +104,7 @@ async def _connection(
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
             assert reader is not None
-            head = head_template if ids is None else head_template.replace("{id}", next(ids))
+            head = head_template if ids is None else head_template.replace(slot, next(ids))
             if body_template is None:
                 payload = head.encode() + b"\r\n"
             else:
@@ -137,13 +138,15 @@ async def run_load(
     duration: float = 10.0,
     connections: int = 32,
     ids: Sequence[str] = (),
+    slot: str = "{id}",
 ) -> LoadResult:
     """Load ``url`` from ``connections`` keep-alive connections for ``duration`` seconds.
 
     Args:
         headers: ``"Name: value"`` strings.
         body_template: request body; ``{n}`` in it becomes a per-connection counter.
-        ids: ``{id}`` in the URL becomes each of these in turn, across all connections.
+        ids: ``slot`` in the URL becomes each of these in turn, across all connections.
+        slot: the placeholder ``ids`` fill in: ``{id}``, or ``{page}`` for a page's query.
     """
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
@@ -160,7 +163,7 @@ async def run_load(
     # One shared cycle: the connections run on one event loop, so concurrent requests take distinct ids.
     shared_ids = itertools.cycle(ids) if ids else None
     await asyncio.gather(*(
-        _connection(host, port, head, body_template, shared_ids, deadline, result, i * 1_000_000)
+        _connection(host, port, head, body_template, shared_ids, deadline, result, i * 1_000_000, slot)
         for i in range(connections)
     ))
     result.elapsed = time.monotonic() - started
@@ -177,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--ids", default="", help="comma-separated values for {id} in the URL, in turn")
+    parser.add_argument("--slot", default="{id}", help="the placeholder --ids fill in (default {id})")
     args = parser.parse_args(argv)
     try:
         import uvloop
@@ -187,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     result = runner(run_load(
         args.url, method=args.method, headers=args.header, body_template=args.body_template,
         duration=args.duration, connections=args.connections,
-        ids=[i for i in args.ids.split(",") if i],
+        ids=[i for i in args.ids.split(",") if i], slot=args.slot,
     ))
     json.dump(result.summary(), sys.stdout)
     sys.stdout.write("\n")

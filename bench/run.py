@@ -26,6 +26,9 @@ Environment:
                        (the built-in :mod:`bench.loadgen`)
     BENCH_SERVER_FACTORY  serve this granian factory (``module:function``) instead of
                        ``conezia serve``, with the same settings; for trying the harness out
+    BENCH_DUE_REMINDERS   0 skips the in-process due-reminders measurement (:mod:`bench.due_reminders`,
+                       pseudo-scenario ``due-reminders`` in BENCH_ONLY); BENCH_DUE_USERS,
+                       BENCH_DUE_COUNT, BENCH_DUE_REPEATS size it (1000, 100000, 3)
 
 Results: ``bench/results/latest.json``; server logs and raw load-generator output in
 ``bench/results/logs/``.
@@ -45,6 +48,7 @@ from typing import Final
 
 import attrs
 
+from bench import due_reminders
 from bench.harness import Harness, machine_info, versions
 from bench.load import REPO_DIR, WRK_TIMEOUT, LoadGenerator, choose_load_generator
 from bench.report import (
@@ -93,8 +97,10 @@ def run_scenarios(
                 continue
             tag = f"[{index}/{total}]" + (f" round {round_no}/{config.rounds}" if config.rounds > 1 else "")
             port, path, _ = harness.target(scenario)
+            turns = {"{id}": "entities", "{page}": "pages"}.get(scenario.slot or "", "")
             say(f"{tag} {scenario.label(config)}: {scenario.method} http://127.0.0.1:{port}{path}"
-                + (f" ({{id}}: each of {len(harness.ids)} entities in turn)" if scenario.rotates else ""))
+                + (f" ({scenario.slot}: each of {len(harness.ids_for(scenario))} {turns} in turn)"
+                   if scenario.rotates else ""))
             try:
                 harness.preflight(scenario)
                 if config.warmup:
@@ -138,6 +144,22 @@ def _check_clean(measurement: Measurement, scenario: Scenario, phase: str) -> No
 
 
 
+def _run_due_reminders(
+    harness: Harness, config: due_reminders.DueConfig, failures: dict[str, str],
+) -> due_reminders.DueResult | None:
+    """The in-process due-reminders measurement on the run's PostgreSQL; a failure is reported, not raised."""
+    say("due reminders: the core's due_notifications against the bare SQL it runs (bench/due_reminders.py) ...")
+    try:
+        return due_reminders.run_due_reminders(harness.postgres.server_url, config)
+    except BenchError as exc:
+        failures[due_reminders.NAME] = str(exc) + (f"\n    next: {exc.hint}" if exc.hint else "")
+    except Exception as exc:  # report it with the HTTP figures instead of losing them
+        traceback.print_exc()
+        failures[due_reminders.NAME] = f"{type(exc).__name__}: {exc}"
+    say(f"    FAILED: {failures[due_reminders.NAME]}")
+    return None
+
+
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -153,20 +175,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures: dict[str, str] = {}
     loadgen_label = ""
     harness: Harness | None = None
+    due: due_reminders.DueResult | None = None
     previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         config = BenchConfig.from_env()
         harness = Harness(config)
         say(f"config: {config.duration} s per scenario, {config.connections} connections, "
             f"{config.workers} worker(s), {config.rounds} round(s), warm-up {config.warmup} s")
-        say("checking the load generator ...")
-        loadgen = choose_load_generator(config)
-        loadgen_label = loadgen.label
-        say(f"load generator: {loadgen_label}")
+        due_config = due_reminders.DueConfig.from_env()
+        if config.scenarios():
+            say("checking the load generator ...")
+            loadgen = choose_load_generator(config)
+            loadgen_label = loadgen.label
+            say(f"load generator: {loadgen_label}")
         harness.start_database()
-        harness.start_servers()
-        harness.create_data()
-        run_scenarios(harness, loadgen, rounds, failures)
+        if config.scenarios():
+            harness.start_servers()
+            harness.create_data()
+            run_scenarios(harness, loadgen, rounds, failures)
+        if due_config.wanted(config.only):
+            due = _run_due_reminders(harness, due_config, failures)
         status = "ok" if not failures else "failed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -220,6 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for s in (config.scenarios() if config else SCENARIOS)
         },
         "targets": verdicts(results, config.targets() if config else TARGETS),
+        due_reminders.NAME: (
+            due.as_json() if due else {"failed": failures[due_reminders.NAME]} if due_reminders.NAME in failures
+            else {"skipped": "BENCH_DUE_REMINDERS=0, or BENCH_ONLY without due-reminders, or the run stopped first"}
+        ),
         "failures": failures,
     }
     out = RESULTS_DIR / "latest.json"
@@ -238,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               " (the bare SELECT,\nor the scenario named in the target column). Update and archive send each request to"
               " the next of the\nuser's entities in turn, so concurrent writes do not queue on one row's lock.")
         print("Targets are informational (compare only figures from one run; the machines are noisy).")
+    if due is not None:
+        print(flush=True)
+        print(due_reminders.format_due(due))
     say(f"results written to {out.relative_to(REPO_DIR)}")
     if status == "interrupted":
         return 130

@@ -9,11 +9,17 @@ from typing import Final
 import attrs
 
 __all__ = [
+    "ALL_PAGES",
     "APP",
     "APP_NO_ACTIVITY_LOG",
     "APP_NO_SESSION_CACHE",
     "BASELINE",
     "BIG_USER",
+    "FIRST_PAGES",
+    "LAST_PAGES",
+    "PAGE_WINDOW",
+    "PSEUDO_SCENARIOS",
+    "ROTATING",
     "SCENARIOS",
     "TARGETS",
     "USER",
@@ -35,6 +41,19 @@ APP_NO_ACTIVITY_LOG: Final = "app-no-activity-log"
 # copied straight into the table.
 USER: Final = "user"
 BIG_USER: Final = "big-user"
+
+# What ``{page}`` in a scenario's path takes in turn: every page of the bench conversation,
+# or only its first or last :data:`PAGE_WINDOW` pages.
+ALL_PAGES: Final = "all"
+FIRST_PAGES: Final = "first"
+LAST_PAGES: Final = "last"
+PAGE_WINDOW: Final = 20
+# The placeholders whose value changes with each request, and what they take.
+ROTATING: Final = ("{id}", "{page}")
+
+# Names BENCH_ONLY accepts besides the HTTP scenarios': measurements of their own
+# (bench/due_reminders.py), run in the same run but not through a load generator.
+PSEUDO_SCENARIOS: Final = ("due-reminders",)
 
 
 def say(message: str) -> None:
@@ -95,11 +114,12 @@ class BenchConfig:
         if threads > connections:
             raise BenchError("BENCH_THREADS must not exceed BENCH_CONNECTIONS (wrk needs a connection per thread)")
         only = tuple(name.strip() for name in env.get("BENCH_ONLY", "").split(",") if name.strip())
-        unknown = sorted(set(only) - {s.name for s in SCENARIOS})
+        known = (*(s.name for s in SCENARIOS), *PSEUDO_SCENARIOS)
+        unknown = sorted(set(only) - set(known))
         if unknown:
             raise BenchError(
                 f"BENCH_ONLY names unknown scenarios: {', '.join(unknown)}",
-                f"choose from {', '.join(s.name for s in SCENARIOS)}",
+                f"choose from {', '.join(known)}",
             )
         return cls(
             duration=_env_int(env, "BENCH_DURATION", 10, 1),
@@ -133,11 +153,14 @@ class BenchConfig:
 class Scenario:
     """One measured endpoint.
 
-    ``path`` may hold ``{entity_id}`` (the one entity read by GET), ``{owner_id}`` (its owner)
-    and ``{id}``: each request takes the next of the user's entity ids in turn, so concurrent
-    writes land on different rows instead of queueing on one row's lock. ``{n}`` in ``body``
-    becomes a counter, so the rows written are not all identical. ``user`` is who the request
-    authenticates as (``None``: no ``Authorization`` header).
+    ``path`` may hold ``{entity_id}`` (the one entity read by GET), ``{owner_id}`` (its owner),
+    ``{conversation_id}`` (the bench conversation of 10,000 messages), and one of the rotating
+    placeholders: ``{id}``, where each request takes the next of the user's entity ids in turn,
+    so concurrent writes land on different rows instead of queueing on one row's lock; or
+    ``{page}``, where each request takes the next of the conversation's page queries
+    (``?limit=50&cursor=...``, found by walking it once), ``pages`` saying which of them. ``{n}``
+    in ``body`` becomes a counter, so the rows written are not all identical. ``user`` is who the
+    request authenticates as (``None``: no ``Authorization`` header).
     """
 
     name: str
@@ -147,15 +170,21 @@ class Scenario:
     path: str
     body: str | None = None
     user: str | None = None
+    pages: str = ALL_PAGES
 
     def label(self, config: BenchConfig) -> str:
         """The title with the configured entity counts filled in."""
         return self.title.format(entities=config.entities, big_entities=config.big_entities)
 
     @property
+    def slot(self) -> str | None:
+        """The rotating placeholder in the path (``{id}`` or ``{page}``), if any."""
+        return next((slot for slot in ROTATING if slot in self.path), None)
+
+    @property
     def rotates(self) -> bool:
-        """Whether each request goes to the next entity id."""
-        return "{id}" in self.path
+        """Whether each request goes to the next entity id, or the next page."""
+        return self.slot is not None
 
 
 SCENARIOS: Final = (
@@ -182,6 +211,23 @@ SCENARIOS: Final = (
         body='{"type":"person","name":"Bench Person {n}"}', user=USER,
     ),
     Scenario("activity-page", "activity log, one page of 50", APP, "GET", "/api/v1/activity?limit=50", user=USER),
+    # issue 8: the timeline
+    Scenario(
+        "log-interaction", "log an interaction", APP, "POST", "/api/v1/entities/{id}/interactions",
+        body='{"type":"call","title":"Bench call {n}","content":"Bench call {n}"}', user=USER,
+    ),
+    Scenario(
+        "conversation-pages", "messages, every page of 50", APP, "GET",
+        "/api/v1/conversations/{conversation_id}/communications{page}", user=USER,
+    ),
+    Scenario(
+        "conversation-first-pages", f"messages, first {PAGE_WINDOW} pages", APP, "GET",
+        "/api/v1/conversations/{conversation_id}/communications{page}", user=USER, pages=FIRST_PAGES,
+    ),
+    Scenario(
+        "conversation-last-pages", f"messages, last {PAGE_WINDOW} pages", APP, "GET",
+        "/api/v1/conversations/{conversation_id}/communications{page}", user=USER, pages=LAST_PAGES,
+    ),
 )
 
 
@@ -205,4 +251,12 @@ TARGETS: Final = (
     Target("create", "create-no-log", 0.85),
     # a page of the log costs what a page of entities does
     Target("activity-page", "list", 0.8),
+    # logging a call is a locked read of the entity and two writes (the interaction, the entity's
+    # last_interaction_at) with their log rows, where create is one write and its row
+    Target("log-interaction", "create", 0.8),
+    Target("log-interaction", "bare-select", 0.5),
+    # a page of 50 messages costs what a page of 50 entities does, and the last pages of 10,000
+    # what the first do (the (conversation_id, sent_at, id) index)
+    Target("conversation-pages", "list", 0.8),
+    Target("conversation-last-pages", "conversation-first-pages", 0.8),
 )
