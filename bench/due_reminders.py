@@ -50,7 +50,7 @@ from conezia.bootstrap import build_deps, open_backend
 from conezia.core.pagination import PageRequest, decode_cursor
 from conezia.core.services import due_notifications
 from conezia.core.services.reminders import DUE_BATCH
-from conezia.embedded import EmbeddedPostgres, create_database, database_exists, drop_database
+from conezia.embedded import EmbeddedPostgres, create_database, drop_database
 from conezia.keys import KeyRing
 from conezia.settings import Settings
 
@@ -317,14 +317,16 @@ async def _measure(url: str, config: DueConfig, now: dt.datetime, due: int) -> D
     )
 
 
-def run_due_reminders(server_url: str, config: DueConfig) -> DueResult:
-    """Seed a database of its own on the server (superuser URL) and measure; see the module's docstring."""
-    if database_exists(server_url, DATABASE):
-        drop_database(server_url, DATABASE)
-    url = create_database(server_url, DATABASE)
+def run_due_reminders(server_url: str, config: DueConfig, database: str = DATABASE) -> DueResult:
+    """Seed a database of its own on the server (superuser URL) and measure; see the module's docstring.
+
+    The database is made afresh (dropped first if it exists) and left for the caller to drop.
+    """
+    drop_database(server_url, database)
+    url = create_database(server_url, database)
     apply_migrations(url)
     now = dt.datetime.now(dt.timezone.utc)
-    _say(f"copying {config.users:,} users and {config.reminders:,} reminders into {DATABASE} ...")
+    _say(f"copying {config.users:,} users and {config.reminders:,} reminders into {database} ...")
     started = time.monotonic()
     with psycopg.connect(**connect_kwargs(url), autocommit=True) as connection:
         due = seed(connection, config, now)
