@@ -11,6 +11,7 @@ turned off in ``notification_preferences`` is not notified at all.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 import zoneinfo
 from collections.abc import Mapping
@@ -132,6 +133,13 @@ def _transitions(zone: dt.tzinfo, begin: dt.datetime, end: dt.datetime) -> list[
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _release(quiet: QuietHours, at: dt.datetime) -> dt.datetime:
+    # One batch plans many reminders for one moment, and users share timezones and quiet
+    # hours: the search for the window's end runs once per distinct window and moment.
+    return quiet.release(at)
+
+
 @attrs.frozen
 class Notification:
     """Notify ``user_id`` of ``reminder`` on ``channel``, for its occurrence due at ``occurrence``."""
@@ -153,7 +161,7 @@ class Held:
 def plan(reminder: Reminder, recipient: Recipient, now: dt.datetime) -> tuple[list[Notification], list[Held]]:
     """What to notify now of a due reminder, and what to hold back until quiet hours end."""
     quiet = QuietHours.of(recipient)
-    release = None if quiet is None else quiet.release(now)
+    release = None if quiet is None else _release(quiet, now)
     send: list[Notification] = []
     held: list[Held] = []
     for channel in reminder.notification_channels:
