@@ -16,10 +16,9 @@ business; the HTTP adapter sets it for the duration of a request with
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -175,11 +174,21 @@ def current_origin() -> Origin | None:
     return _ORIGIN.get()
 
 
-@contextlib.contextmanager
-def origin(value: Origin | None) -> Iterator[None]:
-    """Serve the calls made inside the block as coming from ``value``."""
-    token = _ORIGIN.set(value)
-    try:
-        yield
-    finally:
-        _ORIGIN.reset(token)
+class origin:  # a class named as the function it replaces: ``with origin(value): ...``
+    """Serve the calls made inside the block as coming from ``value``.
+
+    A class rather than a generator-based context manager: the HTTP guard enters
+    one per request, and this costs a fraction of what ``contextlib`` does.
+    """
+
+    __slots__ = ("_token", "_value")
+    _token: contextvars.Token[Origin | None]
+
+    def __init__(self, value: Origin | None) -> None:
+        self._value = value
+
+    def __enter__(self) -> None:
+        self._token = _ORIGIN.set(self._value)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _ORIGIN.reset(self._token)

@@ -7,6 +7,7 @@ resets, and a refusal carries ``Retry-After``.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from conezia.adapters.throttle import Decision, FixedWindowLimiter
@@ -60,5 +61,11 @@ def rate_limit_headers(decision: Decision) -> list[tuple[bytes, bytes]]:
         (b"ratelimit-limit", b"%d" % decision.limit),
         (b"ratelimit-remaining", b"%d" % decision.remaining),
         (b"ratelimit-reset", b"%d" % reset),
-        (b"ratelimit-policy", f"{decision.limit};w={decision.window:g}".encode()),
+        (b"ratelimit-policy", _policy(decision.limit, decision.window)),
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(limit: int, window: float) -> bytes:
+    # a handful of tiers and one window: formatted once each, not on every response
+    return f"{limit};w={window:g}".encode()

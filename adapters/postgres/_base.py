@@ -57,20 +57,33 @@ class LazyTransaction:
         replaced: Whether a broken connection was replaced already (once per unit of work).
     """
 
-    __slots__ = ("begun", "connection", "failed", "pool", "replaced")
+    __slots__ = ("_cursor", "begun", "connection", "failed", "pool", "replaced")
 
     def __init__(self) -> None:
         self.connection: AsyncConnection | None = None
+        self._cursor: psycopg.AsyncCursor[Any] | None = None
         self.pool: AsyncConnectionPool[Any] | None = None
         self.begun = False
         self.failed = False
         self.replaced = False
 
+    def cursor(self) -> psycopg.AsyncCursor[Any]:
+        """The one cursor every statement of the unit of work runs on (binary results).
+
+        A cursor per statement cost more than many statements do; each result is
+        read before the next statement runs, so one is enough.
+        """
+        connection = self.connection
+        assert connection is not None
+        cursor = self._cursor
+        if cursor is None or cursor.connection is not connection:
+            cursor = self._cursor = connection.cursor(binary=True)
+        return cursor
+
     async def begin(self) -> None:
         """Start the transaction."""
-        assert self.connection is not None
         # Pinned: reading outside the transaction is equivalent at this level only.
-        await self.connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        await self.cursor().execute("BEGIN ISOLATION LEVEL READ COMMITTED")
         self.begun = True
         self.failed = False
 
@@ -114,11 +127,11 @@ class LazyTransaction:
                 raise psycopg.OperationalError("the connection was lost; nothing was committed")
             return  # the transaction died with the server connection
         if commit and self.failed:
-            await connection.execute("ROLLBACK")
+            await self.cursor().execute("ROLLBACK")
             raise psycopg.errors.InFailedSqlTransaction(
                 "a statement of the transaction failed; nothing was committed"
             )
-        await connection.execute("COMMIT" if commit else "ROLLBACK")
+        await self.cursor().execute("COMMIT" if commit else "ROLLBACK")
 
 
 class Prepared:
@@ -211,12 +224,10 @@ class Repository:
 
     async def _execute(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         transaction = self._transaction
-        connection = transaction.connection
-        assert connection is not None
         if prepared.opens_transaction and not transaction.begun:
             await transaction.begin()
         try:
-            return await connection.execute(prepared.sql, prepared.parameters(params), binary=True)
+            return await transaction.cursor().execute(prepared.sql, prepared.parameters(params))
         except psycopg.Error:
             transaction.failed = transaction.begun
             raise

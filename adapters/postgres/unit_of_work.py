@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -26,7 +26,7 @@ from conezia.core.ports import (
 )
 from conezia.core.unit_of_work import EventfulUnitOfWork
 
-from ._base import LazyTransaction
+from ._base import LazyTransaction, Repository
 from ._errors import reraise
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .activity import PostgresActivityRepository
@@ -37,6 +37,22 @@ from .reminders import PostgresReminderRepository
 from .timeline import PostgresCommunicationRepository, PostgresConversationRepository, PostgresInteractionRepository
 
 __all__ = ["PostgresUnitOfWork"]
+
+_REPOSITORIES: Final[dict[str, Callable[[LazyTransaction], Repository]]] = {
+    "users": PostgresUserRepository,
+    "tokens": PostgresTokenRepository,
+    "auth_providers": PostgresAuthProviderRepository,
+    "entities": PostgresEntityRepository,
+    "relationships": PostgresRelationshipRepository,
+    "identifiers": PostgresIdentifierRepository,
+    "tags": PostgresTagRepository,
+    "groups": PostgresGroupRepository,
+    "activity": PostgresActivityRepository,
+    "interactions": PostgresInteractionRepository,
+    "conversations": PostgresConversationRepository,
+    "communications": PostgresCommunicationRepository,
+    "reminders": PostgresReminderRepository,
+}
 
 
 class PostgresUnitOfWork(EventfulUnitOfWork):
@@ -79,20 +95,16 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         super().__init__(bus)
         self._pool = pool
         self._lender: AsyncConnectionPool[Any] | None = None
-        transaction = self._transaction = LazyTransaction()
-        self.users = PostgresUserRepository(transaction)
-        self.tokens = PostgresTokenRepository(transaction)
-        self.auth_providers = PostgresAuthProviderRepository(transaction)
-        self.entities = PostgresEntityRepository(transaction)
-        self.relationships = PostgresRelationshipRepository(transaction)
-        self.identifiers = PostgresIdentifierRepository(transaction)
-        self.tags = PostgresTagRepository(transaction)
-        self.groups = PostgresGroupRepository(transaction)
-        self.activity = PostgresActivityRepository(transaction)
-        self.interactions = PostgresInteractionRepository(transaction)
-        self.conversations = PostgresConversationRepository(transaction)
-        self.communications = PostgresCommunicationRepository(transaction)
-        self.reminders = PostgresReminderRepository(transaction)
+        self._transaction = LazyTransaction()
+
+    def __getattr__(self, name: str) -> Any:
+        # A repository is made at its first use: a unit of work touches one or two of them.
+        factory = _REPOSITORIES.get(name)
+        if factory is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        repository = factory(self._transaction)
+        setattr(self, name, repository)
+        return repository
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:
