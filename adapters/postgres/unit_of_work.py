@@ -14,10 +14,12 @@ from conezia.core.ports import (
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
+    DeliveryRepository,
     EntityRepository,
     GroupRepository,
     IdentifierRepository,
     InteractionRepository,
+    NotificationRepository,
     RelationshipRepository,
     ReminderRepository,
     TagRepository,
@@ -32,6 +34,7 @@ from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, P
 from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
+from .inbox import PostgresDeliveryRepository, PostgresNotificationRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
 from .reminders import PostgresReminderRepository
 from .timeline import PostgresCommunicationRepository, PostgresConversationRepository, PostgresInteractionRepository
@@ -72,6 +75,8 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
@@ -93,6 +98,8 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         self.conversations = PostgresConversationRepository(transaction)
         self.communications = PostgresCommunicationRepository(transaction)
         self.reminders = PostgresReminderRepository(transaction)
+        self.notifications = PostgresNotificationRepository(transaction)
+        self.deliveries = PostgresDeliveryRepository(transaction)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:
