@@ -35,11 +35,11 @@ def test_migrate_applies_everything_on_an_empty_database_and_reports_status(fres
     env = {"CONEZIA_DATABASE_URL": fresh_database_url, "CONEZIA_DATA_DIR": str(tmp_path)}
     applied = run_cli("migrate", "apply", env=env)
     assert applied.returncode == 0, applied.stderr
-    assert "16 migration(s) applied" in applied.stderr
+    assert "18 migration(s) applied" in applied.stderr
 
     status = run_cli("migrate", "status", env=env)
     lines = status.stdout.splitlines()
-    assert len(lines) == 16 and all(line.startswith("applied") for line in lines)
+    assert len(lines) == 18 and all(line.startswith("applied") for line in lines)
 
     rolled = run_cli("migrate", "rollback", "--count", "2", env=env)
     assert rolled.returncode == 0, rolled.stderr
