@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from typing import Final
 
 from ..deps import Deps
 from ..events import Updated
 from ..inbox import Notification
 from ..pagination import Page, PageRequest
+from ..validation import Changes
 from .owned import NOTIFICATIONS, Subject
 
 __all__ = [
+    "UNREAD_CHOICES",
     "get_notification",
     "list_notifications",
     "mark_all_notifications_read",
     "mark_notification_read",
     "mark_notification_unread",
+    "parse_unread",
 ]
+
+UNREAD_CHOICES: Final = ("true", "false")
+
+
+def parse_unread(value: object) -> bool | None:
+    """``unread``: ``true`` (unread only), ``false`` (read only), or absent (None: all).
+
+    Raises:
+        ValidationError: on ``unread`` for any other value.
+    """
+    changes = Changes({} if value is None else {"unread": value}, ("unread",))
+    raw = changes.choice("unread", UNREAD_CHOICES)
+    changes.raise_if_invalid()
+    return raw == "true" if isinstance(raw, str) else None
 
 
 async def list_notifications(
