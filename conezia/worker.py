@@ -116,8 +116,6 @@ class WorkerThread:
     def stop(self, timeout: float = 45.0) -> None:
         loop, task = self._loop, self._task
         if loop is not None and task is not None and not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(task.cancel)
-            except RuntimeError:  # the loop closed meanwhile
-                pass
         self._thread.join(timeout)

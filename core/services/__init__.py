@@ -8,10 +8,10 @@ from .activity import *  # noqa: F403
 from .activity import __all__ as _activity
 from .contacts import *  # noqa: F403
 from .contacts import __all__ as _contacts
-from .delivery import *  # noqa: F403
-from .delivery import __all__ as _delivery
 from .conversations import *  # noqa: F403
 from .conversations import __all__ as _conversations
+from .delivery import *  # noqa: F403
+from .delivery import __all__ as _delivery
 from .identifiers import *  # noqa: F403
 from .identifiers import __all__ as _identifiers
 from .inbox import *  # noqa: F403

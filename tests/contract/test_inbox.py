@@ -11,7 +11,7 @@ from conezia.core.errors import NotFoundError
 from conezia.core.inbox import Delivery, DeliveryKey
 from conezia.core.pagination import PageRequest
 
-from .builders import Factory, T0, a_notification, a_reminder, a_user_added, add_all, items, read, write
+from .builders import T0, Factory, a_notification, a_reminder, a_user_added, add_all, items, read, write
 
 pytestmark = pytest.mark.anyio
 

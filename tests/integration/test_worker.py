@@ -87,9 +87,10 @@ def worker_settings(least_privilege_database: LeastPrivilegeDatabase, tmp_path: 
     )
 
 
-async def _until(condition: Any, timeout: float = 20.0) -> None:
-    with anyio.fail_after(timeout):
-        while not condition():
+async def _until(condition: Any, within: float = 20.0) -> None:
+    """Poll the database until ``condition()`` holds (the workers are elsewhere: nothing to wait on)."""
+    with anyio.fail_after(within):
+        while not condition():  # noqa: ASYNC110
             await anyio.sleep(0.1)
 
 

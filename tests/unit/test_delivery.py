@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from conezia.adapters.mail import MemoryOutbox
@@ -64,15 +65,15 @@ class _Yielding:
             return _Yielding(found)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             result = await found(*args, **kwargs)
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             return result
 
         return call
 
     async def __aenter__(self) -> Any:
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         await self._inner.__aenter__()
         return self
 
