@@ -45,7 +45,7 @@ def build_job_app(
     database_url: str,
     *,
     schedule: str,
-    deliver: Callable[[], Awaitable[str]],
+    deliver: Callable[[], Awaitable[None]],
     pool_size: int = 3,
 ) -> procrastinate.App:
     """The procrastinate app of the worker, on its own small connection pool.
@@ -54,7 +54,7 @@ def build_job_app(
         database_url: the application role's URL (the worker needs no DDL).
         schedule: cron expression of the delivery task (``* * * * *``: every minute;
             a sixth field is seconds, for tests).
-        deliver: what the delivery task runs; returns a summary line (counts, no personal data).
+        deliver: what the delivery task runs (it logs what it did: counts, no personal data).
         pool_size: connections of procrastinate's own pool (one of them listens for new jobs).
     """
     import procrastinate  # imported here: reading the settings needs only valid_schedule
@@ -69,7 +69,8 @@ def build_job_app(
     @app.periodic(cron=schedule, periodic_id=_PERIODIC_ID)
     @app.task(name=DELIVER_NOTIFICATIONS, queueing_lock=DELIVER_NOTIFICATIONS, lock=DELIVER_NOTIFICATIONS)
     async def deliver_notifications(timestamp: int) -> None:
-        _log.info("delivering due notifications (tick %s): %s", timestamp, await deliver())
+        _log.debug("delivering due notifications (tick %s)", timestamp)
+        await deliver()
 
     return app
 

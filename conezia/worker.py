@@ -48,8 +48,11 @@ async def run_worker(
     backend = open_backend(database_url, pool_size=2)
     deps = build_deps(settings, keys=keys, backend=backend)
 
-    async def deliver() -> str:
-        return (await services.deliver_notifications(deps)).summary()
+    async def deliver() -> None:
+        report = await services.deliver_notifications(deps)
+        # a line when something happened; a quiet minute says nothing
+        level = logging.INFO if report.total or report.failed else logging.DEBUG
+        _log.log(level, "due notifications: %s", report.summary())
 
     app = build_job_app(database_url, schedule=settings.worker_schedule, deliver=deliver)
     name = worker_name()
