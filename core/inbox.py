@@ -16,6 +16,7 @@ from typing import Final
 
 import attrs
 
+from .reminders import CHANNELS
 from .shapes import CHOICE, DATETIME, TEXT, Field, Shape
 
 __all__ = ["CLAIM_LEASE", "DELIVERY", "NOTIFICATION", "NOTIFICATION_KINDS", "Delivery", "DeliveryKey", "Notification"]
@@ -31,7 +32,7 @@ NOTIFICATION: Final = Shape("notifications", (
     Field("read_at", DATETIME, writable=False),
 ))
 DELIVERY: Final = Shape("notification_deliveries", (
-    Field("channel", CHOICE, choices=("in_app", "email", "push"), required=True, nullable=False, max_length=16),
+    Field("channel", CHOICE, choices=CHANNELS, required=True, nullable=False, max_length=16),
 ))
 
 
