@@ -150,8 +150,26 @@ def _drop_everything(database_url: str, progress: Progress) -> None:
         ).fetchall()
         for (name,) in names:
             connection.execute(sql.SQL("DROP TABLE IF EXISTS public.{} CASCADE").format(sql.Identifier(name)))
+        # the job queue's functions and types (migration 0015b); the extensions' own stay with them
+        routines = connection.execute(_ROUTINES).fetchall()
+        for (routine,) in routines:
+            connection.execute(sql.SQL("DROP ROUTINE IF EXISTS {} CASCADE").format(sql.SQL(routine)))
+        for (name,) in connection.execute(_TYPES).fetchall():
+            connection.execute(sql.SQL("DROP TYPE IF EXISTS public.{} CASCADE").format(sql.Identifier(name)))
         connection.commit()
     progress(f"--clean: dropped {len(names)} table(s)")
+
+
+_NOT_OF_AN_EXTENSION = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {}.oid AND d.deptype = 'e')"
+_ROUTINES = (
+    "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE n.nspname = 'public' AND " + _NOT_OF_AN_EXTENSION.format("p")
+)
+_TYPES = (
+    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+    " LEFT JOIN pg_class c ON c.oid = t.typrelid"
+    " WHERE n.nspname = 'public' AND (t.typtype IN ('e', 'd') OR c.relkind = 'c') AND " + _NOT_OF_AN_EXTENSION.format("t")
+)
 
 
 def _run(command: list[str], database_url: str, table_line: re.Pattern[str], total: int, progress: Progress) -> int:

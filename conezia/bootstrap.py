@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from conezia.adapters.mail import FileOutbox, MemoryOutbox
+from conezia.adapters.push import LoggingPush
 from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
 from conezia.adapters.throttle import MemoryLoginThrottle
-from conezia.core.deps import Deps, Mailer
+from conezia.core.deps import Deps, Mailer, Push
 from conezia.core.events import Event
 from conezia.core.messagebus import MessageBus
 from conezia.core.ports import Clock, IdGenerator, UnitOfWork
@@ -71,6 +72,7 @@ def build_deps(
     keys: KeyRing,
     backend: Backend,
     mailer: Mailer | None = None,
+    push: Push | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
 ) -> Deps:
@@ -95,6 +97,7 @@ def build_deps(
         ),
         mailer=mailer or (MemoryOutbox() if backend.kind == "memory" else FileOutbox(settings.data_dir / "outbox")),
         recurrence=DateutilRecurrence(),
+        push=push or LoggingPush(),
         default_phone_region=settings.default_phone_region,
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from conezia.core.accounts import TIERS
 
-from . import cli_activity
+from . import cli_activity, cli_worker
 from .backup import BackupError
 from .database_commands import add_db_parser, cmd_db, database_urls, say, stop_embedded
 from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
@@ -77,13 +77,22 @@ def _serve(settings: Settings, url: str) -> None:
 
 def _cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     urls = database_urls(settings, start=True)
+    worker = None
     try:
         _ensure_keys(settings)
         _migrate(urls.migration, "apply", None)
+        if settings.run_worker:
+            worker = cli_worker.start_beside_server(settings, urls.app)
         _serve(settings, urls.app)
     finally:
+        if worker is not None:
+            cli_worker.stop_beside_server(worker)
         if urls.started:
             stop_embedded(settings)
+
+
+def _cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    cli_worker.run_in_foreground(settings, database_urls(settings, start=False).app)
 
 
 def _cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -146,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the embedded PostgreSQL (unless CONEZIA_DATABASE_URL), migrate and serve")
     sub.add_parser("serve", help="serve the HTTP API (database must be running)")
+    sub.add_parser(
+        "worker", help="run a background worker: delivers due reminders (database must be running; run several anywhere)"
+    )
     m = sub.add_parser("migrate", help="apply, roll back or list migrations")
     m.add_argument("action", nargs="?", choices=("apply", "rollback", "status"), default="apply")
     m.add_argument("--count", type=int, default=None, help="rollback: how many (default 1)")
@@ -169,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SettingsError as exc:
         raise SystemExit(f"conezia: {exc}") from exc
     handlers = {
-        "run": _cmd_run, "serve": _cmd_serve, "migrate": _cmd_migrate,
+        "run": _cmd_run, "serve": _cmd_serve, "worker": _cmd_worker, "migrate": _cmd_migrate,
         "db": cmd_db, "keys": _cmd_keys, "admin": _cmd_admin, "activity": _cmd_activity,
     }
     try:

@@ -37,6 +37,15 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in ("true", "false", "1", "0"):
+        raise SettingsError(f"{name} must be 'true' or 'false'")
+    return raw in ("true", "1")
+
+
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
@@ -76,6 +85,9 @@ class Settings:
         cors_origins: origins whose web pages may call the API (``*``: any); none by default.
         cors_allow_credentials: let those pages send cookies or HTTP authentication
             (never with ``*``; bearer tokens need no credentials).
+        run_worker: ``conezia run`` runs a background worker in its own process too.
+        worker_schedule: cron expression of the worker's delivery of due reminders
+            (5 fields; a sixth, last, is seconds).
     """
 
     database_url: str | None = None
@@ -102,6 +114,8 @@ class Settings:
     debug: bool = False
     cors_origins: tuple[str, ...] = ()
     cors_allow_credentials: bool = False
+    run_worker: bool = True
+    worker_schedule: str = "* * * * *"
 
     def __attrs_post_init__(self) -> None:
         if self.cors_allow_credentials and "*" in self.cors_origins:
@@ -144,9 +158,15 @@ class Settings:
                 raise SettingsError(
                     f"CONEZIA_TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.0/8)"
                 ) from exc
-        activity_log = env.get("CONEZIA_ACTIVITY_LOG", "true").strip().lower()
-        if activity_log not in ("true", "false", "1", "0"):
-            raise SettingsError("CONEZIA_ACTIVITY_LOG must be 'true' or 'false'")
+        activity_log = _flag(env, "CONEZIA_ACTIVITY_LOG", True)
+        run_worker = _flag(env, "CONEZIA_RUN_WORKER", True)
+        schedule = env.get("CONEZIA_WORKER_SCHEDULE", "").strip() or defaults["worker_schedule"]
+        from conezia.adapters.jobs import valid_schedule
+
+        if not valid_schedule(schedule):
+            raise SettingsError(
+                f"CONEZIA_WORKER_SCHEDULE: {schedule!r} is not a cron expression such as '* * * * *' (every minute)"
+            )
         return cls(
             database_url=env.get("CONEZIA_DATABASE_URL") or None,
             migration_database_url=env.get("CONEZIA_MIGRATION_DATABASE_URL") or None,
@@ -166,10 +186,12 @@ class Settings:
             max_body_bytes=number("max_body_bytes", minimum=1024),
             default_phone_region=region.upper() if region else None,
             session_cache_seconds=number("session_cache_seconds", minimum=0, default=5 if workers == 1 else 0),
-            activity_log=activity_log in ("true", "1"),
+            activity_log=activity_log,
             activity_retention_days=retention,
             trusted_proxies=proxies,
             debug=env.get("CONEZIA_DEBUG", "") in ("1", "true"),
             cors_origins=_cors_origins(env.get("CONEZIA_CORS_ORIGINS", "")),
             cors_allow_credentials=env.get("CONEZIA_CORS_ALLOW_CREDENTIALS", "") in ("1", "true"),
+            run_worker=run_worker,
+            worker_schedule=schedule,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -11,7 +13,7 @@ from .errors import ConeziaError
 from .messagebus import MessageBus
 from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, Recurrence, SecretGenerator, UnitOfWork
 
-__all__ = ["Deps", "LoginThrottle", "Mailer", "RateLimitedError"]
+__all__ = ["Deps", "LoginThrottle", "Mailer", "Push", "RateLimitedError"]
 
 
 class RateLimitedError(ConeziaError):
@@ -39,11 +41,24 @@ class LoginThrottle(Protocol):
 
 
 class Mailer(Protocol):
-    """Delivers the messages that carry one-time tokens. Tokens never go to logs or responses."""
+    """Delivers the messages that carry one-time tokens, and reminders. Neither tokens nor
+    reminder titles ever go to logs or responses."""
 
     def send_email_confirmation(self, to: str, token: str) -> None: ...
 
     def send_password_reset(self, to: str, token: str) -> None: ...
+
+    def send_reminder(self, to: str, *, reminder_id: uuid.UUID, title: str, due_at: dt.datetime) -> None:
+        """Mail the user that a reminder of theirs fell due at ``due_at``."""
+        ...
+
+
+class Push(Protocol):
+    """Sends push notifications to a user's devices (a logging adapter until a real provider exists)."""
+
+    async def send(self, user_id: uuid.UUID, *, reminder_id: uuid.UUID, title: str, due_at: dt.datetime) -> None:
+        """Push that a reminder fell due. Raises on failure (the delivery is then tried again later)."""
+        ...
 
 
 @attrs.frozen
@@ -57,6 +72,7 @@ class Deps:
         bus: the message bus the units of work publish their events to, for the
             composition root to subscribe handlers on (the use-cases never touch it).
         recurrence: computes a recurring reminder's next occurrence (RFC 5545 rules).
+        push: sends push notifications.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -69,5 +85,6 @@ class Deps:
     login_throttle: LoginThrottle
     mailer: Mailer
     recurrence: Recurrence
+    push: Push
     default_phone_region: str | None = None
     bus: MessageBus = attrs.Factory(MessageBus)

@@ -38,6 +38,7 @@ class Recipient:
     user_id: uuid.UUID
     timezone: str
     notification_preferences: Mapping[str, Any] = attrs.Factory(dict)
+    email: str | None = attrs.field(default=None, repr=False)
 
     def zone(self) -> dt.tzinfo:
         try:
@@ -142,12 +143,16 @@ def _release(quiet: QuietHours, at: dt.datetime) -> dt.datetime:
 
 @attrs.frozen
 class Notification:
-    """Notify ``user_id`` of ``reminder`` on ``channel``, for its occurrence due at ``occurrence``."""
+    """Notify ``user_id`` of ``reminder`` on ``channel``, for its occurrence that fell due at ``occurrence``.
+
+    ``recipient`` carries what delivery needs of the user (the email address).
+    """
 
     user_id: uuid.UUID
     reminder: Reminder
     channel: str
     occurrence: dt.datetime
+    recipient: Recipient | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -167,7 +172,7 @@ def plan(reminder: Reminder, recipient: Recipient, now: dt.datetime) -> tuple[li
     for channel in reminder.notification_channels:
         if not recipient.wants(channel):
             continue
-        notification = Notification(recipient.user_id, reminder, channel, reminder.due_at)
+        notification = Notification(recipient.user_id, reminder, channel, reminder.fell_due_at, recipient)
         if channel in ALWAYS_NOW or release is None or release == now:
             send.append(notification)
         else:

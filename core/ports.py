@@ -21,6 +21,7 @@ from .identifiers import Identifier
 from .notifications import Recipient
 from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
+from .ports_inbox import DeliveryRepository, NotificationRepository
 from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
 from .reminders import Reminder
 
@@ -32,11 +33,13 @@ __all__ = [
     "Clock",
     "CommunicationRepository",
     "ConversationRepository",
+    "DeliveryRepository",
     "EntityRepository",
     "GroupRepository",
     "IdGenerator",
     "IdentifierRepository",
     "InteractionRepository",
+    "NotificationRepository",
     "PasswordHasher",
     "Recurrence",
     "RelationshipRepository",
@@ -374,6 +377,8 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryRepository
 
     def record(self, *events: Event) -> None:
         """Note what this unit of work did; the events are published if and when it commits."""

@@ -160,6 +160,17 @@ class Reminder:
     def recurring(self) -> bool:
         return self.recurrence_rule is not None
 
+    @property
+    def fell_due_at(self) -> dt.datetime:
+        """The instant the current occurrence fell due: ``due_at``, or the end of a snooze past it.
+
+        The worker notifies each such instant once per channel: a snooze that ends is due
+        again, and so notified again; unsnoozing goes back to ``due_at``, notified already.
+        """
+        if self.snoozed_until is not None and self.snoozed_until > self.due_at:
+            return self.snoozed_until
+        return self.due_at
+
     def due(self, now: dt.datetime) -> bool:
         """Not completed, due at or before ``now``, and not snoozed past it."""
         return (

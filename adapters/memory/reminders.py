@@ -60,7 +60,8 @@ class MemoryReminderRepository:
         users = tables.rows("users")
         found = [
             (clone(reminder), Recipient(reminder.user_id, users[reminder.user_id].timezone,
-                                        clone(users[reminder.user_id].notification_preferences)))
+                                        clone(users[reminder.user_id].notification_preferences),
+                                        users[reminder.user_id].email))
             for reminder in tables.rows("reminders").values()
             if reminder.due(now)
         ]

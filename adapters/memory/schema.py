@@ -238,6 +238,9 @@ def _smart_rules(group: Any) -> bool:
     return not group.is_smart or (isinstance(group.rules, dict) and group.rules != {})
 
 
+# the worker's tables are described in a module of their own (this one is near its size limit)
+from .schema_inbox import INBOX_TABLES  # noqa: E402
+
 # a `(entity_id, user_id) -> entities (id, owner_id)` target is also unique; the primary key covers it
 SCHEMA: Final[Mapping[str, Table]] = {
     table.name: table
@@ -346,5 +349,6 @@ SCHEMA: Final[Mapping[str, Table]] = {
              Check("reminders_notification_channels_check", "notification_channels", _channels)),
             text=("description",),
         ),
+        *INBOX_TABLES,
     )
 }

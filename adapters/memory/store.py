@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -168,6 +168,26 @@ class MemoryStore:
         """A private copy of the committed state."""
         with self._lock:
             return self._tables.copy()
+
+    def committed(self, table: str, key: Any) -> Any:
+        """The committed row with ``key``, or None (what a new transaction would read)."""
+        with self._lock:
+            return self._tables.rows(table).get(key)
+
+    def claim(self, table: str, row: Any, claimable: Callable[[Any], bool]) -> bool:
+        """Store ``row`` in the committed state at once, unless a row with its key is there and not
+        ``claimable``: the atomic ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` of a claim, which two
+        units of work racing for one key cannot both win. Whether ``row`` was stored."""
+        with self._lock:
+            tables = self._tables
+            stored = tables.rows(table).get(tables.schema[table].key_of(row))
+            if stored is None:
+                tables.insert(table, row)
+            elif claimable(stored):
+                tables.update(table, row)
+            else:
+                return False
+            return True
 
     def publish(self, base: Tables, changed: Tables) -> None:
         """Atomically apply the difference between ``base`` and ``changed`` to the committed state."""

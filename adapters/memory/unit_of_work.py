@@ -8,10 +8,12 @@ from conezia.core.ports import (
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
+    DeliveryRepository,
     EntityRepository,
     GroupRepository,
     IdentifierRepository,
     InteractionRepository,
+    NotificationRepository,
     RelationshipRepository,
     ReminderRepository,
     TagRepository,
@@ -23,6 +25,7 @@ from conezia.core.unit_of_work import EventfulUnitOfWork
 from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, MemoryUserRepository
 from .activity import MemoryActivityRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
+from .inbox import MemoryDeliveryRepository, MemoryNotificationRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
 from .reminders import MemoryReminderRepository
 from .store import MemoryStore, Tables
@@ -62,6 +65,8 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryRepository
 
     def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
         super().__init__(bus)
@@ -81,6 +86,8 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
         self.conversations = MemoryConversationRepository(self._tables)
         self.communications = MemoryCommunicationRepository(self._tables)
         self.reminders = MemoryReminderRepository(self._tables)
+        self.notifications = MemoryNotificationRepository(self._tables)
+        self.deliveries = MemoryDeliveryRepository(store, self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:

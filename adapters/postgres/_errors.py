@@ -126,6 +126,17 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "reminders_description_check": ("description", INVALID),
     "reminders_recurrence_rule_check": ("recurrence_rule", INVALID),
     "reminders_notification_channels_check": ("notification_channels", INVALID),
+    # the worker's tables (beyond the spec; migration 0015a)
+    "reminders_id_user_id_index": ("id", TAKEN),
+    "notifications_pkey": ("id", TAKEN),
+    "notifications_user_id_fkey": ("user_id", _MISSING),
+    "notifications_reminder_id_user_id_fkey": ("reminder_id", _MISSING),
+    "notifications_kind_check": ("kind", INVALID),
+    "notifications_title_check": ("title", INVALID),
+    "notification_deliveries_pkey": ("channel", TAKEN),
+    "notification_deliveries_user_id_fkey": ("user_id", _MISSING),
+    "notification_deliveries_reminder_id_user_id_fkey": ("reminder_id", _MISSING),
+    "notification_deliveries_channel_check": ("channel", INVALID),
 }
 
 # A unique index whose violation is a validation problem rather than a clash
@@ -138,6 +149,7 @@ _RESOURCES: Final[Mapping[str, str]] = {
     "tag_id": "tag",
     "group_id": "group",
     "conversation_id": "conversation",
+    "reminder_id": "reminder",
 }
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Final
 
-from sqlalchemy import Select, bindparam, or_, select, tuple_
+from sqlalchemy import Select, Text, bindparam, cast, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from conezia.core.notifications import Recipient
@@ -34,7 +34,9 @@ _COMPLETED: Final = {False: reminders.c.completed_at.is_(None), True: reminders.
 _NOW: Final = bindparam("now", type_=TIMESTAMPTZ)
 # errata A2: the index holds the pending reminders; the snooze is the query's to test
 _DUE: Final[Select[Any]] = (
-    select(*REMINDERS.columns, users.c.timezone, users.c.notification_preferences)
+    select(*REMINDERS.columns, users.c.timezone, users.c.notification_preferences,
+            # citext has no binary loader in psycopg: read it as text
+            cast(users.c.email, Text).label("email"))
     .select_from(reminders.join(users, users.c.id == reminders.c.user_id))
     .where(
         reminders.c.completed_at.is_(None),
@@ -76,7 +78,7 @@ class PostgresReminderRepository(OwnedRepository[Reminder]):
     async def due(self, now: dt.datetime, page: PageRequest) -> Page[tuple[Reminder, Recipient]]:
         rows = await self._rows(*due_statement(now, page))
         found = [
-            (Reminder(*row[:_WIDTH]), Recipient(row[1], row[_WIDTH], row[_WIDTH + 1] or {}))
+            (Reminder(*row[:_WIDTH]), Recipient(row[1], row[_WIDTH], row[_WIDTH + 1] or {}, row[_WIDTH + 2]))
             for row in rows
         ]
         return page_of(found, page.limit, lambda pair: _by_due(pair[0]))

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, Index, PrimaryKeyConstraint, Table, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 
 from conezia.core.reminders import CHANNELS, REMINDER
@@ -44,6 +54,8 @@ reminders = Table(
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="reminders_pkey"),
+    # the target of the composite keys of notifications and deliveries (migration 0015a; errata C8)
+    UniqueConstraint("id", "user_id", name="reminders_id_user_id_index"),
     _cascade_to_user("reminders"),
     ForeignKeyConstraint(
         ["entity_id", "user_id"],

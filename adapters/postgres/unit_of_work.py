@@ -14,10 +14,12 @@ from conezia.core.ports import (
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
+    DeliveryRepository,
     EntityRepository,
     GroupRepository,
     IdentifierRepository,
     InteractionRepository,
+    NotificationRepository,
     RelationshipRepository,
     ReminderRepository,
     TagRepository,
@@ -32,6 +34,7 @@ from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, P
 from .activity import PostgresActivityRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
+from .inbox import PostgresDeliveryRepository, PostgresNotificationRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
 from .reminders import PostgresReminderRepository
 from .timeline import PostgresCommunicationRepository, PostgresConversationRepository, PostgresInteractionRepository
@@ -52,6 +55,8 @@ _REPOSITORIES: Final[dict[str, Callable[[LazyTransaction], Repository]]] = {
     "conversations": PostgresConversationRepository,
     "communications": PostgresCommunicationRepository,
     "reminders": PostgresReminderRepository,
+    "notifications": PostgresNotificationRepository,
+    "deliveries": PostgresDeliveryRepository,
 }
 
 
@@ -88,6 +93,8 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    notifications: NotificationRepository
+    deliveries: DeliveryRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None

@@ -15,7 +15,7 @@ from typing import Any, Self
 from conezia.core import services
 from conezia.core.accounts import User
 from conezia.core.deps import Deps, Mailer
-from conezia.core.services import Session
+from conezia.core.services import DeliveryReport, Session
 from conezia.core.validation import UNSET, Unset
 
 from ..bootstrap import Backend
@@ -136,6 +136,15 @@ class AsyncConezia:
             How many rows were deleted.
         """
         return await services.purge_activity(self._deps, dt.timedelta(days=older_than_days), progress=progress)
+
+    async def deliver_notifications(self, now: dt.datetime | None = None) -> DeliveryReport:
+        """What a background worker does at each tick: deliver every due reminder not delivered yet,
+        once per occurrence and channel (for programs that run no ``conezia worker``).
+
+        Returns:
+            How many were delivered on each channel, held back by quiet hours, or failed.
+        """
+        return await services.deliver_notifications(self._deps, now)
 
     def as_user(self, user_id: uuid.UUID) -> AsyncUserScope:
         """Operations on one user's data; every call is scoped to that user."""

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from conezia.core.accounts import User
 from conezia.core.deps import Deps, Mailer
-from conezia.core.services import Session
+from conezia.core.services import DeliveryReport, Session
 from conezia.core.validation import UNSET, Unset
 
 from .portal import ConeziaPortal
@@ -117,6 +118,15 @@ class Conezia(ConeziaPortal):
             How many rows were deleted.
         """
         return self._call(self._async.purge_activity, older_than_days, progress=progress)
+
+    def deliver_notifications(self, now: dt.datetime | None = None) -> DeliveryReport:
+        """What a background worker does at each tick: deliver every due reminder not delivered yet,
+        once per occurrence and channel (for programs that run no ``conezia worker``).
+
+        Returns:
+            How many were delivered on each channel, held back by quiet hours, or failed.
+        """
+        return self._call(self._async.deliver_notifications, now)
 
     def as_user(self, user_id: uuid.UUID) -> UserScope:
         """Operations on one user's data; every call is scoped to that user."""

@@ -10,8 +10,12 @@ from .contacts import *  # noqa: F403
 from .contacts import __all__ as _contacts
 from .conversations import *  # noqa: F403
 from .conversations import __all__ as _conversations
+from .delivery import *  # noqa: F403
+from .delivery import __all__ as _delivery
 from .identifiers import *  # noqa: F403
 from .identifiers import __all__ as _identifiers
+from .inbox import *  # noqa: F403
+from .inbox import __all__ as _inbox
 from .organizing import *  # noqa: F403
 from .organizing import __all__ as _organizing
 from .providers import *  # noqa: F403
@@ -22,6 +26,6 @@ from .timeline import *  # noqa: F403
 from .timeline import __all__ as _timeline
 
 __all__ = [
-    *_accounts, *_activity, *_contacts, *_conversations, *_identifiers, *_organizing, *_providers, *_reminders,
-    *_timeline,
+    *_accounts, *_activity, *_contacts, *_conversations, *_delivery, *_identifiers, *_inbox, *_organizing,
+    *_providers, *_reminders, *_timeline,
 ]

@@ -23,13 +23,14 @@ from ..entities import Entity, Relationship
 from ..errors import NotFoundError
 from ..events import Created, Deleted, Event, Updated, changed_fields
 from ..identifiers import Identifier
+from ..inbox import Notification
 from ..organizing import Group, Tag
 from ..ports import UnitOfWork
 from ..reminders import Reminder
 from ..timeline import Communication, Conversation, Interaction
 
 __all__ = [
-    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "RELATIONSHIPS",
+    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "NOTIFICATIONS", "RELATIONSHIPS",
     "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject",
 ]
 
@@ -197,3 +198,14 @@ CONVERSATIONS: Final = Resource[Conversation](
     ),
 )
 REMINDERS: Final = Resource[Reminder]("reminder", lambda uow: uow.reminders)
+NOTIFICATIONS: Final = Resource[Notification](
+    "notification",
+    lambda uow: uow.notifications,
+    # the activity log knows no notifications (spec 6.2): reading one is recorded against its reminder,
+    # or against the user once the reminder is gone
+    subject=lambda n: Subject(
+        "reminder" if n.reminder_id is not None else "user",
+        n.reminder_id if n.reminder_id is not None else n.user_id,
+        {"notification_id": n.id},
+    ),
+)

@@ -15,6 +15,7 @@ from conezia.core.accounts import AuthProvider, User, UserToken
 from conezia.core.activity import ActivityLog
 from conezia.core.entities import Entity, Relationship
 from conezia.core.identifiers import Identifier
+from conezia.core.inbox import Notification
 from conezia.core.organizing import EntityFilter, Group, Tag
 from conezia.core.pagination import Page, PageRequest
 from conezia.core.ports import UnitOfWork
@@ -211,6 +212,20 @@ def a_reminder(user: User, title: str = "Call back", **fields: Any) -> Reminder:
     )
 
 
+def a_notification(reminder: Reminder, **fields: Any) -> Notification:
+    """An entry of the reminder's user's in-app feed, for the reminder's current occurrence."""
+    return Notification(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=reminder.user_id,
+        reminder_id=reminder.id,
+        kind=fields.pop("kind", "reminder"),
+        title=fields.pop("title", reminder.title),
+        due_at=fields.pop("due_at", reminder.due_at),
+        inserted_at=fields.pop("inserted_at", T0),
+        **fields,
+    )
+
+
 def a_conversation(entity: Entity, **fields: Any) -> Conversation:
     inserted_at = fields.pop("inserted_at", T0)
     return Conversation(
@@ -259,6 +274,7 @@ def repository_of(uow: UnitOfWork, row: object) -> Any:
         (Conversation, uow.conversations),
         (Communication, uow.communications),
         (Reminder, uow.reminders),
+        (Notification, uow.notifications),
     ):
         if isinstance(row, kind):
             return repository

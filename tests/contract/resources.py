@@ -27,6 +27,7 @@ from .builders import (
     a_conversation,
     a_group,
     a_message,
+    a_notification,
     a_provider,
     a_relationship,
     a_reminder,
@@ -149,6 +150,16 @@ def _message(user: User, n: int) -> tuple[Sequence[object], Row]:
 def _reminder(user: User, n: int) -> tuple[Sequence[object], Row]:
     entity = an_entity(user, f"reminded of {n}")
     return [entity], a_reminder(user, f"reminder {n}", entity_id=entity.id, inserted_at=at(seconds=n))
+
+
+def _notification(user: User, n: int) -> tuple[Sequence[object], Row]:
+    reminder = a_reminder(user, f"notified of {n}")
+    return [reminder], a_notification(reminder, inserted_at=at(seconds=n))
+
+
+def _read(row: Row) -> None:
+    row.title = "Read"
+    row.read_at = at(days=1, microseconds=1)
 
 
 RESOURCES: tuple[Owned, ...] = (
@@ -277,5 +288,17 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.reminders.delete(user_id, row.id),
         unique=None,
         invalid=_set(notification_channels=["in_app", "fax"]),
+    ),
+    Owned(
+        name="notification",
+        table="notifications",
+        bounded="title",
+        make=_notification,
+        get=lambda uow, user_id, row: uow.notifications.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(uow.notifications.list(user_id, None, PageRequest(limit=200))),
+        change=_read,
+        delete=lambda uow, user_id, row: uow.notifications.delete(user_id, row.id),
+        unique=None,
+        invalid=_set(kind="telegram"),
     ),
 )

@@ -94,6 +94,6 @@ async def test_due_reminders_are_the_open_ones_due_by_now_and_not_snoozed_past_i
 
     assert [r.title for r, _ in found] == [r.title for r in sorted(due, key=lambda r: (r.due_at, r.id))]
     recipients = {r.title: recipient for r, recipient in found}
-    assert recipients["due earlier"] == Recipient(paris.id, "Europe/Paris", paris.notification_preferences)
+    assert recipients["due earlier"] == Recipient(paris.id, "Europe/Paris", paris.notification_preferences, paris.email)
     assert recipients["snooze over"].user_id == other.id and recipients["snooze over"].timezone == "UTC"
     assert (await read(uow_factory, lambda uow: uow.reminders.due(now, PageRequest(limit=1)))).next_cursor is not None

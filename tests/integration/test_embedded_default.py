@@ -89,14 +89,15 @@ def second_data_dir(tmp_path: Path) -> Iterator[Path]:
 class ConeziaRun:
     """Start `conezia run` on ``data_dir``; stop it (and its PostgreSQL) on exit."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
+        self.env = env
 
     def __enter__(self) -> Running:
         port = free_port()
         self.errors = (self.data_dir.parent / f"{self.data_dir.name}-stderr.txt").open("w+")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "conezia.cli", "run"], env=cli_env(self.data_dir, CONEZIA_PORT=str(port)),
+            [sys.executable, "-m", "conezia.cli", "run"], env=cli_env(self.data_dir, CONEZIA_PORT=str(port), **self.env),
             stdout=subprocess.DEVNULL, stderr=self.errors,
         )
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
@@ -122,7 +123,7 @@ class ConeziaRun:
         self.client.close()
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=60)
+            self.returncode = self.process.wait(timeout=60)
         EmbeddedPostgres.stop_dir(self.data_dir / "postgres")
         self.errors.close()
 

@@ -6,6 +6,7 @@ an id is tested the moment it exists (and fails here until it has test data).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from conezia.core import services
 from tests.integration.http_fixtures import API, Api, api, database_rows, http_database
 
 __all__ = ["api", "http_database"]
@@ -77,6 +79,9 @@ def _populate(api: Api, email: str, name: str) -> Account:
         "/reminders", token,
         {"type": "birthday", "title": f"{name}'s birthday", "due_at": "2998-01-01T09:00:00Z", "entity_id": entity["id"]},
     )
+    # the worker's in-app notification of that birthday, as it delivers it when the day comes
+    api.call(services.deliver_notifications, api.deps, dt.datetime(2998, 1, 1, 9, 30, tzinfo=dt.UTC))
+    [notification] = api.get(f"{API}/notifications", token=token).json()["data"]
     return Account(
         token=token,
         ids={
@@ -84,6 +89,7 @@ def _populate(api: Api, email: str, name: str) -> Account:
             "tag_id": tag["id"], "group_id": group["id"], "provider_id": provider["id"],
             "interaction_id": interaction["id"], "conversation_id": conversation["id"],
             "communication_id": message["id"], "reminder_id": reminder["id"],
+            "notification_id": notification["id"],
         },
     )
 
@@ -138,6 +144,7 @@ def _everything_visible_to(api: Api, account: Account) -> dict[str, Any]:
         "conversations": read("/conversations?archived=all"),
         "messages": read(f"/conversations/{ids['conversation_id']}/communications"),
         "reminders": read("/reminders?status=all"),
+        "notifications": read("/notifications"),
         "provider_tokens": api.post(f"{API}/me/auth-providers/{ids['provider_id']}/reveal", token=token).json(),
     }
 
@@ -181,7 +188,7 @@ def test_lists_and_searches_show_only_the_callers_own_data(api: Api) -> None:
 
     for path in (
         "/entities?archived=all", "/relationships", "/attention", "/tags", "/groups", "/me/auth-providers",
-        "/interactions", "/conversations?archived=all",
+        "/interactions", "/conversations?archived=all", "/notifications",
     ):
         response = api.get(f"{API}{path}", token=intruder_token)
         assert response.status_code == 200

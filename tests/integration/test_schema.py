@@ -33,6 +33,8 @@ from conezia.adapters.postgres.migrator import (
 __all__: list[str] = []
 
 YOYO_TABLES = {"_yoyo_log", "_yoyo_migration", "_yoyo_version", "yoyo_lock"}
+# the job library's own tables (migration 0015b: procrastinate's schema, verbatim), not described in tables.py
+JOB_QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers", "procrastinate_workers"}
 EXTENSIONS = {"citext", "pg_trgm", "unaccent"}
 MIGRATION_IDS = [
     "0001_enable_extensions",
@@ -50,6 +52,8 @@ MIGRATION_IDS = [
     "0013_create_communications",
     "0014_create_interactions",
     "0015_create_reminders",
+    "0015a_create_notifications",
+    "0015b_create_job_queue",
     "0018_create_activity_logs",
 ]
 
@@ -163,7 +167,7 @@ def _non_default_using(method: str | bool | None) -> str | None:
 
 
 def _application_tables(inspector: Any) -> set[str]:
-    return set(inspector.get_table_names()) - YOYO_TABLES
+    return set(inspector.get_table_names()) - YOYO_TABLES - JOB_QUEUE_TABLES
 
 
 def _installed_extensions(connection: Connection) -> set[str]:
@@ -278,9 +282,14 @@ def test_all_migrations_roll_back_to_an_empty_schema_and_apply_again(
 
     engine = create_engine(fresh_database_url)
     try:
-        assert _application_tables(inspect(engine)) == set()
+        assert set(inspect(engine).get_table_names()) - YOYO_TABLES == set()  # the job queue's too
         with engine.connect() as connection:
             assert _installed_extensions(connection) == set()
+            left = connection.execute(text(
+                "SELECT proname FROM pg_proc WHERE proname LIKE 'procrastinate%'"
+                " UNION ALL SELECT typname FROM pg_type WHERE typname LIKE 'procrastinate%'"
+            )).scalars().all()
+            assert left == []
     finally:
         engine.dispose()
     assert migration_status(fresh_database_url) == [
@@ -295,9 +304,10 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
 ) -> None:
     apply_migrations(fresh_database_url)
 
-    assert rollback_migrations(fresh_database_url, count=2) == [
+    assert rollback_migrations(fresh_database_url, count=3) == [
         "0018_create_activity_logs",
-        "0015_create_reminders",
+        "0015b_create_job_queue",
+        "0015a_create_notifications",
     ]
 
     engine = create_engine(fresh_database_url)
@@ -305,8 +315,8 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
         remaining = _application_tables(inspect(engine))
     finally:
         engine.dispose()
-    assert remaining == set(tables.metadata.tables) - {"reminders", "activity_logs"}
-    assert apply_migrations(fresh_database_url) == MIGRATION_IDS[-2:]
+    assert remaining == set(tables.metadata.tables) - {"notifications", "notification_deliveries", "activity_logs"}
+    assert apply_migrations(fresh_database_url) == MIGRATION_IDS[-3:]
 
 
 def test_rolling_back_a_negative_count_is_refused(fresh_database_url: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from conezia.adapters.mail import MemoryOutbox
 from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
+from conezia.adapters.push import MemoryPush
 from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
 from conezia.adapters.system import SystemSecrets
@@ -64,6 +65,7 @@ def make_deps(clock: FakeClock | None = None, *, activity_log: bool = True) -> D
         login_throttle=MemoryLoginThrottle(max_failures=5, window=900),
         mailer=MemoryOutbox(),
         recurrence=DateutilRecurrence(),
+        push=MemoryPush(),
     )
 
 
