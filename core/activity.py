@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import uuid
 from typing import Any, Final
@@ -45,8 +46,12 @@ ACTIVITY_LOG: Final = Shape("activity_logs", (
 ))
 
 
+@functools.lru_cache(maxsize=1024)
 def _address(value: str | None) -> str | None:
-    """A textual IP address, or None for anything that is not one (it then never reaches the column)."""
+    """A textual IP address, or None for anything that is not one (it then never reaches the column).
+
+    Remembered: a client sends many requests, and parsing an address costs more than the rest of a log row.
+    """
     if not value:
         return None
     try:

@@ -133,7 +133,7 @@ def make_app(
     )
     return ConeziaApp(
         route_handlers=[public_api, protected_api, *health.ROUTES, docs_page, docs_asset],
-        dependencies={"deps": Provide(provide_deps)},
+        dependencies={"deps": Provide(provide_deps, use_cache=True)},  # one object for the process
         exception_handlers={
             ConeziaError: handle_core_error,
             HTTPException: handle_http_exception,
