@@ -9,7 +9,18 @@ import attrs
 
 from .errors import ConeziaError
 from .messagebus import MessageBus
-from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, Recurrence, SecretGenerator, UnitOfWork
+from .ports import (
+    BlindIndex,
+    BlobStore,
+    Cipher,
+    Clock,
+    IdGenerator,
+    PasswordHasher,
+    Recurrence,
+    SecretGenerator,
+    TypeDetector,
+    UnitOfWork,
+)
 
 __all__ = ["Deps", "LoginThrottle", "Mailer", "RateLimitedError"]
 
@@ -57,6 +68,8 @@ class Deps:
         bus: the message bus the units of work publish their events to, for the
             composition root to subscribe handlers on (the use-cases never touch it).
         recurrence: computes a recurring reminder's next occurrence (RFC 5545 rules).
+        blobs: where attachments' files are kept.
+        detector: recognizes a file's type from its first bytes.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -69,5 +82,7 @@ class Deps:
     login_throttle: LoginThrottle
     mailer: Mailer
     recurrence: Recurrence
+    blobs: BlobStore
+    detector: TypeDetector
     default_phone_region: str | None = None
     bus: MessageBus = attrs.Factory(MessageBus)

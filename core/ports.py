@@ -21,13 +21,17 @@ from .identifiers import Identifier
 from .notifications import Recipient
 from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
+from .ports_attachments import AttachmentRepository, BlobInfo, BlobStore, StoredBlob, TypeDetector
 from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
 from .reminders import Reminder
 
 __all__ = [
     "ActivityRepository",
+    "AttachmentRepository",
     "AuthProviderRepository",
     "BlindIndex",
+    "BlobInfo",
+    "BlobStore",
     "Cipher",
     "Clock",
     "CommunicationRepository",
@@ -42,8 +46,10 @@ __all__ = [
     "RelationshipRepository",
     "ReminderRepository",
     "SecretGenerator",
+    "StoredBlob",
     "TagRepository",
     "TokenRepository",
+    "TypeDetector",
     "UnitOfWork",
     "UserRepository",
 ]
@@ -374,6 +380,7 @@ class UnitOfWork(Protocol):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    attachments: AttachmentRepository
 
     def record(self, *events: Event) -> None:
         """Note what this unit of work did; the events are published if and when it commits."""

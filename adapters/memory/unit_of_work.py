@@ -5,6 +5,7 @@ from __future__ import annotations
 from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
     ActivityRepository,
+    AttachmentRepository,
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
@@ -22,6 +23,7 @@ from conezia.core.unit_of_work import EventfulUnitOfWork
 
 from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, MemoryUserRepository
 from .activity import MemoryActivityRepository
+from .attachments import MemoryAttachmentRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
 from .reminders import MemoryReminderRepository
@@ -62,6 +64,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    attachments: AttachmentRepository
 
     def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
         super().__init__(bus)
@@ -81,6 +84,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
         self.conversations = MemoryConversationRepository(self._tables)
         self.communications = MemoryCommunicationRepository(self._tables)
         self.reminders = MemoryReminderRepository(self._tables)
+        self.attachments = MemoryAttachmentRepository(self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:

@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
     ActivityRepository,
+    AttachmentRepository,
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
@@ -30,6 +31,7 @@ from ._base import LazyTransaction
 from ._errors import reraise
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .activity import PostgresActivityRepository
+from .attachments import PostgresAttachmentRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
 from .organizing import PostgresGroupRepository, PostgresTagRepository
@@ -72,6 +74,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     conversations: ConversationRepository
     communications: CommunicationRepository
     reminders: ReminderRepository
+    attachments: AttachmentRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
@@ -93,6 +96,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         self.conversations = PostgresConversationRepository(transaction)
         self.communications = PostgresCommunicationRepository(transaction)
         self.reminders = PostgresReminderRepository(transaction)
+        self.attachments = PostgresAttachmentRepository(transaction)
 
     async def __aenter__(self) -> PostgresUnitOfWork:
         if self._lender is not None:

@@ -18,6 +18,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 
+from ..attachments import Attachment
 from ..deps import Deps
 from ..entities import Entity, Relationship
 from ..errors import NotFoundError
@@ -29,7 +30,7 @@ from ..reminders import Reminder
 from ..timeline import Communication, Conversation, Interaction
 
 __all__ = [
-    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "RELATIONSHIPS",
+    "ATTACHMENTS", "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "RELATIONSHIPS",
     "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject",
 ]
 
@@ -197,3 +198,4 @@ CONVERSATIONS: Final = Resource[Conversation](
     ),
 )
 REMINDERS: Final = Resource[Reminder]("reminder", lambda uow: uow.reminders)
+ATTACHMENTS: Final = Resource[Attachment]("attachment", lambda uow: uow.attachments)

@@ -50,6 +50,7 @@ MIGRATION_IDS = [
     "0013_create_communications",
     "0014_create_interactions",
     "0015_create_reminders",
+    "0017_create_attachments",
     "0018_create_activity_logs",
 ]
 
@@ -298,6 +299,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
     assert rollback_migrations(fresh_database_url, count=2) == [
         "0018_create_activity_logs",
         "0015_create_reminders",
+    "0017_create_attachments",
     ]
 
     engine = create_engine(fresh_database_url)

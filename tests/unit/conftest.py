@@ -9,10 +9,12 @@ import uuid
 
 import pytest
 
+from conezia.adapters.blobs import MemoryBlobStore
 from conezia.adapters.mail import MemoryOutbox
 from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
 from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
+from conezia.adapters.sniffing import MagicTypeDetector
 from conezia.adapters.system import SystemSecrets
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps
@@ -64,6 +66,8 @@ def make_deps(clock: FakeClock | None = None, *, activity_log: bool = True) -> D
         login_throttle=MemoryLoginThrottle(max_failures=5, window=900),
         mailer=MemoryOutbox(),
         recurrence=DateutilRecurrence(),
+        blobs=MemoryBlobStore(clock.now),
+        detector=MagicTypeDetector(),
     )
 
 
