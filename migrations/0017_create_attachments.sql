@@ -36,7 +36,7 @@ CREATE TABLE attachments (
         REFERENCES communications (id, user_id) ON DELETE SET NULL (communication_id),
     -- errata B7: at least one parent
     CONSTRAINT attachments_parent_check CHECK (num_nonnulls(entity_id, interaction_id, communication_id) >= 1),
-    CONSTRAINT attachments_filename_check CHECK (char_length(btrim(filename)) >= 1),
+    CONSTRAINT attachments_filename_check CHECK (char_length(filename) >= 1 AND btrim(filename) <> ''),
     CONSTRAINT attachments_mime_type_check CHECK (mime_type IN (
         'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf', 'text/plain', 'text/csv',
         'application/msword', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',

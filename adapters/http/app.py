@@ -28,7 +28,19 @@ from .openapi import StructSchemas, document_bodies, operation_id
 from .options import options_handlers
 from .problems import handle_core_error, handle_http_exception, handle_unexpected_error
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
-from .routes import activity, auth, entities, health, identifiers, me, organizing, relationships, reminders, timeline
+from .routes import (
+    activity,
+    attachments,
+    auth,
+    entities,
+    health,
+    identifiers,
+    me,
+    organizing,
+    relationships,
+    reminders,
+    timeline,
+)
 from .screen import screen_body
 from .sessions import SESSIONS_STATE_KEY, SessionCache
 
@@ -101,7 +113,7 @@ def make_app(
     public_routes = [*auth.PUBLIC, *health.API_ROUTES]
     protected_routes = [
         *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES, *identifiers.ROUTES, *organizing.ROUTES,
-        *activity.ROUTES, *timeline.ROUTES, *reminders.ROUTES,
+        *activity.ROUTES, *timeline.ROUTES, *reminders.ROUTES, *attachments.ROUTES,
     ]
     document_bodies([*public_routes, *protected_routes])
     public_api = Router(
@@ -173,6 +185,7 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="conversations", description="Conversations with an entity, and their messages"),
             Tag(name="activity", description="What you did, and from where"),
             Tag(name="reminders", description="Reminders: snooze, complete, recurrence"),
+            Tag(name="attachments", description="Files attached to entities, interactions and messages"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

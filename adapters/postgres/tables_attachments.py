@@ -22,6 +22,7 @@ from ._columns import (
     _cascade_to_user,
     _id,
     _inserted_at,
+    _not_blank,
     _one_of,
     _updated_at,
     _varchar,
@@ -64,7 +65,7 @@ attachments = Table(
     CheckConstraint(
         "num_nonnulls(entity_id, interaction_id, communication_id) >= 1", name="attachments_parent_check"
     ),
-    CheckConstraint("char_length(btrim(filename)) >= 1", name="attachments_filename_check"),
+    _not_blank(ATTACHMENT, "filename", trimmed=True),
     _one_of(ATTACHMENT, "mime_type"),
     _between(ATTACHMENT, "size_bytes"),
     CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="attachments_sha256_check"),

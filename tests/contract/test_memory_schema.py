@@ -27,6 +27,7 @@ COLUMNS = {("user_tokens", "token_hash"): "token"}
 # unique only to be the target of a composite foreign key; the primary key covers them
 SUBSUMED = {
     "entities_id_owner_id_index", "tags_id_user_id_index", "groups_id_user_id_index", "conversations_id_user_id_index",
+    "interactions_id_user_id_index", "communications_id_user_id_index",
 }
 
 

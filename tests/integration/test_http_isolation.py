@@ -18,6 +18,7 @@ from tests.integration.http_fixtures import API, Api, api, database_rows, http_d
 __all__ = ["api", "http_database"]
 
 SSN = "078-05-1120"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 # A valid body for every route that takes one and an id: the 404 must come from
 # ownership, never from validation.
@@ -77,6 +78,12 @@ def _populate(api: Api, email: str, name: str) -> Account:
         "/reminders", token,
         {"type": "birthday", "title": f"{name}'s birthday", "due_at": "2998-01-01T09:00:00Z", "entity_id": entity["id"]},
     )
+    attachment = api.post(
+        f"{API}/attachments", token=token, content=PDF,
+        params={"filename": f"{name}.pdf", "interaction_id": interaction["id"], "entity_id": entity["id"]},
+        headers={"Content-Type": "application/pdf"},
+    )
+    assert attachment.status_code == 201, attachment.text
     return Account(
         token=token,
         ids={
@@ -84,6 +91,7 @@ def _populate(api: Api, email: str, name: str) -> Account:
             "tag_id": tag["id"], "group_id": group["id"], "provider_id": provider["id"],
             "interaction_id": interaction["id"], "conversation_id": conversation["id"],
             "communication_id": message["id"], "reminder_id": reminder["id"],
+            "attachment_id": attachment.json()["id"],
         },
     )
 
@@ -138,6 +146,11 @@ def _everything_visible_to(api: Api, account: Account) -> dict[str, Any]:
         "conversations": read("/conversations?archived=all"),
         "messages": read(f"/conversations/{ids['conversation_id']}/communications"),
         "reminders": read("/reminders?status=all"),
+        "attachment": read(f"/attachments/{ids['attachment_id']}"),
+        "entity_attachments": read(f"/entities/{entity}/attachments"),
+        "interaction_attachments": read(f"/interactions/{ids['interaction_id']}/attachments"),
+        "message_attachments": read(f"/communications/{ids['communication_id']}/attachments"),
+        "content": api.get(f"{API}/attachments/{ids['attachment_id']}/content", token=token).content.decode("latin-1"),
         "provider_tokens": api.post(f"{API}/me/auth-providers/{ids['provider_id']}/reveal", token=token).json(),
     }
 

@@ -298,8 +298,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
 
     assert rollback_migrations(fresh_database_url, count=2) == [
         "0018_create_activity_logs",
-        "0015_create_reminders",
-    "0017_create_attachments",
+        "0017_create_attachments",
     ]
 
     engine = create_engine(fresh_database_url)
@@ -307,7 +306,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
         remaining = _application_tables(inspect(engine))
     finally:
         engine.dispose()
-    assert remaining == set(tables.metadata.tables) - {"reminders", "activity_logs"}
+    assert remaining == set(tables.metadata.tables) - {"attachments", "activity_logs"}
     assert apply_migrations(fresh_database_url) == MIGRATION_IDS[-2:]
 
 
