@@ -16,6 +16,7 @@ from conezia.core.pagination import Page
 from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
+from .sync_attachments import Attachments
 from .sync_organizing import Organizing
 from .sync_reminders import Reminders
 from .sync_timeline import Timeline
@@ -23,7 +24,7 @@ from .sync_timeline import Timeline
 __all__ = ["UserScope"]
 
 
-class UserScope(Organizing, Timeline, Reminders):
+class UserScope(Organizing, Timeline, Reminders, Attachments):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     @property

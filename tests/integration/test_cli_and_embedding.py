@@ -35,7 +35,7 @@ def test_migrate_applies_everything_on_an_empty_database_and_reports_status(fres
     env = {"CONEZIA_DATABASE_URL": fresh_database_url, "CONEZIA_DATA_DIR": str(tmp_path)}
     applied = run_cli("migrate", "apply", env=env)
     assert applied.returncode == 0, applied.stderr
-    assert "16 migration(s) applied" in applied.stderr
+    assert "17 migration(s) applied" in applied.stderr
 
     status = run_cli("migrate", "status", env=env)
     lines = status.stdout.splitlines()
