@@ -41,10 +41,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 from types import FrameType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
+from bench import attachments as bench_attachments
 from bench.harness import Harness, machine_info, versions
 from bench.load import REPO_DIR, WRK_TIMEOUT, LoadGenerator, choose_load_generator
 from bench.report import (
@@ -152,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds: dict[str, list[Measurement]] = {}
     failures: dict[str, str] = {}
     loadgen_label = ""
+    attachment_result: dict[str, Any] | None = None
     harness: Harness | None = None
     previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
@@ -167,6 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         harness.start_servers()
         harness.create_data()
         run_scenarios(harness, loadgen, rounds, failures)
+        if config.attachments:
+            try:
+                attachment_result = bench_attachments.measure(harness)
+            except BenchError as exc:
+                failures[bench_attachments.NAME] = str(exc)
         status = "ok" if not failures else "failed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -221,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "targets": verdicts(results, config.targets() if config else TARGETS),
         "failures": failures,
+        "attachments": attachment_result,
     }
     out = RESULTS_DIR / "latest.json"
     write_results(out, payload)
@@ -238,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               " (the bare SELECT,\nor the scenario named in the target column). Update and archive send each request to"
               " the next of the\nuser's entities in turn, so concurrent writes do not queue on one row's lock.")
         print("Targets are informational (compare only figures from one run; the machines are noisy).")
+    if attachment_result is not None:
+        print(flush=True)
+        print(bench_attachments.describe(attachment_result))
     say(f"results written to {out.relative_to(REPO_DIR)}")
     if status == "interrupted":
         return 130

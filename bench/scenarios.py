@@ -95,11 +95,12 @@ class BenchConfig:
         if threads > connections:
             raise BenchError("BENCH_THREADS must not exceed BENCH_CONNECTIONS (wrk needs a connection per thread)")
         only = tuple(name.strip() for name in env.get("BENCH_ONLY", "").split(",") if name.strip())
-        unknown = sorted(set(only) - {s.name for s in SCENARIOS})
+        # "attachments" is the upload-and-download scenario of bench/attachments.py, not a wrk one
+        unknown = sorted(set(only) - {s.name for s in SCENARIOS} - {"attachments"})
         if unknown:
             raise BenchError(
                 f"BENCH_ONLY names unknown scenarios: {', '.join(unknown)}",
-                f"choose from {', '.join(s.name for s in SCENARIOS)}",
+                f"choose from {', '.join(s.name for s in SCENARIOS)}, attachments",
             )
         return cls(
             duration=_env_int(env, "BENCH_DURATION", 10, 1),
@@ -122,6 +123,11 @@ class BenchConfig:
             return SCENARIOS
         wanted = set(self.only) | {t.baseline for t in TARGETS if t.scenario in self.only}
         return tuple(s for s in SCENARIOS if s.name in wanted)
+
+    @property
+    def attachments(self) -> bool:
+        """Whether the attachments scenario runs (bench/attachments.py)."""
+        return not self.only or "attachments" in self.only
 
     def targets(self) -> tuple[Target, ...]:
         """The targets whose scenario and baseline both run."""
