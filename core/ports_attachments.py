@@ -85,10 +85,6 @@ class AttachmentRepository(Protocol):
 
     async def delete(self, user_id: uuid.UUID, attachment_id: uuid.UUID) -> bool: ...
 
-    async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
-        """The live attachments of one parent (the one id set in ``parent``), in (inserted_at, id) order."""
-        ...
-
     async def orphaned_by(self, user_id: uuid.UUID, parent: Parents) -> list[Attachment]:
         """The attachments whose every parent goes when the one set in ``parent`` is deleted
         (for an entity: the entity, its interactions and its communications)."""
@@ -97,4 +93,8 @@ class AttachmentRepository(Protocol):
     async def key_states(self, keys: list[str]) -> dict[str, bool]:
         """For each of ``keys`` held by a row (any user's): whether that row is live (not deleted).
         Keys no row holds are absent from the answer."""
+        ...
+
+    async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
+        """The live attachments of one parent (the one id set in ``parent``), in (inserted_at, id) order."""
         ...

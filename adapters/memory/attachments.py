@@ -37,15 +37,9 @@ class MemoryAttachmentRepository:
     async def delete(self, user_id: uuid.UUID, attachment_id: uuid.UUID) -> bool:
         return self._rows.delete(user_id, attachment_id)
 
-    async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
-        column, parent_id = _parent_of(parent)
-        return self._rows.page(
-            user_id, page, where=lambda row: getattr(row, column) == parent_id and row.deleted_at is None
-        )
-
     async def orphaned_by(self, user_id: uuid.UUID, parent: Parents) -> list[Attachment]:
         tables = self._tables()
-        going = {name: set[uuid.UUID]() for name in PARENTS}
+        going: dict[str, set[uuid.UUID]] = {name: set() for name in PARENTS}
         column, parent_id = _parent_of(parent)
         going[column].add(parent_id)
         if column == "entity_id":
@@ -68,3 +62,9 @@ class MemoryAttachmentRepository:
             for row in self._tables().rows("attachments").values()
             if row.storage_key in wanted
         }
+
+    async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
+        column, parent_id = _parent_of(parent)
+        return self._rows.page(
+            user_id, page, where=lambda row: getattr(row, column) == parent_id and row.deleted_at is None
+        )

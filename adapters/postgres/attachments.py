@@ -6,7 +6,7 @@ import uuid
 from typing import Any, Final
 
 from sqlalchemy import ARRAY, String, and_, any_, bindparam, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from conezia.core.attachments import PARENTS, Attachment, Parents
 from conezia.core.pagination import Page, PageRequest
@@ -20,7 +20,7 @@ __all__ = ["ATTACHMENTS", "PostgresAttachmentRepository"]
 
 ATTACHMENTS: Final = Owned(Attachment, attachments, "user_id", resource="attachment")
 _a = attachments.c
-_PARENT: Final = bindparam("parent")
+_PARENT: Final[BindParameter[Any]] = bindparam("parent")
 _LIVE: Final = _a.deleted_at.is_(None)
 _OF_PARENT: Final[dict[str, ColumnElement[bool]]] = {name: _a[name] == _PARENT for name in PARENTS}
 
@@ -57,11 +57,6 @@ class PostgresAttachmentRepository(OwnedRepository[Attachment]):
     __slots__ = ()
     owned = ATTACHMENTS
 
-    async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
-        column, parent_id = _parent_of(parent)
-        params: dict[str, Any] = {"parent": parent_id}
-        return await self._page(*ATTACHMENTS.page(user_id, page, [_OF_PARENT[column], _LIVE], params), page)
-
     async def orphaned_by(self, user_id: uuid.UUID, parent: Parents) -> list[Attachment]:
         column, parent_id = _parent_of(parent)
         return await self._all(_ORPHANED[column], {"owner": user_id, "parent": parent_id})
@@ -70,3 +65,8 @@ class PostgresAttachmentRepository(OwnedRepository[Attachment]):
         if not keys:
             return {}
         return {key: bool(live) for key, live in await self._rows(_KEY_STATES, {"keys": list(keys)})}
+
+    async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
+        column, parent_id = _parent_of(parent)
+        params: dict[str, Any] = {"parent": parent_id}
+        return await self._page(*ATTACHMENTS.page(user_id, page, [_OF_PARENT[column], _LIVE], params), page)

@@ -140,7 +140,7 @@ async def download_attachment(
     if wanted is not None:
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    if request.scope.get(HEAD_MARK):  # type: ignore[misc]
+    if request.scope.get(HEAD_MARK):
         chunks = _nothing()
     else:
         chunks = await services.attachment_bytes(deps, attachment, start, end)
