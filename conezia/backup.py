@@ -150,6 +150,14 @@ def _drop_everything(database_url: str, progress: Progress) -> None:
         ).fetchall()
         for (name,) in names:
             connection.execute(sql.SQL("DROP TABLE IF EXISTS public.{} CASCADE").format(sql.Identifier(name)))
+        # the migrations' own functions (the attachments' trigger), not those of the extensions
+        functions = connection.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = 'public' AND NOT EXISTS ("
+            "SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
+        ).fetchall()
+        for (signature,) in functions:
+            connection.execute(sql.SQL("DROP FUNCTION IF EXISTS {} CASCADE").format(sql.SQL(signature)))
         connection.commit()
     progress(f"--clean: dropped {len(names)} table(s)")
 

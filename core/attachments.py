@@ -135,7 +135,10 @@ class Attachment:
         changes = Changes(params, ("filename", "mime_type"))
         raw = changes.params.get("mime_type")
         if isinstance(raw, str):
-            changes = Changes({**changes.params, "mime_type": declared_type(raw)}, ("filename", "mime_type"))
+            # no declared type (or only parameters) is a missing one
+            changes = Changes(
+                {**changes.params, "mime_type": declared_type(raw) or None}, ("filename", "mime_type")
+            )
         values = ATTACHMENT.cast(changes, creating=True, names=("filename", "mime_type"))
         filename = values["filename"]
         if isinstance(filename, str) and not filename.isprintable():

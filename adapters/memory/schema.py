@@ -16,6 +16,7 @@ A new table adds one :class:`Table` to :data:`SCHEMA`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -369,7 +370,7 @@ SCHEMA: Final[Mapping[str, Table]] = {
              _parent_set("attachments", "communication_id", "communications")),
             (Check("attachments_parent_check", "entity_id", lambda row: not _parentless(row), whole_row=True),
              Check("attachments_filename_check", "filename", lambda name: name.strip(" ") != ""),
-             Check("attachments_sha256_check", "sha256", lambda value: len(value) == 64)),
+             Check("attachments_sha256_check", "sha256", lambda value: re.fullmatch("[0-9a-f]{64}", value) is not None)),
             orphaned=_parentless,
         ),
     )

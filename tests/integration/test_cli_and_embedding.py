@@ -39,12 +39,12 @@ def test_migrate_applies_everything_on_an_empty_database_and_reports_status(fres
 
     status = run_cli("migrate", "status", env=env)
     lines = status.stdout.splitlines()
-    assert len(lines) == 16 and all(line.startswith("applied") for line in lines)
+    assert len(lines) == 17 and all(line.startswith("applied") for line in lines)
 
     rolled = run_cli("migrate", "rollback", "--count", "2", env=env)
     assert rolled.returncode == 0, rolled.stderr
     status = run_cli("migrate", "status", env=env).stdout.splitlines()
-    assert [line.split()[0] for line in status] == ["applied"] * 14 + ["pending"] * 2
+    assert [line.split()[0] for line in status] == ["applied"] * 15 + ["pending"] * 2
 
 
 def test_keys_init_creates_an_owner_only_file_once_and_rotate_keeps_old_keys(tmp_path: Path) -> None:
