@@ -61,10 +61,12 @@ with `errors` naming every failing field. Lists are paginated with `limit` and t
 _CSP: Final = DOCS_CSP.encode()
 
 # What a web page on an allowed origin may send and read (see HttpConfig.cors_origins).
-_CORS_HEADERS: Final = ["Authorization", "Content-Type"]
+_CORS_HEADERS: Final = ["Authorization", "Content-Type", "Range", "If-Range"]
 _CORS_EXPOSED: Final = [
     "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After", "X-Request-ID",
     "WWW-Authenticate",
+    # downloads of attachments
+    "Content-Disposition", "Content-Range", "Content-Length", "Accept-Ranges", "ETag",
 ]
 
 

@@ -227,3 +227,4 @@ def test_deleting_the_only_parent_removes_the_attachment_and_another_parent_keep
     assert _files(api) == []
     activity = api.get(f"{API}/activity?resource_type=attachment", token=token).json()["data"]
     assert sorted(row["action"] for row in activity) == ["create", "create", "delete", "delete"]
+

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -122,3 +123,25 @@ def test_a_40_mb_upload_streams_to_disk_without_the_server_holding_it(
     assert [path.stat().st_size for path in _files(folder)] == [40 * MB]
     # the body passes through in chunks: far less than the 40 MB it would take to hold it
     assert peak[0] - before < 16 * MB, f"the server grew by {(peak[0] - before) / MB:.1f} MB"
+
+
+def test_a_client_that_goes_away_mid_upload_leaves_no_file_and_no_error_in_the_log(
+    server: tuple[str, int, str, str, Path], tmp_path: Path
+) -> None:
+    base, _, token, entity, folder = server
+    url = urlsplit(base)
+    with socket.create_connection((url.hostname, url.port)) as raw:
+        raw.sendall(
+            f"POST /api/v1/attachments?filename=f.pdf&entity_id={entity} HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/pdf\r\nContent-Length: {8 * MB}\r\n\r\n"
+            .encode() + b"%PDF-1.4\n" + b"\x00" * MB
+        )
+        time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while _files(folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    assert _files(folder) == []
+    assert httpx.get(f"{base}/health").status_code == 200
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log and "unhandled error" not in log, log

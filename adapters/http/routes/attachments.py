@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Final
 
 from litestar import Request, delete, get, post
+from litestar.exceptions import ClientException, InternalServerException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath
@@ -51,9 +52,13 @@ class _UploadOperation(Operation):
 
 
 async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
-    async for chunk in request.stream():
-        if chunk:
-            yield chunk
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                yield chunk
+    except InternalServerException as exc:
+        # Litestar's word for a client that went away mid-upload: the client's doing, not a fault here
+        raise ClientException("The request body ended before it was complete.") from exc
 
 
 @post(
