@@ -90,6 +90,10 @@ class AttachmentRepository(Protocol):
         (for an entity: the entity, its interactions and its communications)."""
         ...
 
+    async def storage_keys(self, user_id: uuid.UUID) -> list[str]:
+        """Every storage key of the user's attachments, deleted or not (their files go with the account)."""
+        ...
+
     async def key_states(self, keys: list[str]) -> dict[str, bool]:
         """For each of ``keys`` held by a row (any user's): whether that row is live (not deleted).
         Keys no row holds are absent from the answer."""

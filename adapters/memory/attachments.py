@@ -55,6 +55,9 @@ class MemoryAttachmentRepository:
 
         return [clone(row) for row in self._rows.find(user_id, goes)]
 
+    async def storage_keys(self, user_id: uuid.UUID) -> list[str]:
+        return [row.storage_key for row in self._rows.find(user_id)]
+
     async def key_states(self, keys: list[str]) -> dict[str, bool]:
         wanted = set(keys)
         return {

@@ -42,6 +42,7 @@ _ORPHANED: Final[dict[str, Prepared]] = {
         _OWN, _a.communication_id == _PARENT, and_(_a.entity_id.is_(None), _a.interaction_id.is_(None)),
     )),
 }
+_STORAGE_KEYS: Final = Prepared(select(_a.storage_key).where(_OWN))
 _KEY_STATES: Final = Prepared(
     select(_a.storage_key, _LIVE).where(_a.storage_key == any_(bindparam("keys", type_=ARRAY(String))))
 )
@@ -60,6 +61,9 @@ class PostgresAttachmentRepository(OwnedRepository[Attachment]):
     async def orphaned_by(self, user_id: uuid.UUID, parent: Parents) -> list[Attachment]:
         column, parent_id = _parent_of(parent)
         return await self._all(_ORPHANED[column], {"owner": user_id, "parent": parent_id})
+
+    async def storage_keys(self, user_id: uuid.UUID) -> list[str]:
+        return [key for (key,) in await self._rows(_STORAGE_KEYS, {"owner": user_id})]
 
     async def key_states(self, keys: list[str]) -> dict[str, bool]:
         if not keys:

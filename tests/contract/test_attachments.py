@@ -191,3 +191,17 @@ async def test_key_states_tell_live_from_deleted_and_leave_out_keys_no_row_holds
         [live.storage_key, dead.storage_key, f"{user.id}/{uuid.uuid4().hex}"]))
 
     assert states == {live.storage_key: True, dead.storage_key: False}
+
+
+async def test_a_users_storage_keys_are_all_of_theirs_deleted_or_not_and_only_theirs(uow_factory: Factory) -> None:
+    world = await _world(uow_factory)
+    user = world["user"]
+    live, dead = an_attachment(user, entity_id=world["a"].id), an_attachment(user, entity_id=world["b"].id)
+    dead.deleted_at = at(seconds=1)
+    other = await a_user_added(uow_factory)
+    await add_all(uow_factory, entity := an_entity(other))
+    await add_all(uow_factory, live, dead, an_attachment(other, entity_id=entity.id))
+
+    keys = await read(uow_factory, lambda uow: uow.attachments.storage_keys(user.id))
+
+    assert sorted(keys) == sorted([live.storage_key, dead.storage_key])

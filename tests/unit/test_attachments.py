@@ -238,3 +238,19 @@ async def test_deleting_the_last_parent_removes_the_file_and_records_the_deletio
     log = await services.list_activity(deps, user, ActivityFilter(resource_type="attachment"))
     assert sorted((row.action, row.resource_id) for row in log.items) == sorted(
         [("create", only.id), ("create", shared.id), ("delete", only.id)])
+
+
+async def test_deleting_an_account_removes_its_files_and_no_one_elses(deps: Deps) -> None:
+    user, entity, _ = await _user_with_note(deps)
+    other, their_entity, _ = await _user_with_note(deps)
+    await services.upload_attachment(deps, user, _chunks(PDF), filename="a.pdf", mime_type="application/pdf",
+                                     entity_id=entity)
+    gone = await services.upload_attachment(deps, user, _chunks(PNG), filename="b.png", mime_type="image/png",
+                                            entity_id=entity)
+    await services.delete_attachment(deps, user, gone.id)
+    theirs = await services.upload_attachment(deps, other, _chunks(PDF), filename="c.pdf",
+                                              mime_type="application/pdf", entity_id=their_entity)
+
+    await services.delete_account(deps, user, "Analytical-Engine-1")
+
+    assert await _keys(deps) == [theirs.storage_key]
