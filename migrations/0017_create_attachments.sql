@@ -46,14 +46,16 @@ CREATE TABLE attachments (
     CONSTRAINT attachments_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$')
 );
 
--- the spec's indexes; each parent's, with (inserted_at, id), serves its foreign key and its list (errata B8, E1)
+-- The spec's indexes. Each parent's leads with its composite foreign key's columns (errata B8) and goes on
+-- with (inserted_at, id), so that a parent's list is read in order from it (errata E1) and never from a
+-- combination with the user's index that the planner would then sort.
 CREATE INDEX attachments_user_id_index ON attachments (user_id, inserted_at, id);
 
-CREATE INDEX attachments_entity_id_index ON attachments (entity_id, inserted_at, id);
+CREATE INDEX attachments_entity_id_index ON attachments (entity_id, user_id, inserted_at, id);
 
-CREATE INDEX attachments_interaction_id_index ON attachments (interaction_id, inserted_at, id);
+CREATE INDEX attachments_interaction_id_index ON attachments (interaction_id, user_id, inserted_at, id);
 
-CREATE INDEX attachments_communication_id_index ON attachments (communication_id, inserted_at, id);
+CREATE INDEX attachments_communication_id_index ON attachments (communication_id, user_id, inserted_at, id);
 
 -- Deleting a parent must not leave an attachment without any (errata B7), nor fail on the CHECK when
 -- SET NULL takes its last one away. Before a parent row goes, the attachments whose every parent goes

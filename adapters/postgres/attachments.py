@@ -16,7 +16,7 @@ from ._owned import Owned, OwnedRepository
 from .tables_attachments import attachments
 from .tables_timeline import communications, interactions
 
-__all__ = ["ATTACHMENTS", "PostgresAttachmentRepository"]
+__all__ = ["ATTACHMENTS", "PostgresAttachmentRepository", "attachment_list_statement"]
 
 ATTACHMENTS: Final = Owned(Attachment, attachments, "user_id", resource="attachment")
 _a = attachments.c
@@ -52,6 +52,14 @@ def _parent_of(parent: Parents) -> tuple[str, uuid.UUID]:
     return next((name, getattr(parent, name)) for name in PARENTS if getattr(parent, name) is not None)
 
 
+def attachment_list_statement(
+    user_id: uuid.UUID, parent: Parents, page: PageRequest
+) -> tuple[Prepared, dict[str, Any]]:
+    """The prepared SELECT of one page of a parent's live attachments, and its parameters."""
+    column, parent_id = _parent_of(parent)
+    return ATTACHMENTS.page(user_id, page, [_OF_PARENT[column], _LIVE], {"parent": parent_id})
+
+
 class PostgresAttachmentRepository(OwnedRepository[Attachment]):
     """Attachments, within their user's rows; a parent that is not the user's is refused by its foreign key."""
 
@@ -71,6 +79,4 @@ class PostgresAttachmentRepository(OwnedRepository[Attachment]):
         return {key: bool(live) for key, live in await self._rows(_KEY_STATES, {"keys": list(keys)})}
 
     async def list(self, user_id: uuid.UUID, parent: Parents, page: PageRequest) -> Page[Attachment]:
-        column, parent_id = _parent_of(parent)
-        params: dict[str, Any] = {"parent": parent_id}
-        return await self._page(*ATTACHMENTS.page(user_id, page, [_OF_PARENT[column], _LIVE], params), page)
+        return await self._page(*attachment_list_statement(user_id, parent, page), page)

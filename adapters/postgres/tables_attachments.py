@@ -70,7 +70,7 @@ attachments = Table(
     _between(ATTACHMENT, "size_bytes"),
     CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="attachments_sha256_check"),
     Index("attachments_user_id_index", "user_id", "inserted_at", "id"),
-    Index("attachments_entity_id_index", "entity_id", "inserted_at", "id"),
-    Index("attachments_interaction_id_index", "interaction_id", "inserted_at", "id"),
-    Index("attachments_communication_id_index", "communication_id", "inserted_at", "id"),
+    Index("attachments_entity_id_index", "entity_id", "user_id", "inserted_at", "id"),
+    Index("attachments_interaction_id_index", "interaction_id", "user_id", "inserted_at", "id"),
+    Index("attachments_communication_id_index", "communication_id", "user_id", "inserted_at", "id"),
 )
