@@ -90,6 +90,15 @@ def test_an_upload_is_documented_as_the_raw_file_in_each_allowed_type(document: 
         (("format", "binary"), ("maxLength", MAX_SIZE), ("type", "string"))}
 
 
+def test_a_download_is_documented_as_the_file_in_its_own_type(document: dict[str, Any]) -> None:
+    responses = document["paths"]["/api/v1/attachments/{attachment_id}/content"]["get"]["responses"]
+
+    for status in ("200", "206"):
+        assert set(responses[status]["content"]) == set(ALLOWED_MIME_TYPES)
+        assert {media["schema"]["format"] for media in responses[status]["content"].values()} == {"binary"}
+    assert responses["416"]["content"].keys() == {"application/problem+json"}
+
+
 @pytest.mark.parametrize(("component", "shape"), BODY_SHAPES, ids=[name for name, _ in BODY_SHAPES])
 def test_body_fields_carry_the_limits_and_choices_the_core_declares(
     document: dict[str, Any], component: str, shape: shapes.Shape
