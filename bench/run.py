@@ -44,10 +44,11 @@ import sys
 import traceback
 from collections.abc import Sequence
 from types import FrameType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
+from bench import attachments as bench_attachments
 from bench import due_reminders
 from bench.harness import Harness, machine_info, versions
 from bench.load import REPO_DIR, WRK_TIMEOUT, LoadGenerator, choose_load_generator
@@ -174,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rounds: dict[str, list[Measurement]] = {}
     failures: dict[str, str] = {}
     loadgen_label = ""
+    attachment_result: dict[str, Any] | None = None
     harness: Harness | None = None
     due: due_reminders.DueResult | None = None
     previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -189,10 +191,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             loadgen_label = loadgen.label
             say(f"load generator: {loadgen_label}")
         harness.start_database()
-        if config.scenarios():
+        if config.scenarios() or config.attachments:
             harness.start_servers()
             harness.create_data()
+        if config.scenarios():
             run_scenarios(harness, loadgen, rounds, failures)
+        if config.attachments:
+            try:
+                attachment_result = bench_attachments.measure(harness)
+            except BenchError as exc:
+                failures[bench_attachments.NAME] = str(exc)
         if due_config.wanted(config.only):
             due = _run_due_reminders(harness, due_config, failures)
         status = "ok" if not failures else "failed"
@@ -253,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else {"skipped": "BENCH_DUE_REMINDERS=0, or BENCH_ONLY without due-reminders, or the run stopped first"}
         ),
         "failures": failures,
+        "attachments": attachment_result,
     }
     out = RESULTS_DIR / "latest.json"
     write_results(out, payload)
@@ -273,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if due is not None:
         print(flush=True)
         print(due_reminders.format_due(due))
+    if attachment_result is not None:
+        print(flush=True)
+        print(bench_attachments.describe(attachment_result))
     say(f"results written to {out.relative_to(REPO_DIR)}")
     if status == "interrupted":
         return 130

@@ -53,7 +53,8 @@ ROTATING: Final = ("{id}", "{page}")
 
 # Names BENCH_ONLY accepts besides the HTTP scenarios': measurements of their own
 # (bench/due_reminders.py), run in the same run but not through a load generator.
-PSEUDO_SCENARIOS: Final = ("due-reminders",)
+# measured in-process or by a script of their own, not by wrk: bench/due_reminders.py, bench/attachments.py
+PSEUDO_SCENARIOS: Final = ("due-reminders", "attachments")
 
 
 def say(message: str) -> None:
@@ -142,6 +143,11 @@ class BenchConfig:
             return SCENARIOS
         wanted = set(self.only) | {t.baseline for t in TARGETS if t.scenario in self.only}
         return tuple(s for s in SCENARIOS if s.name in wanted)
+
+    @property
+    def attachments(self) -> bool:
+        """Whether the attachments scenario runs (bench/attachments.py)."""
+        return not self.only or "attachments" in self.only
 
     def targets(self) -> tuple[Target, ...]:
         """The targets whose scenario and baseline both run."""

@@ -9,16 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from conezia.adapters.blobs import FilesystemBlobStore, MemoryBlobStore
 from conezia.adapters.mail import FileOutbox, MemoryOutbox
 from conezia.adapters.push import LoggingPush
 from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
+from conezia.adapters.sniffing import MagicTypeDetector
 from conezia.adapters.system import SystemClock, SystemSecrets, UUIDv7Generator
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps, Mailer, Push
 from conezia.core.events import Event
 from conezia.core.messagebus import MessageBus
-from conezia.core.ports import Clock, IdGenerator, UnitOfWork
+from conezia.core.ports import BlobStore, Clock, IdGenerator, UnitOfWork
 from conezia.core.services.activity import subscribe_activity_log
 
 from .keys import KeyRing, load_keys
@@ -75,8 +77,13 @@ def build_deps(
     push: Push | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    blobs: BlobStore | None = None,
 ) -> Deps:
-    """Wire the core's ports to the real adapters, and the activity log to the core's events."""
+    """Wire the core's ports to the real adapters, and the activity log to the core's events.
+
+    Attachments' files go to ``blobs``, by default memory for the memory backend and the
+    data folder's ``attachments`` otherwise.
+    """
     clock = clock or SystemClock()
     ids = ids or UUIDv7Generator()
     bus = MessageBus()
@@ -98,6 +105,10 @@ def build_deps(
         mailer=mailer or (MemoryOutbox() if backend.kind == "memory" else FileOutbox(settings.data_dir / "outbox")),
         recurrence=DateutilRecurrence(),
         push=push or LoggingPush(),
+        blobs=blobs or (
+            MemoryBlobStore(clock.now) if backend.kind == "memory" else FilesystemBlobStore(settings.attachments_dir)
+        ),
+        detector=MagicTypeDetector(),
         default_phone_region=settings.default_phone_region,
     )
 

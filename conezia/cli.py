@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from conezia.core.accounts import TIERS
 
-from . import cli_activity, cli_worker
+from . import cli_activity, cli_attachments, cli_worker
 from .backup import BackupError
 from .database_commands import add_db_parser, cmd_db, database_urls, say, stop_embedded
 from .keys import KeyConfigError, create_key_file, load_keys, rotate_key_file
@@ -150,6 +150,14 @@ def _cmd_activity(settings: Settings, args: argparse.Namespace) -> None:
     cli_activity.run(settings, args, database)
 
 
+def _cmd_attachments(settings: Settings, args: argparse.Namespace) -> None:
+    def database() -> tuple[str, Callable[[], None]]:
+        url, _, started = database_urls(settings, start=not settings.database_url)
+        return url, (lambda: stop_embedded(settings)) if started else (lambda: None)
+
+    cli_attachments.run(settings, args, database)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conezia", description="Conezia personal CRM backend")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("email")
     t.add_argument("tier", choices=TIERS)
     cli_activity.add_parser(sub)
+    cli_attachments.add_parser(sub)
     return parser
 
 
@@ -183,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     handlers = {
         "run": _cmd_run, "serve": _cmd_serve, "worker": _cmd_worker, "migrate": _cmd_migrate,
         "db": cmd_db, "keys": _cmd_keys, "admin": _cmd_admin, "activity": _cmd_activity,
+        "attachments": _cmd_attachments,
     }
     try:
         handlers[args.command](settings, args)

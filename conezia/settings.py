@@ -128,6 +128,11 @@ class Settings:
     def resolved_key_file(self) -> Path:
         return self.key_file or self.data_dir / "keys.json"
 
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attachments' files are kept (the filesystem blob store's folder)."""
+        return self.data_dir / "attachments"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read ``CONEZIA_*`` variables (see the README for the list)."""

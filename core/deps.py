@@ -11,7 +11,18 @@ import attrs
 
 from .errors import ConeziaError
 from .messagebus import MessageBus
-from .ports import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, Recurrence, SecretGenerator, UnitOfWork
+from .ports import (
+    BlindIndex,
+    BlobStore,
+    Cipher,
+    Clock,
+    IdGenerator,
+    PasswordHasher,
+    Recurrence,
+    SecretGenerator,
+    TypeDetector,
+    UnitOfWork,
+)
 
 __all__ = ["Deps", "LoginThrottle", "Mailer", "Push", "RateLimitedError"]
 
@@ -73,6 +84,8 @@ class Deps:
             composition root to subscribe handlers on (the use-cases never touch it).
         recurrence: computes a recurring reminder's next occurrence (RFC 5545 rules).
         push: sends push notifications.
+        blobs: where attachments' files are kept.
+        detector: recognizes a file's type from its first bytes.
     """
 
     uow: Callable[[], UnitOfWork]
@@ -86,5 +99,7 @@ class Deps:
     mailer: Mailer
     recurrence: Recurrence
     push: Push
+    blobs: BlobStore
+    detector: TypeDetector
     default_phone_region: str | None = None
     bus: MessageBus = attrs.Factory(MessageBus)

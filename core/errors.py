@@ -16,6 +16,7 @@ __all__ = [
     "IntegrityCheckError",
     "NotFoundError",
     "PermissionDeniedError",
+    "TooLargeError",
     "UnavailableError",
     "ValidationError",
 ]
@@ -62,6 +63,14 @@ class NotFoundError(ConeziaError):
 
 class AuthenticationError(ConeziaError):
     """Credentials or a token were missing, wrong or expired."""
+
+
+class TooLargeError(ConeziaError):
+    """What was sent is larger than ``limit`` bytes (HTTP: 413); nothing of it was kept."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"larger than {limit} bytes")
 
 
 class PermissionDeniedError(ConeziaError):

@@ -21,14 +21,18 @@ from .identifiers import Identifier
 from .notifications import Recipient
 from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
+from .ports_attachments import AttachmentRepository, BlobInfo, BlobStore, StoredBlob, TypeDetector
 from .ports_inbox import DeliveryRepository, NotificationRepository
 from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
 from .reminders import Reminder
 
 __all__ = [
     "ActivityRepository",
+    "AttachmentRepository",
     "AuthProviderRepository",
     "BlindIndex",
+    "BlobInfo",
+    "BlobStore",
     "Cipher",
     "Clock",
     "CommunicationRepository",
@@ -45,8 +49,10 @@ __all__ = [
     "RelationshipRepository",
     "ReminderRepository",
     "SecretGenerator",
+    "StoredBlob",
     "TagRepository",
     "TokenRepository",
+    "TypeDetector",
     "UnitOfWork",
     "UserRepository",
 ]
@@ -379,6 +385,7 @@ class UnitOfWork(Protocol):
     reminders: ReminderRepository
     notifications: NotificationRepository
     deliveries: DeliveryRepository
+    attachments: AttachmentRepository
 
     def record(self, *events: Event) -> None:
         """Note what this unit of work did; the events are published if and when it commits."""

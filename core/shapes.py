@@ -158,6 +158,6 @@ SHAPES: Final[dict[str, Shape]] = {}
 
 def declared() -> Mapping[str, Shape]:
     """Every shape the domain declares, by table name."""
-    from . import accounts, entities, identifiers, inbox, organizing, reminders, timeline  # noqa: F401  (they register their shapes)
+    from . import accounts, attachments, entities, identifiers, inbox, organizing, reminders, timeline  # noqa: F401  (they register their shapes)
 
     return SHAPES

@@ -1,4 +1,4 @@
--- depends: 0015b_create_job_queue
+-- depends: 0017_create_attachments
 -- What each user did, one row per action, written in the transaction of the change (spec 6.2,
 -- step 18). Steps 15-17 come later; this one needs only users.
 CREATE TABLE activity_logs (

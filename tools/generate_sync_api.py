@@ -33,7 +33,7 @@ PACKAGE = ROOT / "conezia" / "api"
 # source module -> generated module
 MODULES = {
     "aio": "sync", "aio_scope": "sync_scope", "aio_organizing": "sync_organizing", "aio_timeline": "sync_timeline",
-    "aio_reminders": "sync_reminders", "aio_notifications": "sync_notifications",
+    "aio_reminders": "sync_reminders", "aio_notifications": "sync_notifications", "aio_attachments": "sync_attachments",
 }
 # async class -> (sync class, its base from .portal, the sync class's docstring)
 CLASSES = {
@@ -46,7 +46,7 @@ CLASSES = {
     ),
     "AsyncUserScope": (
         "UserScope",
-        "Organizing, Timeline, Reminders, Notifications",
+        "Organizing, Timeline, Reminders, Notifications, Attachments",
         "Everything one user owns. Ids of other users' rows raise NotFoundError.",
     ),
     "AsyncOrganizing": (
@@ -68,6 +68,11 @@ CLASSES = {
         "Notifications",
         "PortalBound[AsyncUserScope]",
         "The in-app notifications of one user (part of :class:`UserScope`).",
+    ),
+    "AsyncAttachments": (
+        "Attachments",
+        "PortalBound[AsyncUserScope]",
+        "Attachments of one user (part of :class:`UserScope`).",
     ),
 }
 # handled by the hand-written bases in portal.py

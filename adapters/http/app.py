@@ -30,6 +30,7 @@ from .problems import handle_core_error, handle_http_exception, handle_unexpecte
 from .ratelimit import LIMITER_STATE_KEY, RateLimiter, rate_limit_headers
 from .routes import (
     activity,
+    attachments,
     auth,
     entities,
     health,
@@ -61,10 +62,12 @@ with `errors` naming every failing field. Lists are paginated with `limit` and t
 _CSP: Final = DOCS_CSP.encode()
 
 # What a web page on an allowed origin may send and read (see HttpConfig.cors_origins).
-_CORS_HEADERS: Final = ["Authorization", "Content-Type"]
+_CORS_HEADERS: Final = ["Authorization", "Content-Type", "Range", "If-Range"]
 _CORS_EXPOSED: Final = [
     "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After", "X-Request-ID",
     "WWW-Authenticate",
+    # downloads of attachments
+    "Content-Disposition", "Content-Range", "Content-Length", "Accept-Ranges", "ETag",
 ]
 
 
@@ -113,7 +116,7 @@ def make_app(
     public_routes = [*auth.PUBLIC, *health.API_ROUTES]
     protected_routes = [
         *auth.PROTECTED, *me.ROUTES, *entities.ROUTES, *relationships.ROUTES, *identifiers.ROUTES, *organizing.ROUTES,
-        *activity.ROUTES, *timeline.ROUTES, *reminders.ROUTES, *notifications.ROUTES,
+        *activity.ROUTES, *timeline.ROUTES, *reminders.ROUTES, *notifications.ROUTES, *attachments.ROUTES,
     ]
     document_bodies([*public_routes, *protected_routes])
     public_api = Router(
@@ -186,6 +189,7 @@ def _openapi_config() -> OpenAPIConfig:
             Tag(name="activity", description="What you did, and from where"),
             Tag(name="reminders", description="Reminders: snooze, complete, recurrence"),
             Tag(name="notifications", description="Your in-app feed of due reminders"),
+            Tag(name="attachments", description="Files attached to entities, interactions and messages"),
             Tag(name="health", description="Probes"),
         ],
         use_handler_docstrings=True,

@@ -7,13 +7,16 @@ headers (``Content-Length`` included), and the body is dropped on the way out.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Final, cast
 
 from litestar import Litestar
 from litestar.enums import ScopeType
 from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Message, Receive, Scope, Send
 
-__all__ = ["ConeziaApp", "allow_with_head"]
+__all__ = ["HEAD_MARK", "ConeziaApp", "allow_with_head"]
+
+#: The scope key that tells a handler its GET answers a HEAD (a download then skips reading the file).
+HEAD_MARK: Final = "conezia.head"
 
 
 class ConeziaApp(Litestar):
@@ -27,7 +30,7 @@ class ConeziaApp(Litestar):
     ) -> None:
         """ASGI entry point: a ``HEAD`` request runs as ``GET`` and its response loses its body."""
         if scope["type"] == ScopeType.HTTP and scope.get("method") == "HEAD":
-            as_get = cast("Scope", {**scope, "method": "GET"})
+            as_get = cast("Scope", {**scope, "method": "GET", HEAD_MARK: True})
             await super().__call__(as_get, receive, _without_body(cast("Send", send)))
         else:
             await super().__call__(scope, receive, send)

@@ -47,6 +47,7 @@ _ERROR_DESCRIPTIONS: Final[Mapping[int, str]] = {
     404: "No such resource among the caller's",
     409: "Conflicts with existing data; `errors` names the field",
     413: "Request body too large",
+    416: "The range lies beyond the end of the file",
     422: "Invalid input; `errors` names every failing field",
     429: "Too many requests; see Retry-After",
     503: "A dependency (the database) is unavailable",

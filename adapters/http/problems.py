@@ -21,6 +21,7 @@ from conezia.core.errors import (
     IntegrityCheckError,
     NotFoundError,
     PermissionDeniedError,
+    TooLargeError,
     UnavailableError,
     ValidationError,
 )
@@ -118,6 +119,8 @@ def handle_core_error(request: Request[Any, Any, Any], exc: ConeziaError) -> Res
         return problem(409, "The stored value failed its integrity check; it cannot be revealed.")
     if isinstance(exc, UnavailableError):
         return _unavailable(request, exc)
+    if isinstance(exc, TooLargeError):
+        return problem(413, f"The request body is too large (at most {exc.limit} bytes).")
     return handle_unexpected_error(request, exc)
 
 

@@ -16,12 +16,14 @@ A new table adds one :class:`Table` to :data:`SCHEMA`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
 
+from conezia.core.attachments import PARENTS
 from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import TAKEN, ConflictError, ValidationError
 from conezia.core.identifiers import SECOND_PRIMARY
@@ -138,6 +140,8 @@ class Table:
         resource: what a NotFoundError about one of its rows calls it.
         uniques: the primary key first, then the other unique keys in the migration's order.
         lengths: varchar limits by attribute (text over them is "too long").
+        orphaned: rows that the SET NULL of a delete leaves meeting it are deleted instead
+            (a trigger in the migration does the same).
     """
 
     name: str
@@ -146,6 +150,7 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[Check, ...] = ()
     lengths: Mapping[str, int] = attrs.field(factory=dict)
+    orphaned: Callable[[Any], bool] | None = None
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -173,6 +178,7 @@ def _table(
     *,
     text: tuple[str, ...] = (),
     shape: str | None = None,
+    orphaned: Callable[[Any], bool] | None = None,
 ) -> Table:
     """A table whose value rules are read from its shape.
 
@@ -197,7 +203,7 @@ def _table(
             lengths[field.name] = field.max_length
     # PostgreSQL applies a table's CHECKs in the order of their names
     ordered = tuple(sorted((*derived, *checks), key=lambda c: c.name))
-    return Table(name, resource, uniques, foreign_keys, ordered, lengths)
+    return Table(name, resource, uniques, foreign_keys, ordered, lengths, orphaned)
 
 
 def _between(low: int | None, high: int | None) -> Callable[[Any], bool]:
@@ -232,6 +238,15 @@ def _is_object(field: str) -> Check:
 
 def _channels(value: Any) -> bool:
     return isinstance(value, list) and len(value) >= 1 and all(channel in CHANNELS for channel in value)
+
+
+def _parentless(attachment: Any) -> bool:
+    return all(getattr(attachment, parent) is None for parent in PARENTS)
+
+
+def _parent_set(table: str, column: str, parent: str) -> ForeignKey:
+    # ON DELETE SET NULL (column): the attachment stays the user's, unlinked from that parent
+    return attrs.evolve(_to_owners(table, column, parent), on_delete=SET_NULL, set_null=(column,))
 
 
 def _smart_rules(group: Any) -> bool:
@@ -350,5 +365,17 @@ SCHEMA: Final[Mapping[str, Table]] = {
             text=("description",),
         ),
         *INBOX_TABLES,
+        # attachments (step 17): deleting the last parent deletes the row (attachments_drop_orphans)
+        _table(
+            "attachments", "attachment",
+            (_pkey("attachments"), Unique("attachments_storage_key_index", ("storage_key",), "storage_key")),
+            (_to_user("attachments"), _parent_set("attachments", "entity_id", "entities"),
+             _parent_set("attachments", "interaction_id", "interactions"),
+             _parent_set("attachments", "communication_id", "communications")),
+            (Check("attachments_parent_check", "entity_id", lambda row: not _parentless(row), whole_row=True),
+             Check("attachments_filename_check", "filename", lambda name: name.strip(" ") != ""),
+             Check("attachments_sha256_check", "sha256", lambda value: re.fullmatch("[0-9a-f]{64}", value) is not None)),
+            orphaned=_parentless,
+        ),
     )
 }

@@ -92,6 +92,10 @@ class Tables:
                     for k, row in hit.items():
                         current = nulled[child].get(k, row)
                         nulled[child][k] = attrs.evolve(current, **dict.fromkeys(fk.set_null or fk.columns))
+        for name, rows in nulled.items():
+            orphaned = self.schema[name].orphaned
+            if orphaned is not None:
+                doomed[name] |= {k for k, row in rows.items() if orphaned(row)}
         # nothing changes until every action is known to be allowed
         for name, keys in doomed.items():
             for k in keys:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
     ActivityRepository,
+    AttachmentRepository,
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
@@ -24,6 +25,7 @@ from conezia.core.unit_of_work import EventfulUnitOfWork
 
 from .accounts import MemoryAuthProviderRepository, MemoryTokenRepository, MemoryUserRepository
 from .activity import MemoryActivityRepository
+from .attachments import MemoryAttachmentRepository
 from .contacts import MemoryEntityRepository, MemoryIdentifierRepository, MemoryRelationshipRepository
 from .inbox import MemoryDeliveryRepository, MemoryNotificationRepository
 from .organizing import MemoryGroupRepository, MemoryTagRepository
@@ -67,6 +69,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
     reminders: ReminderRepository
     notifications: NotificationRepository
     deliveries: DeliveryRepository
+    attachments: AttachmentRepository
 
     def __init__(self, store: MemoryStore, bus: MessageBus | None = None) -> None:
         super().__init__(bus)
@@ -88,6 +91,7 @@ class MemoryUnitOfWork(EventfulUnitOfWork):
         self.reminders = MemoryReminderRepository(self._tables)
         self.notifications = MemoryNotificationRepository(self._tables)
         self.deliveries = MemoryDeliveryRepository(store, self._tables)
+        self.attachments = MemoryAttachmentRepository(self._tables)
 
     async def __aenter__(self) -> MemoryUnitOfWork:
         if self._working is not None:

@@ -137,6 +137,20 @@ CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
     "notification_deliveries_user_id_fkey": ("user_id", _MISSING),
     "notification_deliveries_reminder_id_user_id_fkey": ("reminder_id", _MISSING),
     "notification_deliveries_channel_check": ("channel", INVALID),
+    # attachments (step 17)
+    "interactions_id_user_id_index": ("id", TAKEN),
+    "communications_id_user_id_index": ("id", TAKEN),
+    "attachments_pkey": ("id", TAKEN),
+    "attachments_storage_key_index": ("storage_key", TAKEN),
+    "attachments_user_id_fkey": ("user_id", _MISSING),
+    "attachments_entity_id_user_id_fkey": ("entity_id", _MISSING),
+    "attachments_interaction_id_user_id_fkey": ("interaction_id", _MISSING),
+    "attachments_communication_id_user_id_fkey": ("communication_id", _MISSING),
+    "attachments_parent_check": ("entity_id", INVALID),
+    "attachments_filename_check": ("filename", INVALID),
+    "attachments_mime_type_check": ("mime_type", INVALID),
+    "attachments_size_bytes_check": ("size_bytes", INVALID),
+    "attachments_sha256_check": ("sha256", INVALID),
 }
 
 # A unique index whose violation is a validation problem rather than a clash
@@ -150,6 +164,8 @@ _RESOURCES: Final[Mapping[str, str]] = {
     "group_id": "group",
     "conversation_id": "conversation",
     "reminder_id": "reminder",
+    "interaction_id": "interaction",
+    "communication_id": "communication",
 }
 
 

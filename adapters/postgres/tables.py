@@ -380,4 +380,4 @@ activity_logs = Table(
 )
 
 # tables of later steps live in modules of their own, on the same metadata (this one is near its size limit)
-from . import tables_inbox, tables_reminders, tables_timeline  # noqa: E402, F401
+from . import tables_attachments, tables_inbox, tables_reminders, tables_timeline  # noqa: E402, F401

@@ -90,6 +90,8 @@ communications = Table(
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="communications_pkey"),
+    # added by step 17, for attachments' composite foreign key (errata C8)
+    UniqueConstraint("id", "user_id", name="communications_id_user_id_index"),
     _cascade_to_user("communications"),
     _to_entity("communications"),
     ForeignKeyConstraint(
@@ -119,6 +121,8 @@ interactions = Table(
     _inserted_at(),
     _updated_at(),
     PrimaryKeyConstraint("id", name="interactions_pkey"),
+    # added by step 17, for attachments' composite foreign key (errata C8)
+    UniqueConstraint("id", "user_id", name="interactions_id_user_id_index"),
     _cascade_to_user("interactions"),
     _to_entity("interactions"),
     _one_of(INTERACTION, "type"),

@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
     ActivityRepository,
+    AttachmentRepository,
     AuthProviderRepository,
     CommunicationRepository,
     ConversationRepository,
@@ -32,6 +33,7 @@ from ._base import LazyTransaction, Repository
 from ._errors import reraise
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .activity import PostgresActivityRepository
+from .attachments import PostgresAttachmentRepository
 from .contacts import PostgresEntityRepository, PostgresRelationshipRepository
 from .identifiers import PostgresIdentifierRepository
 from .inbox import PostgresDeliveryRepository, PostgresNotificationRepository
@@ -57,6 +59,7 @@ _REPOSITORIES: Final[dict[str, Callable[[LazyTransaction], Repository]]] = {
     "reminders": PostgresReminderRepository,
     "notifications": PostgresNotificationRepository,
     "deliveries": PostgresDeliveryRepository,
+    "attachments": PostgresAttachmentRepository,
 }
 
 
@@ -95,6 +98,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     reminders: ReminderRepository
     notifications: NotificationRepository
     deliveries: DeliveryRepository
+    attachments: AttachmentRepository
 
     def __init__(
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None

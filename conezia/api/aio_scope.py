@@ -21,6 +21,7 @@ from conezia.core.pagination import Page, PageRequest
 from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
+from .aio_attachments import AsyncAttachments
 from .aio_notifications import AsyncNotifications
 from .aio_organizing import AsyncOrganizing
 from .aio_reminders import AsyncReminders
@@ -30,7 +31,7 @@ from .fields import given, listed
 __all__ = ["AsyncUserScope"]
 
 
-class AsyncUserScope(AsyncOrganizing, AsyncTimeline, AsyncReminders, AsyncNotifications):
+class AsyncUserScope(AsyncOrganizing, AsyncTimeline, AsyncReminders, AsyncNotifications, AsyncAttachments):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     def __init__(self, deps: Deps, user_id: uuid.UUID) -> None:

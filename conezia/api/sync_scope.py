@@ -16,6 +16,7 @@ from conezia.core.pagination import Page
 from conezia.core.services import AttentionItem
 from conezia.core.validation import UNSET, Unset
 
+from .sync_attachments import Attachments
 from .sync_notifications import Notifications
 from .sync_organizing import Organizing
 from .sync_reminders import Reminders
@@ -24,7 +25,7 @@ from .sync_timeline import Timeline
 __all__ = ["UserScope"]
 
 
-class UserScope(Organizing, Timeline, Reminders, Notifications):
+class UserScope(Organizing, Timeline, Reminders, Notifications, Attachments):
     """Everything one user owns. Ids of other users' rows raise NotFoundError."""
 
     @property

@@ -6,6 +6,8 @@ from .accounts import *  # noqa: F403
 from .accounts import __all__ as _accounts
 from .activity import *  # noqa: F403
 from .activity import __all__ as _activity
+from .attachments import *  # noqa: F403
+from .attachments import __all__ as _attachments
 from .contacts import *  # noqa: F403
 from .contacts import __all__ as _contacts
 from .conversations import *  # noqa: F403
@@ -26,6 +28,6 @@ from .timeline import *  # noqa: F403
 from .timeline import __all__ as _timeline
 
 __all__ = [
-    *_accounts, *_activity, *_contacts, *_conversations, *_delivery, *_identifiers, *_inbox, *_organizing,
-    *_providers, *_reminders, *_timeline,
+    *_accounts, *_activity, *_attachments, *_contacts, *_conversations, *_delivery, *_identifiers, *_inbox,
+    *_organizing, *_providers, *_reminders, *_timeline,
 ]

@@ -16,6 +16,7 @@ from ..errors import TAKEN, AuthenticationError, ConflictError, NotFoundError, V
 from ..events import AccountDeleted, Created, Event, LoggedIn, LoggedOut, LoginFailed, Updated, changed_fields
 from ..ports import UnitOfWork
 from ..validation import Changes
+from .attachments import remove_files
 from .owned import Subject
 
 __all__ = [
@@ -376,13 +377,16 @@ async def _change_tier(deps: Deps, uow: UnitOfWork, user: User | None, tier: obj
 
 
 async def delete_account(deps: Deps, user_id: uuid.UUID, password: object) -> None:
-    """Delete the account and everything it owns, after re-checking the password."""
+    """Delete the account and everything it owns, after re-checking the password; its attachments'
+    files are removed after the commit."""
     async with deps.uow() as uow:
         user = await uow.users.get(user_id)
         if user is None:
             raise NotFoundError("user")
         if not isinstance(password, str) or not await deps.hasher.verify(user.hashed_password, password):
             raise ValidationError(password="is incorrect")
+        files = await uow.attachments.storage_keys(user_id)
         await uow.users.delete(user_id)
         _record(uow, AccountDeleted, user)
         await uow.commit()
+    await remove_files(deps, files)

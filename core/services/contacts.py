@@ -9,13 +9,16 @@ from typing import Final
 
 import attrs
 
+from ..attachments import Parents
 from ..deps import Deps
 from ..entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES, Entity, Relationship
 from ..errors import NotFoundError
+from ..events import Deleted
 from ..organizing import EntityFilter
 from ..pagination import MAX_PAGE_SIZE, Page, PageRequest
 from ..validation import Changes
-from .owned import ENTITIES, RELATIONSHIPS
+from .attachments import forget_with_parent, remove_files
+from .owned import ENTITIES, RELATIONSHIPS, Subject
 
 __all__ = [
     "ARCHIVED_CHOICES",
@@ -118,8 +121,15 @@ async def unarchive_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID
 
 
 async def delete_entity(deps: Deps, owner_id: uuid.UUID, entity_id: uuid.UUID) -> None:
-    """Delete for good, with its relationship, identifiers and memberships."""
-    await ENTITIES.delete(deps, owner_id, entity_id)
+    """Delete for good, with its relationship, identifiers, memberships and timeline; its attachments
+    go with it unless they have another parent (their files are removed after the commit)."""
+    async with deps.uow() as uow:
+        keys = await forget_with_parent(uow, owner_id, Parents(entity_id=entity_id))
+        if not await uow.entities.delete(owner_id, entity_id):
+            raise NotFoundError("entity")
+        uow.record(Subject("entity", entity_id).event(Deleted, owner_id))
+        await uow.commit()
+    await remove_files(deps, keys)
 
 
 async def set_relationship(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUID, params: object) -> Relationship:

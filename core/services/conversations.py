@@ -10,12 +10,14 @@ import datetime as dt
 import uuid
 from typing import Final
 
+from ..attachments import Parents
 from ..deps import Deps
 from ..events import Created, Deleted
 from ..pagination import Page, PageRequest
 from ..ports import UnitOfWork
 from ..timeline import Communication, Conversation
 from ..validation import Changes
+from .attachments import forget_with_parent, remove_files
 from .owned import COMMUNICATIONS, CONVERSATIONS, ENTITIES
 from .timeline import refresh_last_interaction, touch_last_interaction
 
@@ -191,6 +193,7 @@ async def delete_communication(deps: Deps, user_id: uuid.UUID, communication_id:
         if message.conversation_id is not None:
             conversation = await uow.conversations.get(user_id, message.conversation_id, for_update=True)
         await COMMUNICATIONS.load(uow, user_id, communication_id, for_update=True)
+        keys = await forget_with_parent(uow, user_id, Parents(communication_id=communication_id))
         await uow.communications.delete(user_id, communication_id)
         COMMUNICATIONS.record(uow, Deleted, user_id, message)
         if conversation is not None:
@@ -199,4 +202,5 @@ async def delete_communication(deps: Deps, user_id: uuid.UUID, communication_id:
                 await _set_last_message(uow, user_id, conversation, latest, now)
         await refresh_last_interaction(uow, user_id, {message.entity_id}, now, communication_id=message.id)
         await uow.commit()
+    await remove_files(deps, keys)
 

@@ -18,6 +18,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 
+from ..attachments import Attachment
 from ..deps import Deps
 from ..entities import Entity, Relationship
 from ..errors import NotFoundError
@@ -30,7 +31,8 @@ from ..reminders import Reminder
 from ..timeline import Communication, Conversation, Interaction
 
 __all__ = [
-    "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "NOTIFICATIONS", "RELATIONSHIPS",
+    "ATTACHMENTS", "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "NOTIFICATIONS",
+    "RELATIONSHIPS",
     "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject",
 ]
 
@@ -209,3 +211,4 @@ NOTIFICATIONS: Final = Resource[Notification](
         {"notification_id": n.id},
     ),
 )
+ATTACHMENTS: Final = Resource[Attachment]("attachment", lambda uow: uow.attachments)

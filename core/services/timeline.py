@@ -16,12 +16,14 @@ from collections.abc import Iterable
 
 import attrs
 
+from ..attachments import Parents
 from ..deps import Deps
 from ..entities import Entity
 from ..events import Created, Deleted, Updated, changed_fields
 from ..pagination import Page, PageRequest
 from ..ports import UnitOfWork
 from ..timeline import Interaction
+from .attachments import forget_with_parent, remove_files
 from .owned import ENTITIES, INTERACTIONS, Subject
 
 __all__ = [
@@ -148,13 +150,16 @@ async def update_interaction(
 
 
 async def delete_interaction(deps: Deps, user_id: uuid.UUID, interaction_id: uuid.UUID) -> None:
-    """Delete an interaction; its entity's last interaction is recomputed without it."""
+    """Delete an interaction; its entity's last interaction is recomputed without it, and the
+    attachments it alone held go with it."""
     async with deps.uow() as uow:
         await _lock_entity_of(uow, user_id, interaction_id)
         interaction = await INTERACTIONS.load(uow, user_id, interaction_id, for_update=True)
+        keys = await forget_with_parent(uow, user_id, Parents(interaction_id=interaction_id))
         await uow.interactions.delete(user_id, interaction_id)
         INTERACTIONS.record(uow, Deleted, user_id, interaction)
         await refresh_last_interaction(
             uow, user_id, {interaction.entity_id}, deps.clock.now(), interaction_id=interaction.id
         )
         await uow.commit()
+    await remove_files(deps, keys)

@@ -6,6 +6,7 @@ Every builder returns a valid row with fresh ids; keyword arguments override fie
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import uuid
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 from conezia.core.accounts import AuthProvider, User, UserToken
 from conezia.core.activity import ActivityLog
+from conezia.core.attachments import Attachment
 from conezia.core.entities import Entity, Relationship
 from conezia.core.identifiers import Identifier
 from conezia.core.inbox import Notification
@@ -40,6 +42,7 @@ __all__ = [
     "a_user",
     "a_user_added",
     "add_all",
+    "an_attachment",
     "an_entity",
     "an_entity_with_every_field",
     "an_identifier",
@@ -256,6 +259,24 @@ def a_message(conversation: Conversation, **fields: Any) -> Communication:
     )
 
 
+def an_attachment(user: User, **fields: Any) -> Attachment:
+    """A stored file's row (one parent at least, given as ``entity_id=...`` and the like)."""
+    inserted_at = fields.pop("inserted_at", T0)
+    content = fields.pop("content", b"%PDF-1.4\n")
+    return Attachment(
+        id=fields.pop("id", uuid.uuid4()),
+        user_id=user.id,
+        filename=fields.pop("filename", "minutes.pdf"),
+        mime_type=fields.pop("mime_type", "application/pdf"),
+        size_bytes=fields.pop("size_bytes", len(content)),
+        storage_key=fields.pop("storage_key", f"{user.id}/{uuid.uuid4().hex}"),
+        sha256=fields.pop("sha256", hashlib.sha256(content).hexdigest()),
+        inserted_at=inserted_at,
+        updated_at=fields.pop("updated_at", inserted_at),
+        **fields,
+    )
+
+
 # --- reading and writing in committed units of work ------------------------
 
 
@@ -275,6 +296,7 @@ def repository_of(uow: UnitOfWork, row: object) -> Any:
         (Communication, uow.communications),
         (Reminder, uow.reminders),
         (Notification, uow.notifications),
+        (Attachment, uow.attachments),
     ):
         if isinstance(row, kind):
             return repository

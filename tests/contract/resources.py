@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from conezia.core.accounts import User
+from conezia.core.attachments import Parents
 from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import ConflictError, ValidationError
 from conezia.core.identifiers import SECOND_PRIMARY
@@ -32,6 +33,7 @@ from .builders import (
     a_relationship,
     a_reminder,
     a_tag,
+    an_attachment,
     an_entity,
     an_identifier,
     an_interaction,
@@ -160,6 +162,12 @@ def _notification(user: User, n: int) -> tuple[Sequence[object], Row]:
 def _read(row: Row) -> None:
     row.title = "Read"
     row.read_at = at(days=1, microseconds=1)
+def _attachment(user: User, n: int) -> tuple[Sequence[object], Row]:
+    entity = an_entity(user, f"filed {n}")
+    interaction = an_interaction(entity)
+    return [entity, interaction], an_attachment(
+        user, entity_id=entity.id, interaction_id=interaction.id, filename=f"file {n}.pdf", inserted_at=at(seconds=n),
+    )
 
 
 RESOURCES: tuple[Owned, ...] = (
@@ -300,5 +308,19 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.notifications.delete(user_id, row.id),
         unique=None,
         invalid=_set(kind="telegram"),
+    ),
+    Owned(
+        name="attachment",
+        table="attachments",
+        bounded="filename",
+        make=_attachment,
+        get=lambda uow, user_id, row: uow.attachments.get(user_id, row.id),
+        listing=lambda uow, user_id, row: items(
+            uow.attachments.list(user_id, Parents(entity_id=row.entity_id), PageRequest(limit=200))
+        ),
+        change=lambda row: _changed(row, filename="renamed.pdf", deleted_at=None, interaction_id=None),
+        delete=lambda uow, user_id, row: uow.attachments.delete(user_id, row.id),
+        unique=Unique(collide=_same("storage_key"), error=ConflictError, errors={"storage_key": TAKEN}),
+        invalid=_set(mime_type="application/x-msdownload"),
     ),
 )

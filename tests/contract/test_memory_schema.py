@@ -28,6 +28,7 @@ COLUMNS = {("user_tokens", "token_hash"): "token"}
 SUBSUMED = {
     "entities_id_owner_id_index", "tags_id_user_id_index", "groups_id_user_id_index", "conversations_id_user_id_index",
     "reminders_id_user_id_index",
+    "interactions_id_user_id_index", "communications_id_user_id_index",
 }
 
 

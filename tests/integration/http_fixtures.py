@@ -17,10 +17,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
@@ -247,7 +250,9 @@ def make_api(database: TestDatabase, **settings: Any) -> Iterator[Api]:
     at the first request and closes when the app shuts down.
     """
     database.empty()
-    config = Settings(**{"password_profile": "test", "database_url": "unused", **settings})
+    # attachments' files go to a folder of the test's own, not ./var
+    scratch = tempfile.mkdtemp(prefix="conezia-http-")
+    config = Settings(**{"password_profile": "test", "database_url": "unused", "data_dir": Path(scratch), **settings})
     backend = open_backend(database.target, pool_size=4)
     outbox = MemoryOutbox()
     clock = MutableClock()
@@ -259,6 +264,7 @@ def make_api(database: TestDatabase, **settings: Any) -> Iterator[Api]:
             yield Api(client=client, outbox=outbox, clock=clock, deps=deps, backend=backend, database=database)
     finally:
         database.empty()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture

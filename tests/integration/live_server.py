@@ -15,7 +15,7 @@ import httpx
 
 from conezia.keys import create_key_file
 
-__all__ = ["serving"]
+__all__ = ["serving", "serving_process"]
 
 PATIENCE_SECONDS = 60
 
@@ -33,6 +33,13 @@ def serving(database_url: str, folder: Path, **env: str) -> Iterator[str]:
     The test database's role is a superuser: the server is told that this is allowed
     (least privilege has its own tests). ``env`` adds or overrides ``CONEZIA_*`` settings.
     """
+    with serving_process(database_url, folder, **env) as (base, _):
+        yield base
+
+
+@contextmanager
+def serving_process(database_url: str, folder: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`serving`, with the server's process (its group holds granian's workers)."""
     key_file = folder / "keys.json"
     create_key_file(key_file)
     port = _free_port()
@@ -59,7 +66,7 @@ def serving(database_url: str, folder: Path, **env: str) -> Iterator[str]:
                     pass
                 assert time.monotonic() < deadline, "the server did not start:\n" + log_path.read_text()
                 time.sleep(0.1)
-            yield base
+            yield base, process
         finally:
             process.terminate()
             try:

@@ -35,16 +35,16 @@ def test_migrate_applies_everything_on_an_empty_database_and_reports_status(fres
     env = {"CONEZIA_DATABASE_URL": fresh_database_url, "CONEZIA_DATA_DIR": str(tmp_path)}
     applied = run_cli("migrate", "apply", env=env)
     assert applied.returncode == 0, applied.stderr
-    assert "18 migration(s) applied" in applied.stderr
+    assert "19 migration(s) applied" in applied.stderr
 
     status = run_cli("migrate", "status", env=env)
     lines = status.stdout.splitlines()
-    assert len(lines) == 18 and all(line.startswith("applied") for line in lines)
+    assert len(lines) == 19 and all(line.startswith("applied") for line in lines)
 
     rolled = run_cli("migrate", "rollback", "--count", "2", env=env)
     assert rolled.returncode == 0, rolled.stderr
     status = run_cli("migrate", "status", env=env).stdout.splitlines()
-    assert [line.split()[0] for line in status] == ["applied"] * 16 + ["pending"] * 2
+    assert [line.split()[0] for line in status] == ["applied"] * 17 + ["pending"] * 2
 
 
 def test_keys_init_creates_an_owner_only_file_once_and_rotate_keeps_old_keys(tmp_path: Path) -> None:

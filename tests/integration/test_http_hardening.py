@@ -46,9 +46,10 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 
 
 def _body_operations(api: Api) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The operations with a JSON body (an attachment's upload is the file itself, never decoded)."""
     for path, item in _document(api)["paths"].items():
         for method, operation in item.items():
-            if "requestBody" in operation:
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 yield method.upper(), path, operation
 
 

@@ -20,6 +20,7 @@ from tests.integration.http_fixtures import API, Api, api, database_rows, http_d
 __all__ = ["api", "http_database"]
 
 SSN = "078-05-1120"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 # A valid body for every route that takes one and an id: the 404 must come from
 # ownership, never from validation.
@@ -82,6 +83,12 @@ def _populate(api: Api, email: str, name: str) -> Account:
     # the worker's in-app notification of that birthday, as it delivers it when the day comes
     api.call(services.deliver_notifications, api.deps, dt.datetime(2998, 1, 1, 9, 30, tzinfo=dt.UTC))
     [notification] = api.get(f"{API}/notifications", token=token).json()["data"]
+    attachment = api.post(
+        f"{API}/attachments", token=token, content=PDF,
+        params={"filename": f"{name}.pdf", "interaction_id": interaction["id"], "entity_id": entity["id"]},
+        headers={"Content-Type": "application/pdf"},
+    )
+    assert attachment.status_code == 201, attachment.text
     return Account(
         token=token,
         ids={
@@ -90,6 +97,7 @@ def _populate(api: Api, email: str, name: str) -> Account:
             "interaction_id": interaction["id"], "conversation_id": conversation["id"],
             "communication_id": message["id"], "reminder_id": reminder["id"],
             "notification_id": notification["id"],
+            "attachment_id": attachment.json()["id"],
         },
     )
 
@@ -145,6 +153,11 @@ def _everything_visible_to(api: Api, account: Account) -> dict[str, Any]:
         "messages": read(f"/conversations/{ids['conversation_id']}/communications"),
         "reminders": read("/reminders?status=all"),
         "notifications": read("/notifications"),
+        "attachment": read(f"/attachments/{ids['attachment_id']}"),
+        "entity_attachments": read(f"/entities/{entity}/attachments"),
+        "interaction_attachments": read(f"/interactions/{ids['interaction_id']}/attachments"),
+        "message_attachments": read(f"/communications/{ids['communication_id']}/attachments"),
+        "content": api.get(f"{API}/attachments/{ids['attachment_id']}/content", token=token).content.decode("latin-1"),
         "provider_tokens": api.post(f"{API}/me/auth-providers/{ids['provider_id']}/reveal", token=token).json(),
     }
 

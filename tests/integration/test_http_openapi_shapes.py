@@ -9,6 +9,7 @@ import pytest
 
 from conezia.core import shapes
 from conezia.core.accounts import AUTH_PROVIDER, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USER
+from conezia.core.attachments import ALLOWED_MIME_TYPES, MAX_SIZE
 from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.identifiers import IDENTIFIER, SSN_RE
 from conezia.core.organizing import GROUP, TAG
@@ -68,6 +69,8 @@ def test_every_request_body_is_a_named_component_required_when_it_has_a_required
     document: dict[str, Any],
 ) -> None:
     bodies = [operation["requestBody"] for _, _, operation in _operations(document) if "requestBody" in operation]
+    # an attachment's upload is the file itself, in any allowed type (see the next test)
+    bodies = [body for body in bodies if "application/pdf" not in body["content"]]
     assert len(bodies) >= 20
     for body in bodies:
         assert set(body["content"]) == {"application/json"}
@@ -76,6 +79,24 @@ def test_every_request_body_is_a_named_component_required_when_it_has_a_required
         component = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
         assert body["required"] is bool(component.get("required")), ref
     assert {body["required"] for body in bodies} == {True, False}
+
+
+def test_an_upload_is_documented_as_the_raw_file_in_each_allowed_type(document: dict[str, Any]) -> None:
+    body = document["paths"]["/api/v1/attachments"]["post"]["requestBody"]
+
+    assert body["required"] is True
+    assert set(body["content"]) == set(ALLOWED_MIME_TYPES)
+    assert {tuple(sorted(media["schema"].items())) for media in body["content"].values()} == {
+        (("format", "binary"), ("maxLength", MAX_SIZE), ("type", "string"))}
+
+
+def test_a_download_is_documented_as_the_file_in_its_own_type(document: dict[str, Any]) -> None:
+    responses = document["paths"]["/api/v1/attachments/{attachment_id}/content"]["get"]["responses"]
+
+    for status in ("200", "206"):
+        assert set(responses[status]["content"]) == set(ALLOWED_MIME_TYPES)
+        assert {media["schema"]["format"] for media in responses[status]["content"].values()} == {"binary"}
+    assert responses["416"]["content"].keys() == {"application/problem+json"}
 
 
 @pytest.mark.parametrize(("component", "shape"), BODY_SHAPES, ids=[name for name, _ in BODY_SHAPES])

@@ -54,6 +54,7 @@ MIGRATION_IDS = [
     "0015_create_reminders",
     "0015a_create_notifications",
     "0015b_create_job_queue",
+    "0017_create_attachments",
     "0018_create_activity_logs",
 ]
 
@@ -306,8 +307,8 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
 
     assert rollback_migrations(fresh_database_url, count=3) == [
         "0018_create_activity_logs",
+        "0017_create_attachments",
         "0015b_create_job_queue",
-        "0015a_create_notifications",
     ]
 
     engine = create_engine(fresh_database_url)
@@ -315,7 +316,7 @@ def test_rolling_back_a_count_undoes_only_the_newest_migrations(
         remaining = _application_tables(inspect(engine))
     finally:
         engine.dispose()
-    assert remaining == set(tables.metadata.tables) - {"notifications", "notification_deliveries", "activity_logs"}
+    assert remaining == set(tables.metadata.tables) - {"attachments", "activity_logs"}
     assert apply_migrations(fresh_database_url) == MIGRATION_IDS[-3:]
 
 

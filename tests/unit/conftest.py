@@ -9,11 +9,13 @@ import uuid
 
 import pytest
 
+from conezia.adapters.blobs import MemoryBlobStore
 from conezia.adapters.mail import MemoryOutbox
 from conezia.adapters.memory import MemoryStore, MemoryUnitOfWork
 from conezia.adapters.push import MemoryPush
 from conezia.adapters.recurrence import DateutilRecurrence
 from conezia.adapters.security import AesGcmCipher, Argon2Hasher, HmacBlindIndex
+from conezia.adapters.sniffing import MagicTypeDetector
 from conezia.adapters.system import SystemSecrets
 from conezia.adapters.throttle import MemoryLoginThrottle
 from conezia.core.deps import Deps
@@ -66,6 +68,8 @@ def make_deps(clock: FakeClock | None = None, *, activity_log: bool = True) -> D
         mailer=MemoryOutbox(),
         recurrence=DateutilRecurrence(),
         push=MemoryPush(),
+        blobs=MemoryBlobStore(clock.now),
+        detector=MagicTypeDetector(),
     )
 
 
