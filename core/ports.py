@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Collection, Sequence
+from typing import Protocol
 
 from .accounts import AuthProvider, User, UserToken
 from .activity import ActivityFilter, ActivityLog
@@ -23,6 +23,7 @@ from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
 from .ports_attachments import AttachmentRepository, BlobInfo, BlobStore, StoredBlob, TypeDetector
 from .ports_inbox import DeliveryRepository, NotificationRepository
+from .ports_services import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, Recurrence, SecretGenerator
 from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
 from .reminders import Reminder
 
@@ -56,66 +57,6 @@ __all__ = [
     "UnitOfWork",
     "UserRepository",
 ]
-
-
-class Clock(Protocol):
-    """Time comes through a port so that tests can hold it still."""
-
-    def now(self) -> dt.datetime:
-        """The current time, timezone-aware, in UTC."""
-        ...
-
-
-class IdGenerator(Protocol):
-    def new_id(self) -> uuid.UUID:
-        """A new unique row id."""
-        ...
-
-
-class SecretGenerator(Protocol):
-    def token_bytes(self, n: int) -> bytes:
-        """``n`` cryptographically strong random bytes."""
-        ...
-
-
-class PasswordHasher(Protocol):
-    """Argon2id in production; a cheap profile in tests."""
-
-    async def hash(self, password: str) -> str:
-        """Hash a password (PHC string)."""
-        ...
-
-    async def verify(self, hashed: str | None, password: str) -> bool:
-        """Whether ``password`` matches. With ``hashed`` None it still spends the same time."""
-        ...
-
-    def needs_rehash(self, hashed: str) -> bool:
-        """Whether the hash was made with weaker parameters than the current ones."""
-        ...
-
-
-class Cipher(Protocol):
-    """Authenticated encryption (AES-256-GCM) with key ids for rotation (errata C3)."""
-
-    def encrypt(self, plaintext: bytes, *, context: bytes) -> bytes:
-        """Encrypt under the active key; ``context`` (table/column/row) is bound as associated data."""
-        ...
-
-    def decrypt(self, ciphertext: bytes, *, context: bytes) -> bytes:
-        """Decrypt with whichever configured key the header names.
-
-        Raises:
-            ValueError: the key is unknown, or the data or context was tampered with.
-        """
-        ...
-
-
-class BlindIndex(Protocol):
-    """Keyed HMAC over a normalized value, scoped to its owner (errata C2)."""
-
-    def digest(self, *, scope: uuid.UUID, kind: str, value: str) -> str:
-        """64 lowercase hex characters."""
-        ...
 
 
 class UserRepository(Protocol):
@@ -315,24 +256,6 @@ class ActivityRepository(Protocol):
 
     async def delete_older_than(self, cutoff: dt.datetime, limit: int) -> int:
         """Delete at most ``limit`` rows of any user inserted before ``cutoff``; returns how many."""
-        ...
-
-
-class Recurrence(Protocol):
-    """Computes a recurrence rule's occurrences (RFC 5545; dateutil's rrule in the adapter)."""
-
-    def next_occurrence(
-        self, rule: Mapping[str, Any], start: dt.datetime, after: dt.datetime, timezone: str
-    ) -> dt.datetime | None:
-        """The first occurrence strictly after ``after`` of the series that begins at ``start``.
-
-        Occurrences keep ``start``'s wall-clock time in ``timezone`` (an IANA name) across DST
-        changes; a day of the month that a month lacks (the 31st, 29 February) falls on its
-        last day. ``count`` counts from ``start``; ``until`` is inclusive.
-
-        Returns:
-            An aware UTC instant, or None when the series has no occurrence after ``after``.
-        """
         ...
 
 
