@@ -89,9 +89,8 @@ async def list_conversations(
         NotFoundError: ``entity_id`` is not the user's.
     """
     async with deps.uow() as uow:
-        if entity_id is not None:
-            await ENTITIES.load(uow, user_id, entity_id)
-        return await uow.conversations.list(user_id, entity_id, archived, page or PageRequest())
+        found = await uow.conversations.list(user_id, entity_id, archived, page or PageRequest())
+        return await ENTITIES.check_page(uow, user_id, entity_id, found)
 
 
 async def update_conversation(
@@ -164,8 +163,8 @@ async def list_messages(
         NotFoundError: the conversation is not the user's.
     """
     async with deps.uow() as uow:
-        await CONVERSATIONS.load(uow, user_id, conversation_id)
-        return await uow.communications.list_for_conversation(user_id, conversation_id, page or PageRequest())
+        found = await uow.communications.list_for_conversation(user_id, conversation_id, page or PageRequest())
+        return await CONVERSATIONS.check_page(uow, user_id, conversation_id, found)
 
 
 async def mark_communication_read(deps: Deps, user_id: uuid.UUID, communication_id: uuid.UUID) -> Communication:

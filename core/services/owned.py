@@ -26,6 +26,7 @@ from ..events import Created, Deleted, Event, Updated, changed_fields
 from ..identifiers import Identifier
 from ..inbox import Notification
 from ..organizing import Group, Tag
+from ..pagination import Page
 from ..ports import UnitOfWork
 from ..reminders import Reminder
 from ..timeline import Communication, Conversation, Interaction
@@ -38,6 +39,7 @@ __all__ = [
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Event)
+P = TypeVar("P", bound=Page[Any])
 
 
 @attrs.frozen
@@ -119,6 +121,20 @@ class Resource(Generic[T]):
         if row is None:
             raise NotFoundError(self.name)
         return row
+
+    async def check_page(self, uow: UnitOfWork, owner_id: uuid.UUID, row_id: uuid.UUID | None, page: P) -> P:
+        """``page``, a list of this resource's children, once the parent ``row_id`` is known to be the owner's.
+
+        A row on the page proves it (the child's composite foreign key names the owner's
+        parent, errata C8), so only an empty page pays the lookup that tells an empty list
+        from a parent that is not the owner's.
+
+        Raises:
+            NotFoundError: the page is empty and the parent is not the owner's.
+        """
+        if row_id is not None and not page.items:
+            await self.load(uow, owner_id, row_id)
+        return page
 
     async def add(self, deps: Deps, owner_id: uuid.UUID, row: T) -> T:
         """Store a row the domain built and validated; constraint violations raise the core's errors."""

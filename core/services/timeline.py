@@ -117,9 +117,8 @@ async def list_interactions(
         NotFoundError: ``entity_id`` is not the user's.
     """
     async with deps.uow() as uow:
-        if entity_id is not None:
-            await ENTITIES.load(uow, user_id, entity_id)
-        return await uow.interactions.list(user_id, entity_id, page or PageRequest())
+        found = await uow.interactions.list(user_id, entity_id, page or PageRequest())
+        return await ENTITIES.check_page(uow, user_id, entity_id, found)
 
 
 async def update_interaction(

@@ -56,3 +56,21 @@ def test_another_users_entity_or_conversation_raises_not_found_and_bad_input_nam
         me.log_interaction(grace.id, type="séance", content="")
     assert set(raised.value.errors) == {"type", "content"}
     assert me.interactions().items == [] and me.messages(thread.id).items == []
+
+
+def test_a_parents_lists_are_empty_for_its_owner_and_not_found_for_anyone_else(crm: conezia.Conezia) -> None:
+    # a page with rows proves the parent is the caller's; an empty one is told apart by a lookup
+    me, eve = _user(crm, "ada@example.com"), _user(crm, "eve@example.com")
+    grace = me.create_entity(type="person", name="Grace Hopper")
+    thread = me.start_conversation(grace.id, channel="email")
+    other = me.create_entity(type="person", name="Alan Turing")
+
+    assert me.messages(thread.id).items == []
+    assert me.interactions(other.id).items == [] and me.conversations(other.id).items == []
+    me.record_message(thread.id, direction="inbound", content="hi")
+    me.log_interaction(grace.id, type="note", content="met")
+    assert len(me.messages(thread.id).items) == 1 and len(me.interactions(grace.id).items) == 1
+    for listing in (lambda: eve.messages(thread.id), lambda: eve.interactions(grace.id),
+                    lambda: eve.conversations(grace.id), lambda: eve.messages(other.id)):
+        with pytest.raises(NotFoundError):
+            listing()
