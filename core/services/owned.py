@@ -164,15 +164,22 @@ class Resource(Generic[T]):
         Whatever ``change`` raises (a ValidationError) leaves the row as it was. The event
         names the fields that changed (see :func:`~conezia.core.events.changed_fields`).
 
+        An edit (no ``operation``) that changes no field writes nothing and records no
+        event: the row comes back as it was, ``updated_at`` included.
+
         Args:
             operation: the name of the change when it is more than an edit (``"archive"``).
         """
         async with deps.uow() as uow:
             row = await self.load(uow, owner_id, row_id, for_update=True)
+            as_loaded = attrs.evolve(row)  # type: ignore[misc]
             before = attrs.asdict(row)  # type: ignore[arg-type]
             change(row, deps.clock.now())
-            await self.rows(uow).update(row)
             fields = changed_fields(before, attrs.asdict(row))  # type: ignore[arg-type]
+            if not fields and operation is None:
+                # an edit that changes nothing (an empty PATCH) writes nothing, not even updated_at
+                return as_loaded
+            await self.rows(uow).update(row)
             self.record_change(uow, owner_id, row, fields, operation)
             await uow.commit()
         return row

@@ -74,3 +74,16 @@ def test_a_parents_lists_are_empty_for_its_owner_and_not_found_for_anyone_else(c
                     lambda: eve.conversations(grace.id), lambda: eve.messages(other.id)):
         with pytest.raises(NotFoundError):
             listing()
+
+
+def test_an_edit_that_changes_nothing_writes_nothing_and_logs_nothing(crm: conezia.Conezia) -> None:
+    me = _user(crm, "ada@example.com")
+    grace = me.create_entity(type="person", name="Grace Hopper", description="Admiral")
+    logged = len(me.activity().items)
+
+    for unchanged in (me.update_entity(grace.id), me.update_entity(grace.id, name="Grace Hopper")):
+        assert unchanged == grace  # updated_at included
+    assert me.entity(grace.id) == grace and len(me.activity().items) == logged
+
+    changed = me.update_entity(grace.id, description="Rear admiral")
+    assert changed.description == "Rear admiral" and len(me.activity().items) == logged + 1
