@@ -178,8 +178,12 @@ async def list_attachments(
         NotFoundError: the parent is not the user's.
     """
     async with deps.uow() as uow:
-        await _check_parents(uow, user_id, parent)
-        return await uow.attachments.list(user_id, parent, page or PageRequest())
+        found = await uow.attachments.list(user_id, parent, page or PageRequest())
+        if not found.items:
+            # as Resource.check_page: rows prove the parent is the user's (composite foreign keys),
+            # so only an empty page looks it up
+            await _check_parents(uow, user_id, parent)
+        return found
 
 
 async def delete_attachment(deps: Deps, user_id: uuid.UUID, attachment_id: uuid.UUID) -> None:

@@ -299,6 +299,24 @@ WHOLE: dict[str, tuple[Case, str]] = {
 }
 
 
+def assert_reads_a_page(
+    connection: psycopg.Connection[Any], statement: Any, params: dict[str, Any], index: str, case: str, *, cursor: str
+) -> None:
+    """Both plans of a page's statement read ``index`` in order, sort nothing unbounded and stop at the limit.
+
+    After a cursor, the cursor bounds the index scan itself (an ``Index Cond`` matching the
+    pattern ``cursor``), not a filter over what came before.
+    """
+    for form, plan in _plans(connection, statement, params).items():
+        sorts = _unbounded_sorts(plan, bound=params["limit"])
+        assert sorts == [], f"{case} ({form} plan) sorts the owner's rows: {sorts}"
+        assert index in _indexes(plan), f"{case} ({form} plan) does not read {index}: {sorted(_indexes(plan))}"
+        assert plan["Node Type"] == "Limit"
+        if "after_at" in params:
+            conditions = [node.get("Index Cond", "") for node in _nodes(plan) if node.get("Index Name") == index]
+            assert any(re.search(cursor, c) for c in conditions), f"{case} ({form} plan)"
+
+
 @pytest.fixture(scope="module")
 def connection(database: tuple[dict[str, Any], dict[str, Any]]) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(**database[0], autocommit=True) as connection:
@@ -311,15 +329,8 @@ def test_a_page_reads_its_rows_in_order_from_an_index_and_stops(
 ) -> None:
     build, index = PAGED[case]
     statement, params = build(database[1])
-    for form, plan in _plans(connection, statement, params).items():
-        sorts = _unbounded_sorts(plan, bound=params["limit"])
-        assert sorts == [], f"{case} ({form} plan) sorts the owner's rows: {sorts}"
-        assert index in _indexes(plan), f"{case} ({form} plan) does not read {index}: {sorted(_indexes(plan))}"
-        assert plan["Node Type"] == "Limit"
-        if "after_at" in params:  # the cursor bounds the index scan itself, not a filter over what came before
-            conditions = [node.get("Index Cond", "") for node in _nodes(plan) if node.get("Index Name") == index]
-            # after the cursor in ascending order, before it in the newest-first activity log
-            assert any(re.search(r"ROW\((inserted_at|due_at), id\) [<>]", c) for c in conditions), f"{case} ({form} plan)"
+    # after the cursor in ascending order, before it in the newest-first activity log
+    assert_reads_a_page(connection, statement, params, index, case, cursor=r"ROW\((inserted_at|due_at), id\) [<>]")
 
 
 @pytest.mark.parametrize("case", list(WHOLE))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +17,7 @@ from conezia.adapters.postgres.urls import connect_kwargs
 from conezia.core.attachments import Parents
 from conezia.core.pagination import PageRequest
 from conezia.embedded import create_database, drop_database
-from tests.integration.test_query_plans import _indexes, _nodes, _plans, _unbounded_sorts
+from tests.integration.test_query_plans import assert_reads_a_page
 
 __all__: list[str] = []
 
@@ -86,10 +85,4 @@ def test_a_parents_attachments_are_read_in_order_from_its_index_and_the_page_sto
 ) -> None:
     parent, page, index = CASES[case]
     statement, params = attachment_list_statement(OWNER, parent, page)
-    for form, plan in _plans(connection, statement, params).items():
-        assert _unbounded_sorts(plan, bound=params["limit"]) == [], f"{case} ({form} plan) sorts"
-        assert index in _indexes(plan), f"{case} ({form} plan) does not read {index}: {sorted(_indexes(plan))}"
-        assert plan["Node Type"] == "Limit"
-        if "after_at" in params:
-            conditions = [node.get("Index Cond", "") for node in _nodes(plan) if node.get("Index Name") == index]
-            assert any(re.search(r"ROW\(inserted_at, id\) >", c) for c in conditions), f"{case} ({form} plan)"
+    assert_reads_a_page(connection, statement, params, index, case, cursor=r"ROW\(inserted_at, id\) >")

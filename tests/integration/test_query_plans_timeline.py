@@ -4,7 +4,6 @@ checks for the other tables): interactions newest first, conversations, a conver
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,7 +21,7 @@ from conezia.adapters.postgres.timeline import (
 from conezia.adapters.postgres.urls import connect_kwargs
 from conezia.core.pagination import PageRequest
 from conezia.embedded import create_database, drop_database
-from tests.integration.test_query_plans import _indexes, _nodes, _plans, _unbounded_sorts
+from tests.integration.test_query_plans import assert_reads_a_page
 
 __all__: list[str] = []
 
@@ -140,11 +139,4 @@ def test_a_timeline_page_reads_its_rows_in_order_from_an_index_and_stops(
 ) -> None:
     build, index, key = PAGED[case]
     statement, params = build()
-    for form, plan in _plans(connection, statement, params).items():
-        sorts = _unbounded_sorts(plan, bound=params["limit"])
-        assert sorts == [], f"{case} ({form} plan) sorts the owner's rows: {sorts}"
-        assert index in _indexes(plan), f"{case} ({form} plan) does not read {index}: {sorted(_indexes(plan))}"
-        assert plan["Node Type"] == "Limit"
-        if "after_at" in params:
-            conditions = [node.get("Index Cond", "") for node in _nodes(plan) if node.get("Index Name") == index]
-            assert any(re.search(rf"ROW\({key}, id\) [<>]", c) for c in conditions), f"{case} ({form} plan)"
+    assert_reads_a_page(connection, statement, params, index, case, cursor=rf"ROW\({key}, id\) [<>]")
