@@ -291,6 +291,12 @@ class UnitOfWork(Protocol):
         async with deps.uow() as uow:
             await uow.entities.add(entity)
             await uow.commit()
+
+    A write that returns nothing (``add``, ``update``) may be sent with the unit
+    of work's next statement or with its commit, as a database adapter sees fit:
+    a broken rule (a taken name, a missing row) is raised by the call that sends
+    it, at the latest by :meth:`commit`, and then nothing of the unit of work is
+    committed. Reads always see the unit of work's own writes.
     """
 
     users: UserRepository

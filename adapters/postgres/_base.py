@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final, TypeAlias
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import attrs
 import psycopg
@@ -15,16 +16,28 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
-from ._errors import reraise
+from conezia.core.errors import NotFoundError
+
+from ._errors import reraise, reraise_write
+from ._json import snapshot
 
 __all__ = [
     "DIALECT",
     "LazyTransaction",
     "Prepared",
     "Repository",
+    "Write",
     "attribute_names",
     "columns_for",
 ]
+
+# the attributes of a psycopg connection that hold its one cursor (see LazyTransaction.cursor),
+# and its cursor for BEGIN with a locking read (LazyTransaction.begin_with)
+_CURSOR: Final = "_conezia_cursor"
+_CLIENT_CURSOR: Final = "_conezia_client_cursor"
+# Pinned: reading outside the transaction is equivalent at this level only.
+_BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
+_IN_TRANSACTION: Final = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
 
 #: Compiles every statement, once, to the SQL text and ``%(name)s`` parameters psycopg takes.
 DIALECT: Final = psycopg_dialect()  # type: ignore[no-untyped-call]
@@ -49,43 +62,107 @@ class LazyTransaction:
     lost with the old one, since everything before ran on its own. Once BEGIN
     has succeeded nothing is run again: a write is never retried.
 
+    Writes whose result the caller does not need (an INSERT, an UPDATE of one
+    row) wait in :attr:`pending` (:meth:`defer`) until the next statement or the
+    commit, and go to the server as one statement (see :class:`_Combined`): a
+    round trip costs the server more CPU than the statement it carries. A unit
+    of work that only inserts (a create and its activity row) is then one
+    statement in its own implicit transaction, with no BEGIN and no COMMIT; a
+    broken rule is reported by the statement that carries it, whenever it runs.
+
+    The connection itself is checked out of the pool at the first statement, not
+    when the unit of work is entered, and goes back when it is left: a create
+    holds one only for the statement it sends at its commit, so fewer requests
+    wait for the pool.
+
+    Args:
+        lender: Gives the open pool to check the connection out of.
+
     Attributes:
-        connection: The connection checked out of the pool, while the unit of work is entered.
-        pool: The pool it came from, while the unit of work is entered.
+        entered: Whether the unit of work is entered (``async with``).
+        connection: The connection checked out of the pool, from the first statement until the unit of work is left.
+        pool: The pool it came from, likewise.
         begun: Whether BEGIN was sent and not yet ended.
         failed: Whether a statement failed since BEGIN, which aborts the transaction.
         replaced: Whether a broken connection was replaced already (once per unit of work).
+        pending: The deferred writes, in order.
     """
 
-    __slots__ = ("_cursor", "begun", "connection", "failed", "pool", "replaced")
+    __slots__ = ("begun", "connection", "entered", "failed", "lender", "pending", "pool", "replaced")
 
-    def __init__(self) -> None:
+    def __init__(self, lender: Callable[[], Awaitable[AsyncConnectionPool[Any]]]) -> None:
+        self.lender = lender
+        self.entered = False
         self.connection: AsyncConnection | None = None
-        self._cursor: psycopg.AsyncCursor[Any] | None = None
         self.pool: AsyncConnectionPool[Any] | None = None
         self.begun = False
         self.failed = False
         self.replaced = False
+        self.pending: list[Write] = []
+
+    async def connect(self) -> AsyncConnection:
+        """The unit of work's connection, checked out of the pool if it has none yet.
+
+        Raises:
+            UnavailableError: No connection could be had in time, or the pool is closed.
+        """
+        connection = self.connection
+        if connection is None:
+            try:
+                pool = self.pool = await self.lender()
+                connection = self.connection = await pool.getconn()
+            except psycopg.Error as error:  # PoolTimeout: no connection in time; PoolClosed
+                reraise(error)
+        return connection
 
     def cursor(self) -> psycopg.AsyncCursor[Any]:
-        """The one cursor every statement of the unit of work runs on (binary results).
+        """The one cursor every statement on the connection runs on (binary results).
 
-        A cursor per statement cost more than many statements do; each result is
-        read before the next statement runs, so one is enough.
+        A cursor per statement cost more than many statements do, and one per unit of
+        work more than a small statement; each result is read before the next statement
+        runs, and a connection serves one unit of work at a time, so one is enough.
         """
         connection = self.connection
         assert connection is not None
-        cursor = self._cursor
-        if cursor is None or cursor.connection is not connection:
-            cursor = self._cursor = connection.cursor(binary=True)
+        cursor: psycopg.AsyncCursor[Any] | None = getattr(connection, _CURSOR, None)
+        if cursor is None:
+            cursor = connection.cursor(binary=True)
+            setattr(connection, _CURSOR, cursor)
         return cursor
+
+    async def ready_cursor(self) -> psycopg.AsyncCursor[Any]:
+        """:meth:`cursor`, once the connection is checked out."""
+        if self.connection is None:
+            await self.connect()
+        return self.cursor()
 
     async def begin(self) -> None:
         """Start the transaction."""
-        # Pinned: reading outside the transaction is equivalent at this level only.
-        await self.cursor().execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        await (await self.ready_cursor()).execute(_BEGIN)
         self.begun = True
         self.failed = False
+
+    async def begin_with(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
+        """Start the transaction with a locking read, in one round trip; the cursor holds the read's rows.
+
+        BEGIN and the read go as one simple query, so the read's few values are bound
+        here and its rows come as text; a round trip costs more than both.
+        """
+        connection = await self.connect()
+        cursor: psycopg.AsyncClientCursor[Any] | None = getattr(connection, _CLIENT_CURSOR, None)
+        if cursor is None:
+            cursor = psycopg.AsyncClientCursor(connection)
+            setattr(connection, _CLIENT_CURSOR, cursor)
+        try:
+            await cursor.execute(f"{_BEGIN}; {prepared.sql}", prepared.parameters(params))
+        except psycopg.Error:
+            # the read may fail after BEGIN took effect: the transaction is then open and aborted
+            self.begun = self.failed = connection.info.transaction_status in _IN_TRANSACTION
+            raise
+        self.begun = True
+        self.failed = False
+        cursor.nextset()  # past BEGIN's result, to the read's
+        return cursor
 
     async def replace_broken(self) -> bool:
         """Swap a connection that broke outside a transaction for a live one, once per unit of work.
@@ -108,15 +185,60 @@ class LazyTransaction:
         self.connection = await pool.getconn()
         return True
 
-    async def end(self, *, commit: bool) -> None:
-        """Commit or roll back the transaction, if one was begun.
+    def defer(self, write: Write) -> None:
+        """Send ``write`` with the next statement or the commit, whichever comes first."""
+        self.pending.append(write)
+
+    async def flush(self) -> None:
+        """Send the deferred writes now, in the transaction (begun here if need be).
 
         Raises:
+            ConeziaError: For a broken rule (see :mod:`._errors`), or a write that found no row.
+        """
+        if not self.begun:
+            await self.begin()  # before taking them: a broken connection's retry still has them
+        writes, self.pending = self.pending, []
+        await self._send(writes)
+
+    async def _send(self, writes: Sequence[Write]) -> None:
+        cursor = await self.ready_cursor()
+        for batch in _batches(writes):
+            combined = _combined(batch)
+            try:
+                await cursor.execute(combined.sql, combined.parameters(batch))
+            except psycopg.Error as error:
+                # outside a transaction too: a later commit must not pass for this one's writes
+                self.failed = True
+                reraise_write(error, [(write.prepared.table, write.params) for write in batch])
+            if combined.counted:
+                counts = await cursor.fetchone()
+                assert counts is not None
+                for write, count in zip(combined.counted, counts, strict=True):
+                    if count != 1:
+                        raise NotFoundError(write.missing or "row")
+
+    async def end(self, *, commit: bool) -> None:
+        """Commit or roll back the transaction, if one was begun (sending the deferred writes first, on commit).
+
+        Raises:
+            ConeziaError: On commit, for a deferred write that broke a rule or found no row;
+                the transaction is then still open, for the caller to roll back.
             psycopg.errors.InFailedSqlTransaction: On commit after a statement of the
                 transaction failed; PostgreSQL has rolled it all back instead.
             psycopg.OperationalError: On commit after the connection was lost.
         """
+        if commit and self.pending:
+            if not self.begun and not any(write.missing for write in self.pending):
+                # inserts alone: one statement is its own transaction, all or nothing
+                writes, self.pending = self.pending, []
+                await self._send(writes)
+                return
+            await self.flush()
+        self.pending.clear()
         if not self.begun:
+            failed, self.failed = self.failed, False
+            if commit and failed:
+                raise psycopg.errors.InFailedSqlTransaction("a write of this unit of work failed; nothing was committed")
             return
         # A failed COMMIT or ROLLBACK ends the transaction all the same.
         self.begun = False
@@ -156,7 +278,7 @@ class Prepared:
         table: The table a write changes: it names the field of an over-long value.
     """
 
-    __slots__ = ("defaults", "opens_transaction", "sql", "statement", "table")
+    __slots__ = ("defaults", "inserts", "locking", "opens_transaction", "sql", "statement", "table")
 
     def __init__(self, statement: Statement, *, locking: bool = False) -> None:
         self.statement = statement
@@ -168,8 +290,10 @@ class Prepared:
         self.defaults: dict[str, Any] = {k: v for k, v in compiled.params.items() if v is not None}
         # writes, and locking reads whose row locks must last until the unit of work ends
         self.opens_transaction = bool(statement.is_dml) or locking
+        self.locking = locking
         table = getattr(statement, "table", None) if statement.is_dml else None
         self.table: Table | None = table if isinstance(table, Table) else None
+        self.inserts = bool(getattr(statement, "is_insert", False))
 
     def parameters(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """What the statement runs with: ``params`` and the literals' values."""
@@ -178,6 +302,92 @@ class Prepared:
     def with_for_update(self, **kwargs: Any) -> Prepared:
         assert isinstance(self.statement, Select)
         return Prepared(self.statement.with_for_update(**kwargs), locking=True)
+
+
+class Write(NamedTuple):
+    """A deferred write (see :meth:`LazyTransaction.defer`).
+
+    Attributes:
+        prepared: An INSERT or UPDATE without RETURNING.
+        params: Its parameters.
+        missing: For a write that must change exactly one row, what a :class:`NotFoundError`
+            calls the row if it changed none.
+    """
+
+    prepared: Prepared
+    params: Mapping[str, Any]
+    missing: str | None = None
+
+
+_PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
+
+
+class _Combined:
+    """Several writes as one statement: ``WITH w0 AS (...), w1 AS (...) <last>``.
+
+    The sub-statements of a WITH all run, to completion, in the statement's one
+    snapshot. Each one's parameters are renamed ``w<i>_<name>``. A write that must
+    change one row returns a row per row it changed, and the statement then ends
+    in ``SELECT`` of their counts.
+    """
+
+    __slots__ = ("counted", "sql")
+
+    def __init__(self, writes: Sequence[Write]) -> None:
+        self.counted = tuple(write for write in writes if write.missing)
+        if len(writes) == 1 and not self.counted:
+            self.sql = writes[0].prepared.sql
+            return
+        parts = []
+        for i, write in enumerate(writes):
+            sql = _PLACEHOLDER.sub(rf"%(w{i}_\1)s", write.prepared.sql)
+            parts.append(f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})")
+        if self.counted:
+            counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, write in enumerate(writes) if write.missing)
+            self.sql = f"WITH {', '.join(parts)} SELECT {counts}"
+        else:
+            last = _PLACEHOLDER.sub(rf"%(w{len(writes) - 1}_\1)s", writes[-1].prepared.sql)
+            self.sql = f"WITH {', '.join(parts[:-1])} {last}"
+
+    def parameters(self, writes: Sequence[Write]) -> Mapping[str, Any]:
+        if len(writes) == 1 and not self.counted:
+            return writes[0].prepared.parameters(writes[0].params)
+        return {
+            f"w{i}_{name}": value
+            for i, write in enumerate(writes)
+            for name, value in write.prepared.parameters(write.params).items()
+        }
+
+
+_COMBINED: dict[tuple[int | bool, ...], _Combined] = {}
+
+
+def _combined(writes: Sequence[Write]) -> _Combined:
+    # the Prepared statements are module-level constants: their identities name the combination
+    key = tuple(x for write in writes for x in (id(write.prepared), write.missing is not None))
+    combined = _COMBINED.get(key)
+    if combined is None:
+        combined = _COMBINED[key] = _Combined(writes)
+    return combined
+
+
+def _batches(writes: Sequence[Write]) -> list[Sequence[Write]]:
+    """``writes`` cut where one would not see an earlier one (a WITH's parts share one snapshot).
+
+    An UPDATE of a table written earlier in the same statement would not see that
+    write, so it starts a new statement; inserts see nothing either way.
+    """
+    batches: list[Sequence[Write]] = []
+    start = 0
+    written: set[Table | None] = set()
+    for i, write in enumerate(writes):
+        table = write.prepared.table
+        if not write.prepared.inserts and table in written:
+            batches.append(writes[start:i])
+            start, written = i, set()
+        written.add(table)
+    batches.append(writes[start:])
+    return batches
 
 
 class Repository:
@@ -210,7 +420,7 @@ class Repository:
             psycopg.Error: For anything else.
         """
         transaction = self._transaction
-        if transaction.connection is None:
+        if not transaction.entered:
             raise RuntimeError("use the unit of work inside its `async with` block")
         try:
             try:
@@ -222,12 +432,31 @@ class Repository:
         except psycopg.Error as error:
             reraise(error, prepared.table, params)
 
+    def _defer(self, prepared: Prepared, params: dict[str, Any], *, missing: str | None = None) -> None:
+        """Queue a write whose result is not needed now (see :meth:`LazyTransaction.defer`).
+
+        Its broken rules are reported when it is sent: by the next statement of the
+        unit of work, or by the commit.
+
+        Args:
+            missing: For a write of exactly one row: the name a :class:`NotFoundError` gives it
+                if the row is not there.
+        """
+        transaction = self._transaction
+        if not transaction.entered:
+            raise RuntimeError("use the unit of work inside its `async with` block")
+        transaction.defer(Write(prepared, snapshot(params), missing))
+
     async def _execute(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         transaction = self._transaction
+        if transaction.pending:
+            await transaction.flush()  # what this statement reads includes them
         if prepared.opens_transaction and not transaction.begun:
+            if prepared.locking:
+                return await transaction.begin_with(prepared, params)
             await transaction.begin()
         try:
-            return await transaction.cursor().execute(prepared.sql, prepared.parameters(params))
+            return await (await transaction.ready_cursor()).execute(prepared.sql, prepared.parameters(params))
         except psycopg.Error:
             transaction.failed = transaction.begun
             raise

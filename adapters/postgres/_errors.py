@@ -7,7 +7,7 @@ error carries it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, NoReturn
 
 import psycopg
@@ -26,7 +26,7 @@ from conezia.core.errors import (
 )
 from conezia.core.identifiers import SECOND_PRIMARY
 
-__all__ = ["CONSTRAINT_ERRORS", "is_unavailable", "reraise", "translatable", "translate"]
+__all__ = ["CONSTRAINT_ERRORS", "is_unavailable", "reraise", "reraise_write", "translatable", "translate"]
 
 _MISSING: Final = "does not exist"
 
@@ -205,6 +205,19 @@ def reraise(
     if is_unavailable(error):
         raise UnavailableError(type(error).__name__) from error
     raise error
+
+
+def reraise_write(
+    error: psycopg.Error, writes: Sequence[tuple[Table | None, Mapping[str, Any]]]
+) -> NoReturn:
+    """:func:`reraise` for a statement that carries several writes (a table and its values each).
+
+    An over-long value is reported on the field of the first write that has one.
+    """
+    for table, params in writes:
+        if _overlong_field(table, params) is not None:
+            reraise(error, table, params)
+    reraise(error)
 
 
 def translate(

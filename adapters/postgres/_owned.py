@@ -20,7 +20,6 @@ from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 from sqlalchemy import Select, Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from conezia.core.errors import NotFoundError
 from conezia.core.pagination import Page, PageRequest, page_of
 
 from ._base import Prepared, Repository, attribute_names, columns_for
@@ -190,7 +189,8 @@ class OwnedRepository(Repository, Generic[T]):
     owned: ClassVar[Owned[Any]]
 
     async def add(self, row: T) -> None:
-        await self._run(self.owned.insert, self.owned.values(row))
+        """Insert the row, with the next statement or the commit (which then report its broken rules)."""
+        self._defer(self.owned.insert, self.owned.values(row))
 
     async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T | None:
         owned = self.owned
@@ -198,9 +198,11 @@ class OwnedRepository(Repository, Generic[T]):
         return None if found is None else owned.cls(*found)
 
     async def update(self, row: T) -> None:
-        """Write every attribute back but the id and the owner; NotFoundError if the owner has no such row."""
-        if await self._count(self.owned.update, self.owned.changes(row)) == 0:
-            raise NotFoundError(self.owned.resource)
+        """Write every attribute back but the id and the owner, with the next statement or the commit.
+
+        That statement raises NotFoundError if the owner has no such row.
+        """
+        self._defer(self.owned.update, self.owned.changes(row), missing=self.owned.resource)
 
     async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID) -> bool:
         return await self._count(self.owned.delete, self.owned.key(owner_id, row_id)) > 0

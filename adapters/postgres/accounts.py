@@ -9,7 +9,6 @@ from typing import Final
 from sqlalchemy import ARRAY, String, any_, bindparam, delete, select
 
 from conezia.core.accounts import AuthProvider, User, UserToken
-from conezia.core.errors import NotFoundError
 
 from ._base import Prepared, Repository
 from ._owned import Owned, OwnedRepository
@@ -28,7 +27,7 @@ class PostgresUserRepository(Repository):
     __slots__ = ()
 
     async def add(self, user: User) -> None:
-        await self._run(_USERS.insert, _USERS.values(user))
+        self._defer(_USERS.insert, _USERS.values(user))
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         row = await self._row(_USERS.get_for_update if for_update else _USERS.get, _USERS.key(None, user_id))
@@ -39,8 +38,7 @@ class PostgresUserRepository(Repository):
         return None if row is None else User(*row)
 
     async def update(self, user: User) -> None:
-        if await self._count(_USERS.update, _USERS.changes(user)) == 0:
-            raise NotFoundError("user")
+        self._defer(_USERS.update, _USERS.changes(user), missing="user")
 
     async def delete(self, user_id: uuid.UUID) -> bool:
         # everything the user owns goes by ON DELETE CASCADE
@@ -70,7 +68,7 @@ class PostgresTokenRepository(Repository):
     __slots__ = ()
 
     async def add(self, token: UserToken) -> None:
-        await self._run(_TOKENS.insert, _TOKENS.values(token))
+        self._defer(_TOKENS.insert, _TOKENS.values(token))
 
     async def get_by_hash(self, context: str, token_hash: bytes) -> UserToken | None:
         row = await self._row(_GET_TOKEN_BY_HASH, {"context": context, "token": token_hash})

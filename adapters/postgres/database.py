@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import select
 from typing import Any, Final
 
 import psycopg
@@ -115,12 +116,27 @@ class PostgresDatabase:
             min_size=1,
             max_size=self.pool_size,
             configure=_configure,
+            check=_still_open,
             open=False,
             timeout=self.checkout_timeout,
             name=APPLICATION_NAME,
         )
         await pool.open()
         return pool
+
+
+async def _still_open(connection: psycopg.AsyncConnection[Any]) -> None:
+    """Refuse to lend an idle connection the server has said goodbye on (the pool then lends another).
+
+    An idle connection has nothing to read: if its socket is readable, the server
+    terminated it or shut down, and sent its last message and closed. Looking
+    costs one system call, where a test query would cost a round trip; it matters
+    because a unit of work's first statement may be its only one, a write that is
+    never sent twice.
+    """
+    if select.select([connection.pgconn.socket], [], [], 0)[0]:
+        await connection.close()  # closed, the pool discards it and opens another; open, it would lend it again
+        raise psycopg.OperationalError("the server closed this idle connection")
 
 
 async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:

@@ -8,7 +8,6 @@ from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, select
 
-from conezia.core.errors import NotFoundError
 from conezia.core.identifiers import Identifier
 
 from ._base import Prepared, Repository
@@ -51,7 +50,7 @@ class PostgresIdentifierRepository(Repository):
     __slots__ = ()
 
     async def add(self, identifier: Identifier) -> None:
-        await self._run(IDENTIFIERS.insert, IDENTIFIERS.values(identifier))
+        self._defer(IDENTIFIERS.insert, IDENTIFIERS.values(identifier))
 
     async def get(
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
@@ -64,8 +63,7 @@ class PostgresIdentifierRepository(Repository):
         return await self._identifiers(LIST_FOR_ENTITY, {"owner_id": owner_id, "entity_id": entity_id})
 
     async def update(self, identifier: Identifier) -> None:
-        if await self._count(IDENTIFIERS.update, IDENTIFIERS.changes(identifier)) == 0:
-            raise NotFoundError("identifier")
+        self._defer(IDENTIFIERS.update, IDENTIFIERS.changes(identifier), missing="identifier")
 
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         return await self._count(_DELETE_IDENTIFIER, {"owner_id": owner_id, "id": identifier_id}) > 0

@@ -12,7 +12,6 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from conezia.core.errors import NotFoundError
 from conezia.core.pagination import Page, PageRequest, page_of
 from conezia.core.timeline import Communication, Conversation, Interaction
 
@@ -173,13 +172,12 @@ class PostgresCommunicationRepository(OwnedRepository[Communication]):
     async def add(self, row: Communication) -> None:
         params = COMMUNICATIONS.values(row)
         params["attachments"] = Jsonb(row.attachments, dumps=_encode)  # a list would go as a SQL array
-        await self._run(COMMUNICATIONS.insert, params)
+        self._defer(COMMUNICATIONS.insert, params)
 
     async def update(self, row: Communication) -> None:
         params = COMMUNICATIONS.changes(row)
         params["attachments"] = Jsonb(row.attachments, dumps=_encode)
-        if await self._count(COMMUNICATIONS.update, params) == 0:
-            raise NotFoundError(COMMUNICATIONS.resource)
+        self._defer(COMMUNICATIONS.update, params, missing=COMMUNICATIONS.resource)
 
     async def list_for_conversation(
         self, user_id: uuid.UUID, conversation_id: uuid.UUID, page: PageRequest

@@ -66,8 +66,8 @@ _REPOSITORIES: Final[dict[str, Callable[[LazyTransaction], Repository]]] = {
 class PostgresUnitOfWork(EventfulUnitOfWork):
     """:class:`~conezia.core.ports.UnitOfWork` over PostgreSQL.
 
-    Entering (``async with``) checks a connection out of the pool; the
-    repositories run on that connection. The transaction begins with the first
+    The repositories run on one connection, checked out of the pool at the unit
+    of work's first statement (see :class:`~conezia.adapters.postgres._base.LazyTransaction`). The transaction begins with the first
     write or locking read (see :class:`~conezia.adapters.postgres._base.LazyTransaction`),
     so a unit of work that only reads costs no more than its queries. Leaving
     rolls back whatever was not committed and returns the connection to the
@@ -104,9 +104,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
     ) -> None:
         super().__init__(bus)
-        self._pool = pool
-        self._lender: AsyncConnectionPool[Any] | None = None
-        self._transaction = LazyTransaction()
+        self._transaction = LazyTransaction(pool)
 
     def __getattr__(self, name: str) -> Any:
         # A repository is made at its first use: a unit of work touches one or two of them.
@@ -118,26 +116,22 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         return repository
 
     async def __aenter__(self) -> PostgresUnitOfWork:
-        if self._lender is not None:
-            raise RuntimeError("this unit of work is in use already")
         transaction = self._transaction
-        try:
-            pool = await self._pool()
-            transaction.connection = await pool.getconn()
-        except psycopg.Error as error:  # PoolTimeout: no connection in time; PoolClosed
-            reraise(error)
-        self._lender = transaction.pool = pool
+        if transaction.entered:
+            raise RuntimeError("this unit of work is in use already")
+        transaction.entered = True
         transaction.replaced = False
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        pool, self._lender = self._lender, None
-        self._forget_events()
         transaction = self._transaction
+        transaction.entered = False
+        self._forget_events()
+        transaction.pending.clear()
+        pool, connection = transaction.pool, transaction.connection
         transaction.pool = None
-        connection = transaction.connection
         if pool is None or connection is None:
-            return
+            return  # it ran no statement, so it never checked a connection out
         try:
             await transaction.end(commit=False)
         except psycopg.Error:
@@ -145,6 +139,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
             await connection.close()
         finally:
             transaction.connection = None
+            transaction.begun = False
             if connection.broken and not connection.closed:
                 await connection.close()  # a closed connection is discarded by the pool, never lent
             await pool.putconn(connection)
@@ -170,6 +165,6 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
             reraise(error)
 
     def _entered(self) -> LazyTransaction:
-        if self._transaction.connection is None:
+        if not self._transaction.entered:
             raise RuntimeError("use the unit of work inside its `async with` block")
         return self._transaction

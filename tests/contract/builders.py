@@ -311,6 +311,13 @@ async def add_all(uow_factory: Factory, *rows: object) -> None:
         await uow.commit()
 
 
+async def written(uow: UnitOfWork, change: Awaitable[None]) -> None:
+    """Make a change and commit it: a database adapter may send a write only with the commit,
+    which then raises what the write broke (see :class:`~conezia.core.ports.UnitOfWork`)."""
+    await change
+    await uow.commit()
+
+
 async def write(uow_factory: Factory, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """Run ``action`` in a unit of work and commit."""
     async with uow_factory() as uow:

@@ -14,6 +14,7 @@ import pytest
 from conezia.core.activity import ActivityFilter, ActivityLog
 from conezia.core.errors import NotFoundError, ValidationError
 from conezia.core.pagination import PageRequest
+from tests.contract.builders import written
 
 from .builders import Factory, a_tag, a_user, add_all, at, read, walk, write
 
@@ -87,7 +88,7 @@ class TestActivityLog:
     async def test_an_entry_of_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.activity.add(an_entry(uuid.uuid4()))
+                await written(uow, uow.activity.add(an_entry(uuid.uuid4())))
 
     @pytest.mark.parametrize(
         ("fields", "field"),
@@ -101,7 +102,7 @@ class TestActivityLog:
         await add_all(uow_factory, user)
         async with uow_factory() as uow:
             with pytest.raises(ValidationError) as info:
-                await uow.activity.add(an_entry(user.id, **fields))
+                await written(uow, uow.activity.add(an_entry(user.id, **fields)))
         assert set(info.value.errors) == {field}
         page = await read(uow_factory, lambda uow: uow.activity.list(user.id, ActivityFilter(), PageRequest()))
         assert list(page.items) == []
@@ -112,7 +113,7 @@ class TestActivityLog:
         async with uow_factory() as uow:
             await uow.tags.add(a_tag(user, "navy"))
             with pytest.raises(ValidationError):
-                await uow.activity.add(an_entry(user.id, action="fly"))
+                await written(uow, uow.activity.add(an_entry(user.id, action="fly")))
             # the caller's block ends without a commit: the tag goes with the refused row
         assert await read(uow_factory, lambda uow: uow.tags.list(user.id)) == []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from conezia.core.errors import ConflictError, NotFoundError
+from tests.contract.builders import written
 
 from .builders import (
     TAKEN,
@@ -67,7 +68,7 @@ class TestAuthProviders:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.auth_providers.add(a_provider(other, "google", "g-1"))
+                await written(uow, uow.auth_providers.add(a_provider(other, "google", "g-1")))
 
         assert raised.value.errors == {"provider_uid": TAKEN}
 
@@ -82,7 +83,7 @@ class TestAuthProviders:
     async def test_a_provider_for_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.auth_providers.add(a_provider(a_user()))
+                await written(uow, uow.auth_providers.add(a_provider(a_user())))
 
     async def test_updating_a_provider_writes_every_field_back(self, uow_factory: Factory) -> None:
         user = a_user()
@@ -105,7 +106,7 @@ class TestAuthProviders:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.auth_providers.update(second)
+                await written(uow, uow.auth_providers.update(second))
 
         assert raised.value.errors == {"provider_uid": TAKEN}
 
@@ -118,7 +119,7 @@ class TestAuthProviders:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.auth_providers.update(hijacked)
+                await written(uow, uow.auth_providers.update(hijacked))
 
         assert await read(uow_factory, lambda uow: uow.auth_providers.get(owner.id, link.id)) == link
 

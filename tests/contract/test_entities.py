@@ -9,6 +9,7 @@ import pytest
 
 from conezia.core.errors import ConflictError, NotFoundError
 from conezia.core.pagination import PageRequest
+from tests.contract.builders import written
 
 from .builders import (
     EVERYTHING,
@@ -53,7 +54,7 @@ class TestEntities:
     async def test_an_entity_of_an_unknown_owner_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.entities.add(an_entity(a_user()))
+                await written(uow, uow.entities.add(an_entity(a_user())))
 
     async def test_an_entity_with_an_id_in_use_is_a_conflict(self, uow_factory: Factory) -> None:
         owner = a_user()
@@ -62,7 +63,7 @@ class TestEntities:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.entities.add(an_entity(owner, "Other", id=first.id))
+                await written(uow, uow.entities.add(an_entity(owner, "Other", id=first.id)))
 
         assert set(raised.value.errors) == {"id"}
 
@@ -91,7 +92,7 @@ class TestEntities:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.entities.update(hijacked)
+                await written(uow, uow.entities.update(hijacked))
 
         assert await read(uow_factory, lambda uow: uow.entities.get(owner.id, entity.id)) == entity
         assert await read(uow_factory, lambda uow: uow.entities.get(stranger.id, entity.id)) is None
@@ -101,7 +102,7 @@ class TestEntities:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.entities.update(an_entity(owner))
+                await written(uow, uow.entities.update(an_entity(owner)))
 
     async def test_deleting_an_entity_reports_whether_there_was_one(self, uow_factory: Factory) -> None:
         owner = a_user()

@@ -12,6 +12,7 @@ import pytest
 from conezia.core.errors import NotFoundError
 from conezia.core.pagination import PageRequest
 from conezia.core.ports import UnitOfWork
+from tests.contract.builders import written
 
 from .builders import (
     T0,
@@ -59,7 +60,7 @@ class TestGroups:
     async def test_a_group_of_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.groups.add(a_group(a_user(), "orphans"))
+                await written(uow, uow.groups.add(a_group(a_user(), "orphans")))
 
     async def test_a_users_groups_are_listed_by_name(self, uow_factory: Factory) -> None:
         user = a_user()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from conezia.core.errors import ConflictError, NotFoundError, ValidationError
+from tests.contract.builders import written
 
 from .builders import (
     Factory,
@@ -68,7 +69,7 @@ class TestIdentifiers:
 
         async with uow_factory() as uow:
             with pytest.raises(ValidationError) as raised:
-                await uow.identifiers.add(identifier)
+                await written(uow, uow.identifiers.add(identifier))
 
         assert set(raised.value.errors) == {"value"}
         assert await read(uow_factory, lambda uow: uow.identifiers.list_for_entity(owner.id, entity.id)) == []
@@ -86,7 +87,7 @@ class TestIdentifiers:
 
         async with uow_factory() as uow:
             with pytest.raises(ValidationError) as raised:
-                await uow.identifiers.add(an_identifier(entity, "email", is_primary=True))
+                await written(uow, uow.identifiers.add(an_identifier(entity, "email", is_primary=True)))
 
         assert not isinstance(raised.value, ConflictError)
         assert set(raised.value.errors) == {"is_primary"}
@@ -101,7 +102,7 @@ class TestIdentifiers:
 
         async with uow_factory() as uow:
             with pytest.raises(ValidationError) as raised:
-                await uow.identifiers.update(secondary)
+                await written(uow, uow.identifiers.update(secondary))
 
         assert set(raised.value.errors) == {"is_primary"}
 
@@ -139,14 +140,14 @@ class TestIdentifiers:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.identifiers.update(an_identifier(entity))
+                await written(uow, uow.identifiers.update(an_identifier(entity)))
 
     async def test_an_identifier_of_an_unknown_entity_is_not_found(self, uow_factory: Factory) -> None:
         owner = await a_user_added(uow_factory)
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.identifiers.add(an_identifier(an_entity(owner)))
+                await written(uow, uow.identifiers.add(an_identifier(an_entity(owner))))
 
     async def test_another_owners_identifier_is_absent_and_left_alone(self, uow_factory: Factory) -> None:
         owner, stranger = a_user(), a_user()

@@ -15,6 +15,7 @@ import pytest
 from conezia.core.accounts import User
 from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, ValidationError
 from conezia.core.shapes import declared
+from tests.contract.builders import written
 
 from .builders import Factory, a_user_added, add_all, read, repository_of, write
 from .resources import RESOURCES, Owned
@@ -71,7 +72,7 @@ async def test_another_user_can_neither_read_list_change_nor_delete_a_row(
     assert await read(uow_factory, lambda uow: resource.listing(uow, stranger.id, claim)) == []
     async with uow_factory() as uow:
         with pytest.raises(NotFoundError):
-            await repository_of(uow, claim).update(claim)
+            await written(uow, repository_of(uow, claim).update(claim))
     assert await write(uow_factory, lambda uow: resource.delete(uow, stranger.id, row)) is False
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, row)) == row
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, row)) == [row]
@@ -88,7 +89,7 @@ async def test_an_unknown_id_is_absent_and_can_be_neither_changed_nor_deleted(
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, unknown)) is None
     async with uow_factory() as uow:
         with pytest.raises(NotFoundError):
-            await repository_of(uow, unknown).update(unknown)
+            await written(uow, repository_of(uow, unknown).update(unknown))
     assert await write(uow_factory, lambda uow: resource.delete(uow, owner.id, unknown)) is False
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, kept)) == [kept]
 
@@ -102,7 +103,7 @@ async def test_a_row_with_an_id_in_use_is_a_conflict(uow_factory: Factory, resou
 
     async with uow_factory() as uow:
         with pytest.raises(ConflictError) as raised:
-            await repository_of(uow, second).add(second)
+            await written(uow, repository_of(uow, second).add(second))
 
     assert raised.value.errors == {"id": [TAKEN]}
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, first)) == first
@@ -119,7 +120,7 @@ async def test_a_second_row_with_the_same_unique_key_is_refused(uow_factory: Fac
 
     async with uow_factory() as uow:
         with pytest.raises(ValidationError) as raised:
-            await repository_of(uow, second).add(second)
+            await written(uow, repository_of(uow, second).add(second))
 
     assert type(raised.value) is resource.unique.error
     assert raised.value.errors == resource.unique.errors
@@ -138,7 +139,7 @@ async def test_changing_a_row_onto_another_rows_unique_key_is_refused(uow_factor
 
     async with uow_factory() as uow:
         with pytest.raises(ValidationError) as raised:
-            await repository_of(uow, claimed).update(claimed)
+            await written(uow, repository_of(uow, claimed).update(claimed))
 
     assert type(raised.value) is resource.unique.error
     assert raised.value.errors == resource.unique.errors
@@ -198,10 +199,10 @@ async def _refusals(uow_factory: Factory, resource: Owned, spoil: Any) -> tuple[
 
     async with uow_factory() as uow:
         with pytest.raises(ValidationError) as added:
-            await repository_of(uow, bad).add(bad)
+            await written(uow, repository_of(uow, bad).add(bad))
     async with uow_factory() as uow:
         with pytest.raises(ValidationError) as updated:
-            await repository_of(uow, changed).update(changed)
+            await written(uow, repository_of(uow, changed).update(changed))
 
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, bad)) is None
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, first)) == first

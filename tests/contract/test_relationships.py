@@ -15,6 +15,7 @@ from conezia.core.accounts import User
 from conezia.core.entities import ONE_RELATIONSHIP, Entity
 from conezia.core.errors import ConflictError, NotFoundError
 from conezia.core.pagination import PageRequest
+from tests.contract.builders import written
 
 from .builders import (
     Factory,
@@ -69,7 +70,7 @@ class TestRelationships:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.relationships.add(a_relationship(entity, type="family"))
+                await written(uow, uow.relationships.add(a_relationship(entity, type="family")))
 
         assert raised.value.errors == {"entity_id": [ONE_RELATIONSHIP]}
 
@@ -82,7 +83,7 @@ class TestRelationships:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.relationships.add(rel)
+                await written(uow, uow.relationships.add(rel))
 
         assert await read(uow_factory, lambda uow: uow.relationships.get_for_entity(stranger.id, entity.id)) is None
 
@@ -91,7 +92,7 @@ class TestRelationships:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.relationships.add(a_relationship(an_entity(owner)))
+                await written(uow, uow.relationships.add(a_relationship(an_entity(owner))))
 
     async def test_another_users_relationship_is_absent_and_left_alone(self, uow_factory: Factory) -> None:
         owner, stranger = a_user(), a_user()
@@ -159,7 +160,7 @@ class TestRelationships:
 
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.relationships.update(hijacked)
+                await written(uow, uow.relationships.update(hijacked))
 
         assert await read(uow_factory, lambda uow: uow.relationships.get(owner.id, rel.id)) == rel
 

@@ -9,6 +9,7 @@ import pytest
 from conezia.core.errors import NotFoundError
 from conezia.core.notifications import Recipient
 from conezia.core.pagination import PageRequest
+from tests.contract.builders import written
 
 from .builders import Factory, a_reminder, a_user, a_user_added, add_all, an_entity, at, read, walk, write
 
@@ -23,7 +24,7 @@ async def test_a_reminder_about_another_users_entity_is_refused_and_nothing_is_w
 
     async with uow_factory() as uow:
         with pytest.raises(NotFoundError) as raised:
-            await uow.reminders.add(reminder)
+            await written(uow, uow.reminders.add(reminder))
 
     assert raised.value.resource == "entity"
     assert await read(uow_factory, lambda uow: uow.reminders.get(owner.id, reminder.id)) is None

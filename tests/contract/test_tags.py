@@ -12,6 +12,7 @@ import pytest
 from conezia.core.errors import NotFoundError
 from conezia.core.organizing import EntityFilter
 from conezia.core.ports import UnitOfWork
+from tests.contract.builders import written
 
 from .builders import (
     T0,
@@ -50,7 +51,7 @@ class TestTags:
     async def test_a_tag_of_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.tags.add(a_tag(a_user(), "orphan"))
+                await written(uow, uow.tags.add(a_tag(a_user(), "orphan")))
 
     async def test_a_users_tags_are_listed_by_name(self, uow_factory: Factory) -> None:
         user = a_user()

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from conezia.core.errors import ConflictError, NotFoundError
+from tests.contract.builders import written
 
 from .builders import (
     Factory,
@@ -57,7 +58,7 @@ class TestTokens:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.tokens.add(a_token(user, "session", token_hash=first.token_hash))
+                await written(uow, uow.tokens.add(a_token(user, "session", token_hash=first.token_hash)))
 
         assert set(raised.value.errors) == {"token"}
 
@@ -72,7 +73,7 @@ class TestTokens:
     async def test_a_token_for_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.tokens.add(a_token(a_user()))
+                await written(uow, uow.tokens.add(a_token(a_user())))
 
     async def test_deleting_a_token_reports_whether_there_was_one(self, uow_factory: Factory) -> None:
         user = a_user()

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from conezia.core.errors import ConflictError, NotFoundError
+from tests.contract.builders import written
 
 from .builders import (
     IST,
@@ -85,7 +86,7 @@ class TestUsers:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.users.add(second)
+                await written(uow, uow.users.add(second))
 
         assert raised.value.errors == {"email": TAKEN}
         assert await read(uow_factory, lambda uow: uow.users.get(second.id)) is None
@@ -99,7 +100,7 @@ class TestUsers:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.users.add(clash)
+                await written(uow, uow.users.add(clash))
 
         assert set(raised.value.errors) == {"id"}
 
@@ -130,7 +131,7 @@ class TestUsers:
 
         async with uow_factory() as uow:
             with pytest.raises(ConflictError) as raised:
-                await uow.users.update(grace)
+                await written(uow, uow.users.update(grace))
 
         assert raised.value.errors == {"email": TAKEN}
         stored = await read(uow_factory, lambda uow: uow.users.get(grace.id))
@@ -148,7 +149,7 @@ class TestUsers:
     async def test_updating_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
         async with uow_factory() as uow:
             with pytest.raises(NotFoundError):
-                await uow.users.update(a_user())
+                await written(uow, uow.users.update(a_user()))
 
     async def test_deleting_a_user_reports_whether_there_was_one(self, uow_factory: Factory) -> None:
         user = a_user()

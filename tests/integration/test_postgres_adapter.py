@@ -20,6 +20,7 @@ from conezia.core.errors import ConflictError, NotFoundError, UnavailableError, 
 from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter, Group, Tag
 from conezia.core.pagination import PageRequest
+from tests.contract.builders import written
 
 __all__: list[str] = []
 
@@ -230,7 +231,7 @@ async def test_a_user_update_writes_every_field_back(uow: Callable[[], PostgresU
 async def test_updating_a_missing_user_is_not_found(uow: Callable[[], PostgresUnitOfWork]) -> None:
     async with uow() as work:
         with pytest.raises(NotFoundError):
-            await work.users.update(new_user())
+            await written(work, work.users.update(new_user()))
 
 
 async def test_deleting_a_user_cascades_to_everything_they_own(
@@ -352,7 +353,7 @@ async def test_a_taken_email_is_a_conflict_on_email_whatever_its_case(
 ) -> None:
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await work.users.add(new_user(owner.email.upper()))
+            await written(work, work.users.add(new_user(owner.email.upper())))
     assert_errors(raised, {"email": ["has already been taken"]})
 
 
@@ -362,7 +363,7 @@ async def test_changing_email_to_a_taken_one_is_a_conflict(
     stranger.email = owner.email
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await work.users.update(stranger)
+            await written(work, work.users.update(stranger))
     assert_errors(raised, {"email": ["has already been taken"]})
 
 
@@ -371,7 +372,7 @@ async def test_a_reused_id_is_a_conflict_on_id(uow: Callable[[], PostgresUnitOfW
     clone.id = owner.id
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await work.users.add(clone)
+            await written(work, work.users.add(clone))
     assert_errors(raised, {"id": ["has already been taken"]})
 
 
@@ -381,7 +382,7 @@ async def test_a_linked_provider_account_is_a_conflict_on_provider_uid(
     await save(uow, new_provider(owner))
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await work.auth_providers.add(new_provider(stranger))
+            await written(work, work.auth_providers.add(new_provider(stranger)))
     assert_errors(raised, {"provider_uid": ["has already been taken"]})
 
 
@@ -389,7 +390,7 @@ async def test_a_duplicate_token_is_a_conflict_on_token(uow: Callable[[], Postgr
     await save(uow, new_token(owner))
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await work.tokens.add(new_token(owner))
+            await written(work, work.tokens.add(new_token(owner)))
     assert_errors(raised, {"token": ["has already been taken"]})
 
 
@@ -400,7 +401,7 @@ async def test_a_second_relationship_to_an_entity_is_a_conflict_on_entity_id(
     await save(uow, entity, new_relationship(entity))
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await work.relationships.add(new_relationship(entity))
+            await written(work, work.relationships.add(new_relationship(entity)))
     assert_errors(raised, {"entity_id": [ONE_RELATIONSHIP]})
 
 
@@ -412,7 +413,7 @@ async def test_a_taken_tag_or_group_name_is_a_conflict_on_name(
     await save(uow, build(owner, "same"), build(stranger, "same"))
     async with uow() as work:
         with pytest.raises(ConflictError) as raised:
-            await getattr(work, f"{kind}s").add(build(owner, "same"))
+            await written(work, getattr(work, f"{kind}s").add(build(owner, "same")))
     assert_errors(raised, {"name": ["has already been taken"]})
 
 
@@ -422,7 +423,7 @@ async def test_renaming_a_tag_to_a_taken_name_is_a_conflict(uow: Callable[[], Po
     second.name = "a"
     async with uow() as work:
         with pytest.raises(ConflictError):
-            await work.tags.update(second)
+            await written(work, work.tags.update(second))
 
 
 async def test_a_second_primary_identifier_of_a_type_is_a_validation_error_not_a_conflict(
@@ -432,7 +433,7 @@ async def test_a_second_primary_identifier_of_a_type_is_a_validation_error_not_a
     await save(uow, entity, new_identifier(entity, is_primary=True))
     async with uow() as work:
         with pytest.raises(ValidationError) as raised:
-            await work.identifiers.add(new_identifier(entity, "+12025550102", is_primary=True))
+            await written(work, work.identifiers.add(new_identifier(entity, "+12025550102", is_primary=True)))
     assert not isinstance(raised.value, ConflictError)
     assert list(raised.value.errors) == ["is_primary"]
 
@@ -462,7 +463,7 @@ async def test_a_missing_parent_row_is_not_found(
     await save(uow, theirs)
     async with uow() as work:
         with pytest.raises(NotFoundError) as raised:
-            await add_row(work, build(owner, theirs))
+            await written(work, add_row(work, build(owner, theirs)))
     assert raised.value.resource == resource
 
 
@@ -527,7 +528,7 @@ async def test_rows_breaking_a_check_are_validation_errors(
     await save(uow, entity)
     async with uow() as work:
         with pytest.raises(ValidationError) as raised:
-            await add_row(work, row(owner, entity))
+            await written(work, add_row(work, row(owner, entity)))
     assert type(raised.value) is ValidationError
     assert_errors(raised, errors)
 
@@ -568,7 +569,7 @@ async def test_committing_after_a_failed_statement_raises_instead_of_losing_writ
     async with uow() as work:
         await work.users.add(fresh)
         with pytest.raises(ConflictError):
-            await work.users.add(new_user(owner.email))
+            await written(work, work.users.add(new_user(owner.email)))
         with pytest.raises(psycopg.errors.InFailedSqlTransaction):
             await work.commit()
         await work.users.add(new_user())  # the unit of work stays usable
@@ -616,7 +617,7 @@ def open_transactions(database: PostgresDatabase) -> int:
     )
 
 
-async def test_a_transaction_is_open_from_the_first_write_until_the_end_of_the_unit_of_work(
+async def test_a_transaction_is_open_from_the_first_write_sent_until_the_end_of_the_unit_of_work(
     uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User
 ) -> None:
     async with uow() as work:
@@ -624,16 +625,83 @@ async def test_a_transaction_is_open_from_the_first_write_until_the_end_of_the_u
         await work.entities.list(owner.id, EntityFilter(), PageRequest())
         assert open_transactions(database) == 0
         await work.users.add(new_user())
-        assert open_transactions(database) == 1
+        assert open_transactions(database) == 0, "a write waits for the next statement or the commit"
+        await work.users.get(owner.id)
+        assert open_transactions(database) == 1, "a statement after a write sends it first, in a transaction"
         await work.commit()
         assert open_transactions(database) == 0
         await work.users.add(new_user())
-        assert open_transactions(database) == 1
+        await work.commit()
+        assert open_transactions(database) == 0, "inserts alone commit as one statement of their own"
     assert open_transactions(database) == 0
     async with uow() as work:
         await work.users.get(owner.id, for_update=True)
         assert open_transactions(database) == 1, "a locking read holds its lock in a transaction"
     assert open_transactions(database) == 0
+
+
+async def test_a_unit_of_work_checks_a_connection_out_at_its_first_statement_and_not_before(
+    uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User
+) -> None:
+    pool = await database.pool()
+
+    def checkouts() -> int:
+        return int(pool.get_stats().get("requests_num", 0))
+
+    before = checkouts()
+    async with uow() as work:
+        pass
+    async with uow() as work:
+        await work.users.add(new_user())
+        assert checkouts() == before, "a deferred write needs no connection yet"
+        await work.commit()
+        assert checkouts() == before + 1
+        assert await work.users.get(owner.id) == owner
+    assert checkouts() == before + 1, "one connection served the whole unit of work"
+
+
+async def test_inserts_sent_together_at_the_commit_are_written_all_or_none(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    kept, entity = new_user(), new_entity(owner)
+    async with uow() as work:
+        await work.users.add(kept)
+        await work.entities.add(entity)
+        await work.users.add(new_user(owner.email))  # the last one breaks the unique email
+        with pytest.raises(ConflictError) as raised:
+            await work.commit()
+    assert_errors(raised, {"email": ["has already been taken"]})
+    async with uow() as work:
+        assert await work.users.get(kept.id) is None
+        assert await work.entities.get(owner.id, entity.id) is None
+
+
+async def test_an_update_that_finds_no_row_at_the_commit_is_not_found_and_writes_nothing(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    kept = new_entity(owner)
+    async with uow() as work:
+        await work.entities.add(kept)
+        await work.entities.update(new_entity(owner))  # never stored
+        with pytest.raises(NotFoundError) as raised:
+            await work.commit()
+    assert raised.value.resource == "entity"
+    async with uow() as work:
+        assert await work.entities.get(owner.id, kept.id) is None
+
+
+async def test_an_update_of_a_row_inserted_in_the_same_unit_of_work_sees_it(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    # the parts of one statement share a snapshot: a later UPDATE would not see an earlier INSERT
+    entity = new_entity(owner)
+    async with uow() as work:
+        await work.entities.add(entity)
+        entity.name = "Renamed in the same unit of work"
+        await work.entities.update(entity)
+        await work.commit()
+    async with uow() as work:
+        assert await work.entities.get(owner.id, entity.id) == entity
 
 
 async def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
@@ -643,6 +711,7 @@ async def test_a_connection_lost_mid_transaction_fails_only_its_unit_of_work(
     pool = await database.pool()
     async with uow() as work:
         await work.users.add(lost)
+        assert await work.users.get(lost.id) == lost  # sends the insert, in a transaction
         assert query(
             database,
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -675,7 +744,7 @@ async def test_another_users_entity_cannot_be_read_updated_or_deleted(
     async with uow() as work:
         assert await work.entities.get(stranger.id, entity.id) is None
         with pytest.raises(NotFoundError):
-            await work.entities.update(hijacked)
+            await written(work, work.entities.update(hijacked))
     async with uow() as work:
         assert await work.entities.delete(stranger.id, entity.id) is False
         assert await work.entities.get(owner.id, entity.id) == entity
@@ -693,7 +762,7 @@ async def test_another_users_relationship_cannot_be_read_updated_or_deleted(
         assert await work.relationships.delete(stranger.id, relationship.id) is False
         relationship.user_id = stranger.id
         with pytest.raises(NotFoundError):
-            await work.relationships.update(relationship)
+            await written(work, work.relationships.update(relationship))
 
 
 async def test_another_users_identifier_cannot_be_read_found_or_deleted(
@@ -724,7 +793,7 @@ async def test_another_users_tag_or_group_cannot_be_read_updated_or_deleted(
         assert await getattr(work, repository).delete(stranger.id, row.id) is False
         row.user_id = stranger.id
         with pytest.raises(NotFoundError):
-            await getattr(work, repository).update(row)
+            await written(work, getattr(work, repository).update(row))
 
 
 # -- queries ----------------------------------------------------------------------------

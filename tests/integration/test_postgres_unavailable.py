@@ -1,4 +1,4 @@
-"""A lost connection: a read runs once more on a fresh one, a begun write never does, and both end as UnavailableError.
+"""A lost connection: a read runs once more on a fresh one, a write never does, and both end as UnavailableError.
 
 Sessions are terminated with ``pg_terminate_backend``, in a database of the test's own.
 """
@@ -39,7 +39,8 @@ async def database(fresh_database_url: str, admin: psycopg.Connection[Any]) -> A
 def _terminate(admin: psycopg.Connection[Any], pid: int | None = None) -> int:
     """End the app's sessions in this database (or the one with ``pid``); how many there were."""
     rows = admin.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
+        # waits (up to 10 s) until each session has ended, so that its socket is closed
+        "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database()"
         " AND application_name = 'conezia' AND (%(pid)s::int IS NULL OR pid = %(pid)s::int)",
         {"pid": pid},
     ).fetchall()
@@ -74,7 +75,7 @@ async def test_a_read_whose_idle_connection_was_lost_runs_again_on_a_fresh_one(
         assert await uow.users.get(a_user().id) is None
 
 
-async def test_a_write_whose_begin_met_a_lost_connection_begins_on_a_fresh_one_and_commits(
+async def test_an_idle_connection_the_server_closed_is_not_lent_and_a_write_commits_on_a_fresh_one(
     database: PostgresDatabase, admin: psycopg.Connection[Any]
 ) -> None:
     await _warm(database)
@@ -82,24 +83,35 @@ async def test_a_write_whose_begin_met_a_lost_connection_begins_on_a_fresh_one_a
     user = a_user()
     async with database.unit_of_work() as uow:
         await uow.users.add(user)
-        await uow.commit()
+        await uow.commit()  # the insert is the first statement: it must not go to the dead connection
     assert _users(admin) == 1
 
 
-async def test_a_write_whose_connection_is_lost_after_begin_is_not_retried_and_is_unavailable(
+async def test_a_write_whose_connection_is_lost_is_not_retried_and_is_unavailable(
     database: PostgresDatabase, admin: psycopg.Connection[Any]
 ) -> None:
+    # lost in the transaction the first write began
     async with database.unit_of_work() as uow:
         await uow.users.add(a_user())
+        assert await uow.users.get(a_user().id) is None  # sends the insert after BEGIN
         assert _terminate(admin, _backend_pid(uow)) == 1
         with pytest.raises(UnavailableError):
-            await uow.users.add(a_user())
+            await uow.users.get(a_user().id)
+    # lost before the commit that sends the writes, after a read outside any transaction
     async with database.unit_of_work() as uow:
+        assert await uow.users.get(a_user().id) is None
         await uow.users.add(a_user())
         assert _terminate(admin, _backend_pid(uow)) == 1
         with pytest.raises(UnavailableError):
             await uow.commit()
-    assert _users(admin) == 0, "nothing of either transaction was written, nor written again"
+    # lost in the transaction, before COMMIT
+    async with database.unit_of_work() as uow:
+        await uow.users.add(a_user())
+        assert await uow.users.get(a_user().id) is None
+        assert _terminate(admin, _backend_pid(uow)) == 1
+        with pytest.raises(UnavailableError):
+            await uow.commit()
+    assert _users(admin) == 0, "nothing of any of them was written, nor written again"
 
 
 async def test_a_unit_of_work_replaces_a_lost_connection_once_then_is_unavailable(
