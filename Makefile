@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install browser lint run test test-unit test-integration bench clean-data
+.PHONY: install browser lint run test test-unit test-integration bench table-cost clean-data
 
 $(PY):
 	@echo "== creating $(VENV) with $$($(PYTHON) --version 2>&1)"
@@ -58,6 +58,10 @@ test-integration: install
 ## Benchmark the real server against two baselines; writes bench/results/latest.json
 bench: install
 	$(PY) -m bench.run
+
+## Lines each table costs in every layer (migration, core, adapters, HTTP, embedding, tests); see tools/table_cost.py
+table-cost: install
+	$(PY) tools/table_cost.py
 
 clean-data:
 	rm -rf var
