@@ -54,12 +54,18 @@ class _DictJsonbDumper(JsonbDumper):
     _dumps = staticmethod(msgspec.json.encode)
 
 
+# jsonb's binary format: a version byte (1), then the JSON text
+_EMPTY_OBJECT: Final = b"\x01{}"
+
+
 class _JsonbBinaryLoader(Loader):
     """jsonb in binary format, decoded by msgspec straight from the driver's buffer."""
 
     format = Format.BINARY
 
     def load(self, data: Buffer) -> Any:
+        if data == _EMPTY_OBJECT:
+            return {}  # most metadata is empty: a page of them skips the decoder
         if data[0] != 1:
             raise psycopg.DataError("unknown jsonb binary format")
         return _decode(data[1:])
