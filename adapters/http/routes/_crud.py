@@ -10,6 +10,7 @@ OpenAPI document cannot tell them apart.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,12 +46,16 @@ class Op:
         summary: the operation's summary; by default "List tags", "Create a tag",
             "Show a tag", "Change a tag" or "Delete a tag" for a resource named ``tag``.
         body: the documented request body of a create or an update.
+        problems: statuses it may answer with besides the plain operation's own (401, 429, and
+            404 for an id, 409 for a unique key, 413 and 422 for a body), such as a 404 for a
+            create whose body names a row of another table.
     """
 
     service: Callable[..., Awaitable[Any]]
     doc: str
     summary: str | None = None
     body: type[Struct] | None = None
+    problems: tuple[int, ...] = ()
 
 
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
@@ -76,15 +81,18 @@ def plain_routes(
     plural: str,
     tags: Sequence[str],
     out_struct: type[Out],
-    list_struct: type[Out],
-    unique: bool,
-    list: Op,
-    create: Op,
-    show: Op,
-    update: Op,
-    delete: Op,
+    list_struct: type[Out] | None = None,
+    unique: bool = False,
+    list: Op | None = None,
+    create: Op | None = None,
+    show: Op | None = None,
+    update: Op | None = None,
+    delete: Op | None = None,
 ) -> tuple[HTTPRouteHandler, ...]:
-    """The five handlers ``list_<plural>``, ``create_<name>``, ``show_<name>``, ``update_<name>``, ``delete_<name>``.
+    """The handlers ``list_<plural>``, ``create_<name>``, ``show_<name>``, ``update_<name>``, ``delete_<name>``.
+
+    Only the operations given are made; one that does more than call its use-case (a list
+    with filters or pages, a create under a parent) is written by hand beside them.
 
     Args:
         path: the collection's path (``"/tags"``); a row is at ``{path}/{<name>_id:uuid}``.
@@ -92,60 +100,75 @@ def plain_routes(
         plural: the resource in the plural (``"tags"``).
         tags: the operations' OpenAPI tags.
         out_struct: the reply of a create, show or update (``TagOut``).
-        list_struct: the reply of the list, ``{"data": [...]}`` (``TagList``).
+        list_struct: the reply of the list, ``{"data": [...]}`` (``TagList``); required with ``list``.
         unique: whether the rows have a unique key, so that a create or update may answer 409.
-        list: lists the caller's rows: ``service(deps, user_id)``.
+        list: ``service(deps, user_id)``, the caller's rows.
         create: ``service(deps, user_id, params)``, answering 201; ``create.body`` is required.
         show: ``service(deps, user_id, id)``.
         update: ``service(deps, user_id, id, params)``; ``update.body`` is required.
         delete: ``service(deps, user_id, id)``, answering 204.
 
     Returns:
-        The handlers, in that order, for the module's ``ROUTES``.
+        The handlers made, in that order, for the module's ``ROUTES``.
+
+    Raises:
+        ValueError: a list without ``list_struct``, or a create or update without a ``body``.
     """
-    if create.body is None or update.body is None:
-        raise ValueError("a create and an update document their body")
+    if (list is not None and list_struct is None) or any(op is not None and op.body is None for op in (create, update)):
+        raise ValueError(f"{plural}: a list needs its list struct, a create or an update its body")
     item, key = f"{path}/{{{name}_id:uuid}}", f"{name}_id"
     article = "an" if name[0] in "aeiou" else "a"
     conflict = (409,) if unique else ()
     deps, user, row_id = _param("deps", Core), _param("user", CurrentUser), _param(key, FromPath[uuid.UUID])
-    create_data = _param("data", Annotated[Any, body(create.body)], NO_BODY)
-    update_data = _param("data", Annotated[Any, body(update.body)], NO_BODY)
+
+    def data(op: Op) -> inspect.Parameter:
+        assert op.body is not None
+        return _param("data", Annotated[Any, body(op.body)], NO_BODY)
 
     async def list_rows(deps: Deps, user: User) -> Any:
+        assert list is not None and list_struct is not None
         return out_list(list_struct, await list.service(deps, user.id))
 
     async def create_row(deps: Deps, user: User, data: Any = NO_BODY) -> Any:
+        assert create is not None
         return out(out_struct, await create.service(deps, user.id, raw(data)))
 
     async def show_row(deps: Deps, user: User, **ids: uuid.UUID) -> Any:
+        assert show is not None
         return out(out_struct, await show.service(deps, user.id, ids[key]))
 
     async def update_row(deps: Deps, user: User, data: Any = NO_BODY, **ids: uuid.UUID) -> Any:
+        assert update is not None
         return out(out_struct, await update.service(deps, user.id, ids[key], raw(data)))
 
     async def delete_row(deps: Deps, user: User, **ids: uuid.UUID) -> None:
+        assert delete is not None
         await delete.service(deps, user.id, ids[key])
 
-    return (
-        get(
+    handlers: builtins.list[HTTPRouteHandler] = []
+    if list is not None:
+        handlers.append(get(
             path, tags=tags, summary=list.summary or f"List {plural}",
-            responses=errors(*AUTHENTICATED),
-        )(_handler(list_rows, f"list_{plural}", list, [deps, user], list_struct)),
-        post(
+            responses=errors(*AUTHENTICATED, *list.problems),
+        )(_handler(list_rows, f"list_{plural}", list, [deps, user], list_struct)))
+    if create is not None:
+        handlers.append(post(
             path, status_code=201, tags=tags, summary=create.summary or f"Create {article} {name}",
-            responses=errors(*AUTHENTICATED, *conflict, *_BODY_PROBLEMS),
-        )(_handler(create_row, f"create_{name}", create, [deps, user, create_data], out_struct)),
-        get(
+            responses=errors(*AUTHENTICATED, *conflict, *_BODY_PROBLEMS, *create.problems),
+        )(_handler(create_row, f"create_{name}", create, [deps, user, data(create)], out_struct)))
+    if show is not None:
+        handlers.append(get(
             item, tags=tags, summary=show.summary or f"Show {article} {name}",
-            responses=errors(*AUTHENTICATED, 404),
-        )(_handler(show_row, f"show_{name}", show, [deps, user, row_id], out_struct)),
-        patch(
+            responses=errors(*AUTHENTICATED, 404, *show.problems),
+        )(_handler(show_row, f"show_{name}", show, [deps, user, row_id], out_struct)))
+    if update is not None:
+        handlers.append(patch(
             item, status_code=200, tags=tags, summary=update.summary or f"Change {article} {name}",
-            responses=errors(*AUTHENTICATED, 404, *conflict, *_BODY_PROBLEMS),
-        )(_handler(update_row, f"update_{name}", update, [deps, user, row_id, update_data], out_struct)),
-        delete_route(
+            responses=errors(*AUTHENTICATED, 404, *conflict, *_BODY_PROBLEMS, *update.problems),
+        )(_handler(update_row, f"update_{name}", update, [deps, user, row_id, data(update)], out_struct)))
+    if delete is not None:
+        handlers.append(delete_route(
             item, status_code=204, tags=tags, summary=delete.summary or f"Delete {article} {name}",
-            responses=errors(*AUTHENTICATED, 404),
-        )(_handler(delete_row, f"delete_{name}", delete, [deps, user, row_id], None)),
-    )
+            responses=errors(*AUTHENTICATED, 404, *delete.problems),
+        )(_handler(delete_row, f"delete_{name}", delete, [deps, user, row_id], None)))
+    return tuple(handlers)
