@@ -44,7 +44,8 @@ class Op:
         service: the use-case, called as ``service(deps, user_id, [id,] [params])``.
         doc: the handler's docstring, which becomes the operation's description.
         summary: the operation's summary; by default "List tags", "Create a tag",
-            "Show a tag", "Change a tag" or "Delete a tag" for a resource named ``tag``.
+            "Show a tag", "Change a tag" or "Delete a tag" for a resource named ``tag``
+            ("an" before a vowel: "Create an entity").
         body: the documented request body of a create or an update.
         problems: statuses it may answer with besides the plain operation's own (401, 429, and
             404 for an id, 409 for a unique key, 413 and 422 for a body), such as a 404 for a
@@ -56,6 +57,13 @@ class Op:
     summary: str | None = None
     body: type[Struct] | None = None
     problems: tuple[int, ...] = ()
+
+
+async def _caller(deps: Core, user: CurrentUser) -> None:
+    """The parameters every handler made here starts with, as a hand-written handler declares them."""
+
+
+_CALLER = tuple(inspect.signature(_caller, eval_str=True).parameters.values())
 
 
 def _param(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> inspect.Parameter:
@@ -119,9 +127,10 @@ def plain_routes(
     item, key = f"{path}/{{{name}_id:uuid}}", f"{name}_id"
     article = "an" if name[0] in "aeiou" else "a"
     conflict = (409,) if unique else ()
-    deps, user, row_id = _param("deps", Core), _param("user", CurrentUser), _param(key, FromPath[uuid.UUID])
+    deps, user = _CALLER
+    row_id = _param(key, FromPath[uuid.UUID])
 
-    def data(op: Op) -> inspect.Parameter:
+    def body_of(op: Op) -> inspect.Parameter:
         assert op.body is not None
         return _param("data", Annotated[Any, body(op.body)], NO_BODY)
 
@@ -155,7 +164,7 @@ def plain_routes(
         handlers.append(post(
             path, status_code=201, tags=tags, summary=create.summary or f"Create {article} {name}",
             responses=errors(*AUTHENTICATED, *conflict, *_BODY_PROBLEMS, *create.problems),
-        )(_handler(create_row, f"create_{name}", create, [deps, user, data(create)], out_struct)))
+        )(_handler(create_row, f"create_{name}", create, [deps, user, body_of(create)], out_struct)))
     if show is not None:
         handlers.append(get(
             item, tags=tags, summary=show.summary or f"Show {article} {name}",
@@ -165,7 +174,7 @@ def plain_routes(
         handlers.append(patch(
             item, status_code=200, tags=tags, summary=update.summary or f"Change {article} {name}",
             responses=errors(*AUTHENTICATED, 404, *conflict, *_BODY_PROBLEMS, *update.problems),
-        )(_handler(update_row, f"update_{name}", update, [deps, user, row_id, data(update)], out_struct)))
+        )(_handler(update_row, f"update_{name}", update, [deps, user, row_id, body_of(update)], out_struct)))
     if delete is not None:
         handlers.append(delete_route(
             item, status_code=204, tags=tags, summary=delete.summary or f"Delete {article} {name}",
