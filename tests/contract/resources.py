@@ -4,10 +4,13 @@ A resource is a table whose rows belong to one user. The suite in
 ``test_owned_resources.py`` checks every entry of :data:`RESOURCES` for owner
 isolation, unknown ids, unique keys, CHECK rules and nothing-written-on-error;
 a new owned table adds one entry here (and keeps its own rules in its port's suite).
+:data:`LINKS` does the same for the tables linking an entity to a parent row, for
+``test_links.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -41,7 +44,7 @@ from .builders import (
     items,
 )
 
-__all__ = ["RESOURCES", "Owned", "Unique"]
+__all__ = ["LINKS", "RESOURCES", "Link", "Owned", "Unique"]
 
 Row = Any
 Read = Callable[[UnitOfWork, uuid.UUID, Row], Awaitable[Any]]
@@ -215,10 +218,13 @@ RESOURCES: tuple[Owned, ...] = (
         name="tag",
         table="tags",
         bounded="name",
-        make=lambda user, n: ([], a_tag(user, f"tag {n}", inserted_at=at(seconds=n))),
+        make=lambda user, n: ([], a_tag(
+            user, f"tag {n} ✓", color="purple", description="People I call weekly",
+            inserted_at=at(seconds=n, microseconds=5), updated_at=at(days=1, microseconds=6),
+        )),
         get=lambda uow, user_id, row: uow.tags.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.tags.list(user_id),
-        change=lambda row: _changed(row, name="renamed", color="red"),
+        change=lambda row: _changed(row, name="renamed", color="red", description="changed"),
         delete=lambda uow, user_id, row: uow.tags.delete(user_id, row.id),
         unique=Unique(_same("name"), ConflictError, {"name": TAKEN}),
         invalid=_set(color="mauve"),
@@ -230,7 +236,7 @@ RESOURCES: tuple[Owned, ...] = (
         make=lambda user, n: ([], a_group(user, f"group {n}", inserted_at=at(seconds=n))),
         get=lambda uow, user_id, row: uow.groups.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.groups.list(user_id),
-        change=lambda row: _changed(row, name="renamed", is_smart=True, rules={"type": ["person"]}),
+        change=lambda row: _changed(row, name="renamed", description="changed", is_smart=True, rules={"type": ["person"]}),
         delete=lambda uow, user_id, row: uow.groups.delete(user_id, row.id),
         unique=Unique(_same("name"), ConflictError, {"name": TAKEN}),
         invalid=_set(rules=None, is_smart=True),
@@ -322,5 +328,42 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.attachments.delete(user_id, row.id),
         unique=Unique(collide=_same("storage_key"), error=ConflictError, errors={"storage_key": TAKEN}),
         invalid=_set(mime_type="application/x-msdownload"),
+    ),
+)
+
+
+@attrs.frozen
+class Link:
+    """A link table between an entity and a parent row (a tag, a group), and how to use it.
+
+    Attributes:
+        name: the test id, which is also the link table's name.
+        parent: the user's parent row of that name (``parent(user, name, **fields)``).
+        link: links the entity to the parent, as the given user, at a time; whether the link is new.
+        unlink: as the given user; whether there was a link.
+        of_entity: the parents linked to the entity, as the given user (by name).
+    """
+
+    name: str
+    parent: Callable[..., Row]
+    link: Callable[[UnitOfWork, uuid.UUID, uuid.UUID, uuid.UUID, dt.datetime], Awaitable[bool]]
+    unlink: Callable[[UnitOfWork, uuid.UUID, uuid.UUID, uuid.UUID], Awaitable[bool]]
+    of_entity: Callable[[UnitOfWork, uuid.UUID, uuid.UUID], Awaitable[Sequence[Row]]]
+
+
+LINKS: tuple[Link, ...] = (
+    Link(
+        "entity_tags",
+        parent=a_tag,
+        link=lambda uow, user_id, entity_id, tag_id, when: uow.tags.attach(user_id, entity_id, tag_id, when),
+        unlink=lambda uow, user_id, entity_id, tag_id: uow.tags.detach(user_id, entity_id, tag_id),
+        of_entity=lambda uow, user_id, entity_id: uow.tags.for_entity(user_id, entity_id),
+    ),
+    Link(
+        "entity_groups",
+        parent=a_group,
+        link=lambda uow, user_id, entity_id, group_id, when: uow.groups.add_member(user_id, group_id, entity_id, when),
+        unlink=lambda uow, user_id, entity_id, group_id: uow.groups.remove_member(user_id, group_id, entity_id),
+        of_entity=lambda uow, user_id, entity_id: uow.groups.for_entity(user_id, entity_id),
     ),
 )

@@ -80,11 +80,6 @@ class TestAuthProviders:
         assert await read(uow_factory, lambda uow: uow.auth_providers.get_by_uid("apple", "uid-1")) == apple
         assert await read(uow_factory, lambda uow: uow.auth_providers.get_by_uid("facebook", "uid-1")) is None
 
-    async def test_a_provider_for_an_unknown_user_is_not_found(self, uow_factory: Factory) -> None:
-        async with uow_factory() as uow:
-            with pytest.raises(NotFoundError):
-                await written(uow, uow.auth_providers.add(a_provider(a_user())))
-
     async def test_updating_a_provider_writes_every_field_back(self, uow_factory: Factory) -> None:
         user = a_user()
         link = a_provider(user, provider_token=b"old")

@@ -1,4 +1,4 @@
-"""One contract for every owned resource: isolation, unknown ids, unique keys, CHECKs, nothing written on error.
+"""One contract for every owned resource: isolation, unknown ids and owners, unique keys, CHECKs, nothing written on error.
 
 Each test runs for every entry of :data:`tests.contract.resources.RESOURCES` on
 every backend (memory, and PostgreSQL marked ``integration``). The rules that
@@ -17,7 +17,7 @@ from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, Va
 from conezia.core.shapes import declared
 from tests.contract.builders import written
 
-from .builders import Factory, a_user_added, add_all, read, repository_of, write
+from .builders import Factory, a_user, a_user_added, add_all, read, repository_of, write
 from .resources import RESOURCES, Owned
 
 # every test here is async, on the session's one event loop
@@ -92,6 +92,14 @@ async def test_an_unknown_id_is_absent_and_can_be_neither_changed_nor_deleted(
             await written(uow, repository_of(uow, unknown).update(unknown))
     assert await write(uow_factory, lambda uow: resource.delete(uow, owner.id, unknown)) is False
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, kept)) == [kept]
+
+
+async def test_a_row_of_a_user_never_added_is_not_found(uow_factory: Factory, resource: Owned) -> None:
+    _, row = resource.make(a_user(), 1)  # a child row's parent is unknown too: either key answers
+
+    async with uow_factory() as uow:
+        with pytest.raises(NotFoundError):
+            await written(uow, repository_of(uow, row).add(row))
 
 
 async def test_a_row_with_an_id_in_use_is_a_conflict(uow_factory: Factory, resource: Owned) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import delete, get, patch, post
+from litestar import get, post
 from litestar.params import FromPath
 
 from conezia.core import services
@@ -13,16 +13,14 @@ from conezia.core.entities import ENTITY, RELATIONSHIP
 from conezia.core.pagination import PageRequest
 
 from ..bodies import EntityCreate, EntityUpdate
-from ..openapi import body, errors
+from ..openapi import errors
 from ..schemas import EntityOut, EntityPage, out, out_page
-from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, query, raw
+from ._common import AUTHENTICATED, Core, CurrentUser, Cursor, Limit, query
+from ._crud import Op, plain_routes
 
 __all__ = ["ROUTES"]
 
 TAGS = ["entities"]
-
-CreateBody = Annotated[Any, body(EntityCreate)]
-UpdateBody = Annotated[Any, body(EntityUpdate)]
 
 # the limits core.services.parse_entity_filter applies
 _FILTER_LENGTH = services.MAX_FILTER_LENGTH
@@ -77,39 +75,13 @@ async def list_entities(
     return out_page(EntityPage, await services.list_entities(deps, user.id, criteria, page))
 
 
-@post(
-    "/entities", status_code=201, tags=TAGS, summary="Create an entity",
-    responses=errors(*AUTHENTICATED, 413, 422),
+ENTITY_ROUTES = plain_routes(
+    "/entities", "entity", plural="entities", tags=TAGS, out_struct=EntityOut,
+    create=Op(services.create_entity, "Create an entity; `type` and `name` are required.", body=EntityCreate),
+    show=Op(services.get_entity, "One of the caller's entities."),
+    update=Op(services.update_entity, "Change the fields sent.", body=EntityUpdate),
+    delete=Op(services.delete_entity, "Delete for good, with its relationship, identifiers and memberships."),
 )
-async def create_entity(deps: Core, user: CurrentUser, data: CreateBody = NO_BODY) -> EntityOut:
-    """Create an entity; `type` and `name` are required."""
-    return out(EntityOut, await services.create_entity(deps, user.id, raw(data)))
-
-
-@get("/entities/{entity_id:uuid}", tags=TAGS, summary="Show an entity", responses=errors(*AUTHENTICATED, 404))
-async def show_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> EntityOut:
-    """One of the caller's entities."""
-    return out(EntityOut, await services.get_entity(deps, user.id, entity_id))
-
-
-@patch(
-    "/entities/{entity_id:uuid}", status_code=200, tags=TAGS, summary="Change an entity",
-    responses=errors(*AUTHENTICATED, 404, 413, 422),
-)
-async def update_entity(
-    deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID], data: UpdateBody = NO_BODY
-) -> EntityOut:
-    """Change the fields sent."""
-    return out(EntityOut, await services.update_entity(deps, user.id, entity_id, raw(data)))
-
-
-@delete(
-    "/entities/{entity_id:uuid}", status_code=204, tags=TAGS, summary="Delete an entity",
-    responses=errors(*AUTHENTICATED, 404),
-)
-async def delete_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uuid.UUID]) -> None:
-    """Delete for good, with its relationship, identifiers and memberships."""
-    await services.delete_entity(deps, user.id, entity_id)
 
 
 @post(
@@ -130,7 +102,4 @@ async def unarchive_entity(deps: Core, user: CurrentUser, entity_id: FromPath[uu
     return out(EntityOut, await services.unarchive_entity(deps, user.id, entity_id))
 
 
-ROUTES = [
-    list_entities, create_entity, show_entity, update_entity, delete_entity,
-    archive_entity, unarchive_entity,
-]
+ROUTES = [list_entities, *ENTITY_ROUTES, archive_entity, unarchive_entity]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import delete, get, patch, post
+from litestar import get, post
 from litestar.params import FromPath
 
 from conezia.core import services
@@ -16,6 +16,7 @@ from ..bodies import RelationshipCreate, RelationshipUpdate
 from ..openapi import body, errors
 from ..schemas import AttentionList, RelationshipOut, RelationshipPage, out, out_list, out_page
 from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, query, raw
+from ._crud import Op, plain_routes
 
 __all__ = ["ROUTES"]
 
@@ -23,7 +24,6 @@ TAGS = ["relationships"]
 MAX_ATTENTION = 200
 
 CreateBody = Annotated[Any, body(RelationshipCreate)]
-UpdateBody = Annotated[Any, body(RelationshipUpdate)]
 _STATUS = RELATIONSHIP["status"]
 StatusFilter = Annotated[
     str | None,
@@ -61,33 +61,12 @@ async def list_relationships(
     return out_page(RelationshipPage, page)
 
 
-@get(
-    "/relationships/{relationship_id:uuid}", tags=TAGS, summary="Show a relationship",
-    responses=errors(*AUTHENTICATED, 404),
+RELATIONSHIP_ROUTES = plain_routes(
+    "/relationships", "relationship", plural="relationships", tags=TAGS, out_struct=RelationshipOut,
+    show=Op(services.get_relationship, "One of the caller's relationships."),
+    update=Op(services.update_relationship, "Change the fields sent.", body=RelationshipUpdate),
+    delete=Op(services.delete_relationship, "Forget a relationship (the entity stays)."),
 )
-async def show_relationship(deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID]) -> RelationshipOut:
-    """One of the caller's relationships."""
-    return out(RelationshipOut, await services.get_relationship(deps, user.id, relationship_id))
-
-
-@patch(
-    "/relationships/{relationship_id:uuid}", status_code=200, tags=TAGS, summary="Change a relationship",
-    responses=errors(*AUTHENTICATED, 404, 413, 422),
-)
-async def update_relationship(
-    deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID], data: UpdateBody = NO_BODY
-) -> RelationshipOut:
-    """Change the fields sent."""
-    return out(RelationshipOut, await services.update_relationship(deps, user.id, relationship_id, raw(data)))
-
-
-@delete(
-    "/relationships/{relationship_id:uuid}", status_code=204, tags=TAGS, summary="Delete a relationship",
-    responses=errors(*AUTHENTICATED, 404),
-)
-async def delete_relationship(deps: Core, user: CurrentUser, relationship_id: FromPath[uuid.UUID]) -> None:
-    """Forget a relationship (the entity stays)."""
-    await services.delete_relationship(deps, user.id, relationship_id)
 
 
 @post(
@@ -106,6 +85,6 @@ async def list_needing_attention(deps: Core, user: CurrentUser, limit: Attention
 
 
 ROUTES = [
-    create_relationship, show_entity_relationship, list_relationships, show_relationship,
-    update_relationship, delete_relationship, end_relationship, list_needing_attention,
+    create_relationship, show_entity_relationship, list_relationships, *RELATIONSHIP_ROUTES,
+    end_relationship, list_needing_attention,
 ]

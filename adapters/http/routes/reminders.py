@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import delete, get, patch, post
+from litestar import get, post
 from litestar.params import FromPath
 
 from conezia.core import services
@@ -14,14 +14,13 @@ from conezia.core.pagination import PageRequest
 from ..bodies_reminders import ReminderCreate, ReminderReschedule, ReminderSnooze, ReminderUpdate
 from ..openapi import body, errors
 from ..schemas import ReminderOut, ReminderPage, out, out_page
-from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, envelope, query, raw
+from ._common import AUTHENTICATED, NO_BODY, Core, CurrentUser, Cursor, Limit, envelope, query
+from ._crud import Op, plain_routes
 
 __all__ = ["ROUTES"]
 
 TAGS = ["reminders"]
 
-CreateBody = Annotated[Any, body(ReminderCreate)]
-UpdateBody = Annotated[Any, body(ReminderUpdate)]
 SnoozeBody = Annotated[Any, body(ReminderSnooze)]
 RescheduleBody = Annotated[Any, body(ReminderReschedule)]
 StatusFilter = Annotated[
@@ -43,39 +42,16 @@ async def list_reminders(
     return out_page(ReminderPage, page)
 
 
-@post(
-    "/reminders", status_code=201, tags=TAGS, summary="Create a reminder",
-    responses=errors(*AUTHENTICATED, 404, 413, 422),
+REMINDER_ROUTES = plain_routes(
+    "/reminders", "reminder", plural="reminders", tags=TAGS, out_struct=ReminderOut,
+    create=Op(
+        services.create_reminder, "A reminder due in the future; 404 if `entity_id` is not one of your entities.",
+        body=ReminderCreate, problems=(404,),
+    ),
+    show=Op(services.get_reminder, "One of the caller's reminders."),
+    update=Op(services.update_reminder, "Change the fields sent (reschedule to change the due date).", body=ReminderUpdate),
+    delete=Op(services.delete_reminder, "Delete a reminder for good."),
 )
-async def create_reminder(deps: Core, user: CurrentUser, data: CreateBody = NO_BODY) -> ReminderOut:
-    """A reminder due in the future; 404 if `entity_id` is not one of your entities."""
-    return out(ReminderOut, await services.create_reminder(deps, user.id, raw(data)))
-
-
-@get("/reminders/{reminder_id:uuid}", tags=TAGS, summary="Show a reminder", responses=errors(*AUTHENTICATED, 404))
-async def show_reminder(deps: Core, user: CurrentUser, reminder_id: ReminderId) -> ReminderOut:
-    """One of the caller's reminders."""
-    return out(ReminderOut, await services.get_reminder(deps, user.id, reminder_id))
-
-
-@patch(
-    "/reminders/{reminder_id:uuid}", status_code=200, tags=TAGS, summary="Change a reminder",
-    responses=errors(*AUTHENTICATED, 404, 413, 422),
-)
-async def update_reminder(
-    deps: Core, user: CurrentUser, reminder_id: ReminderId, data: UpdateBody = NO_BODY
-) -> ReminderOut:
-    """Change the fields sent (reschedule to change the due date)."""
-    return out(ReminderOut, await services.update_reminder(deps, user.id, reminder_id, raw(data)))
-
-
-@delete(
-    "/reminders/{reminder_id:uuid}", status_code=204, tags=TAGS, summary="Delete a reminder",
-    responses=errors(*AUTHENTICATED, 404),
-)
-async def delete_reminder(deps: Core, user: CurrentUser, reminder_id: ReminderId) -> None:
-    """Delete a reminder for good."""
-    await services.delete_reminder(deps, user.id, reminder_id)
 
 
 @post(
@@ -119,6 +95,5 @@ async def reschedule_reminder(
 
 
 ROUTES = [
-    list_reminders, create_reminder, show_reminder, update_reminder, delete_reminder,
-    snooze_reminder, unsnooze_reminder, complete_reminder, reschedule_reminder,
+    list_reminders, *REMINDER_ROUTES, snooze_reminder, unsnooze_reminder, complete_reminder, reschedule_reminder,
 ]
