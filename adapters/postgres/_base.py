@@ -326,37 +326,43 @@ class _Combined:
     """Several writes as one statement: ``WITH w0 AS (...), w1 AS (...) <last>``.
 
     The sub-statements of a WITH all run, to completion, in the statement's one
-    snapshot. Each one's parameters are renamed ``w<i>_<name>``. A write that must
-    change one row returns a row per row it changed, and the statement then ends
-    in ``SELECT`` of their counts.
+    snapshot. Their parameters become positional, in order, so that the values
+    need no renaming. A write that must change one row returns a row per row it
+    changed, and the statement then ends in ``SELECT`` of their counts.
     """
 
-    __slots__ = ("counted", "sql")
+    __slots__ = ("counted", "names", "sql")
 
     def __init__(self, writes: Sequence[Write]) -> None:
         self.counted = tuple(write for write in writes if write.missing)
+        self.names: tuple[tuple[str, ...], ...] = ()
         if len(writes) == 1 and not self.counted:
             self.sql = writes[0].prepared.sql
             return
-        parts = []
-        for i, write in enumerate(writes):
-            sql = _PLACEHOLDER.sub(rf"%(w{i}_\1)s", write.prepared.sql)
-            parts.append(f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})")
+        names = []
+        sqls = []
+        for write in writes:
+            sql = write.prepared.sql
+            names.append(tuple(_PLACEHOLDER.findall(sql)))
+            sqls.append(_PLACEHOLDER.sub("%s", sql))
+        self.names = tuple(names)
+        parts = [
+            f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})" for i, (sql, write) in enumerate(zip(sqls, writes, strict=True))
+        ]
         if self.counted:
             counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, write in enumerate(writes) if write.missing)
             self.sql = f"WITH {', '.join(parts)} SELECT {counts}"
         else:
-            last = _PLACEHOLDER.sub(rf"%(w{len(writes) - 1}_\1)s", writes[-1].prepared.sql)
-            self.sql = f"WITH {', '.join(parts[:-1])} {last}"
+            self.sql = f"WITH {', '.join(parts[:-1])} {sqls[-1]}"
 
-    def parameters(self, writes: Sequence[Write]) -> Mapping[str, Any]:
-        if len(writes) == 1 and not self.counted:
+    def parameters(self, writes: Sequence[Write]) -> Mapping[str, Any] | list[Any]:
+        if not self.names:
             return writes[0].prepared.parameters(writes[0].params)
-        return {
-            f"w{i}_{name}": value
-            for i, write in enumerate(writes)
-            for name, value in write.prepared.parameters(write.params).items()
-        }
+        values: list[Any] = []
+        for write, names in zip(writes, self.names, strict=True):
+            params = write.prepared.parameters(write.params)
+            values.extend([params[name] for name in names])
+        return values
 
 
 _COMBINED: dict[tuple[int | bool, ...], _Combined] = {}

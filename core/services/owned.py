@@ -11,6 +11,7 @@ scoped by owner, and a missing row is a :class:`~conezia.core.errors.NotFoundErr
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
@@ -173,9 +174,9 @@ class Resource(Generic[T]):
         async with deps.uow() as uow:
             row = await self.load(uow, owner_id, row_id, for_update=True)
             as_loaded = attrs.evolve(row)  # type: ignore[misc]
-            before = attrs.asdict(row)  # type: ignore[arg-type]
+            before = _state(row)
             change(row, deps.clock.now())
-            fields = changed_fields(before, attrs.asdict(row))  # type: ignore[arg-type]
+            fields = changed_fields(before, _state(row))
             if not fields and operation is None:
                 # an edit that changes nothing (an empty PATCH) writes nothing, not even updated_at
                 return as_loaded
@@ -198,6 +199,28 @@ class Resource(Generic[T]):
             subject = Subject(self.name, row_id) if row is None else self.subject_of(row)
             uow.record(subject.event(Deleted, owner_id))
             await uow.commit()
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+    return names
+
+
+def _state(row: object) -> dict[str, Any]:
+    """The row's fields as they are now, dicts and lists copied so that a change made in place shows.
+
+    A fraction of what ``attrs.asdict`` costs, which recurses into every value.
+    """
+    return {
+        name: copy.deepcopy(value) if type(value) in (dict, list) else value
+        for name in _field_names(type(row))
+        for value in (getattr(row, name),)
+    }
 
 
 ENTITIES: Final = Resource[Entity]("entity", lambda uow: uow.entities)
