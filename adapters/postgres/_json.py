@@ -56,6 +56,7 @@ class _DictJsonbDumper(JsonbDumper):
 
 # jsonb's binary format: a version byte (1), then the JSON text
 _EMPTY_OBJECT: Final = b"\x01{}"
+_EMPTY_ARRAY: Final = b"\x01[]"
 
 
 class _JsonbBinaryLoader(Loader):
@@ -64,8 +65,11 @@ class _JsonbBinaryLoader(Loader):
     format = Format.BINARY
 
     def load(self, data: Buffer) -> Any:
+        # most metadata and attachment lists are empty: a page of them skips the decoder
         if data == _EMPTY_OBJECT:
-            return {}  # most metadata is empty: a page of them skips the decoder
+            return {}
+        if data == _EMPTY_ARRAY:
+            return []
         if data[0] != 1:
             raise psycopg.DataError("unknown jsonb binary format")
         return _decode(data[1:])

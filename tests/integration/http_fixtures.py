@@ -116,10 +116,7 @@ class TestDatabase:
         if self._connection is None:
             # deep copies: an equal later snapshot must mean equal rows, not the same objects
             tables = copy.deepcopy(backend.database.snapshot())
-            return {
-                name: sorted(getattr(tables, name).items(), key=repr)
-                for name in attrs.fields_dict(type(tables))
-            }
+            return {name: sorted(tables.rows(name).items(), key=repr) for name in tables.schema}
         return {
             name: sorted(self._connection.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))), key=repr)
             for name in self._tables
