@@ -17,6 +17,7 @@ from tests.integration.http_fixtures import (
     Api,
     TestDatabase,
     api,
+    database_rows,
     decoded,
     http_database,
     libpq_url,
@@ -106,13 +107,15 @@ def test_the_log_pages_newest_first_without_repeating_a_row(api: Api) -> None:
 def test_a_change_that_fails_writes_no_log_row(api: Api) -> None:
     token = api.new_user()
     api.create("/tags", token, {"name": "navy"})
-    before = api.database.execute("SELECT count(*) FROM activity_logs")
+    before = database_rows(api)["activity_logs"]
     assert api.post(f"{API}/tags", token=token, json={"name": "navy"}).status_code == 409
     assert api.post(f"{API}/entities", token=token, json={"type": "planet", "name": "x"}).status_code == 422
-    assert api.database.execute("SELECT count(*) FROM activity_logs") == before
+    assert database_rows(api)["activity_logs"] == before
 
 
 def test_a_log_row_that_cannot_be_written_leaves_no_change(http_database: TestDatabase) -> None:
+    if http_database.target == "memory":
+        pytest.skip("adds a CHECK to a PostgreSQL table")
     with make_api(http_database) as api:
         token = api.new_user()
         http_database.execute(
