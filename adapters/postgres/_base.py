@@ -31,13 +31,10 @@ __all__ = [
     "columns_for",
 ]
 
-# the attributes of a psycopg connection that hold its one cursor (see LazyTransaction.cursor),
-# and its cursor for BEGIN with a locking read (LazyTransaction.begin_with)
+# the attribute of a psycopg connection that holds its one cursor (see LazyTransaction.cursor)
 _CURSOR: Final = "_conezia_cursor"
-_CLIENT_CURSOR: Final = "_conezia_client_cursor"
 # Pinned: reading outside the transaction is equivalent at this level only.
 _BEGIN: Final = "BEGIN ISOLATION LEVEL READ COMMITTED"
-_IN_TRANSACTION: Final = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
 
 #: Compiles every statement, once, to the SQL text and ``%(name)s`` parameters psycopg takes.
 DIALECT: Final = psycopg_dialect()  # type: ignore[no-untyped-call]
@@ -141,28 +138,6 @@ class LazyTransaction:
         await (await self.ready_cursor()).execute(_BEGIN)
         self.begun = True
         self.failed = False
-
-    async def begin_with(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
-        """Start the transaction with a locking read, in one round trip; the cursor holds the read's rows.
-
-        BEGIN and the read go as one simple query, so the read's few values are bound
-        here and its rows come as text; a round trip costs more than both.
-        """
-        connection = await self.connect()
-        cursor: psycopg.AsyncClientCursor[Any] | None = getattr(connection, _CLIENT_CURSOR, None)
-        if cursor is None:
-            cursor = psycopg.AsyncClientCursor(connection)
-            setattr(connection, _CLIENT_CURSOR, cursor)
-        try:
-            await cursor.execute(f"{_BEGIN}; {prepared.sql}", prepared.parameters(params))
-        except psycopg.Error:
-            # the read may fail after BEGIN took effect: the transaction is then open and aborted
-            self.begun = self.failed = connection.info.transaction_status in _IN_TRANSACTION
-            raise
-        self.begun = True
-        self.failed = False
-        cursor.nextset()  # past BEGIN's result, to the read's
-        return cursor
 
     async def replace_broken(self) -> bool:
         """Swap a connection that broke outside a transaction for a live one, once per unit of work.
@@ -278,7 +253,7 @@ class Prepared:
         table: The table a write changes: it names the field of an over-long value.
     """
 
-    __slots__ = ("defaults", "inserts", "locking", "opens_transaction", "sql", "statement", "table")
+    __slots__ = ("defaults", "inserts", "opens_transaction", "sql", "statement", "table")
 
     def __init__(self, statement: Statement, *, locking: bool = False) -> None:
         self.statement = statement
@@ -290,7 +265,6 @@ class Prepared:
         self.defaults: dict[str, Any] = {k: v for k, v in compiled.params.items() if v is not None}
         # writes, and locking reads whose row locks must last until the unit of work ends
         self.opens_transaction = bool(statement.is_dml) or locking
-        self.locking = locking
         table = getattr(statement, "table", None) if statement.is_dml else None
         self.table: Table | None = table if isinstance(table, Table) else None
         self.inserts = bool(getattr(statement, "is_insert", False))
@@ -458,8 +432,6 @@ class Repository:
         if transaction.pending:
             await transaction.flush()  # what this statement reads includes them
         if prepared.opens_transaction and not transaction.begun:
-            if prepared.locking:
-                return await transaction.begin_with(prepared, params)
             await transaction.begin()
         try:
             return await (await transaction.ready_cursor()).execute(prepared.sql, prepared.parameters(params))
