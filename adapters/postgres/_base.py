@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Final, NamedTuple, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 import psycopg
@@ -20,13 +19,13 @@ from conezia.core.errors import NotFoundError
 
 from ._errors import reraise, reraise_write
 from ._json import snapshot
+from ._writes import Write, batches, combined_statement
 
 __all__ = [
     "DIALECT",
     "LazyTransaction",
     "Prepared",
     "Repository",
-    "Write",
     "attribute_names",
     "columns_for",
 ]
@@ -61,7 +60,7 @@ class LazyTransaction:
 
     Writes whose result the caller does not need (an INSERT, an UPDATE of one
     row) wait in :attr:`pending` (:meth:`defer`) until the next statement or the
-    commit, and go to the server as one statement (see :class:`_Combined`): a
+    commit, and go to the server as one statement (see :mod:`._writes`): a
     round trip costs the server more CPU than the statement it carries. A unit
     of work that only inserts (a create and its activity row) is then one
     statement in its own implicit transaction, with no BEGIN and no COMMIT; a
@@ -177,8 +176,8 @@ class LazyTransaction:
 
     async def _send(self, writes: Sequence[Write]) -> None:
         cursor = await self.ready_cursor()
-        for batch in _batches(writes):
-            combined = _combined(batch)
+        for batch in batches(writes):
+            combined = combined_statement(batch)
             try:
                 await cursor.execute(combined.sql, combined.parameters(batch))
             except psycopg.Error as error:
@@ -276,98 +275,6 @@ class Prepared:
     def with_for_update(self, **kwargs: Any) -> Prepared:
         assert isinstance(self.statement, Select)
         return Prepared(self.statement.with_for_update(**kwargs), locking=True)
-
-
-class Write(NamedTuple):
-    """A deferred write (see :meth:`LazyTransaction.defer`).
-
-    Attributes:
-        prepared: An INSERT or UPDATE without RETURNING.
-        params: Its parameters.
-        missing: For a write that must change exactly one row, what a :class:`NotFoundError`
-            calls the row if it changed none.
-    """
-
-    prepared: Prepared
-    params: Mapping[str, Any]
-    missing: str | None = None
-
-
-_PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
-
-
-class _Combined:
-    """Several writes as one statement: ``WITH w0 AS (...), w1 AS (...) <last>``.
-
-    The sub-statements of a WITH all run, to completion, in the statement's one
-    snapshot. Their parameters become positional, in order, so that the values
-    need no renaming. A write that must change one row returns a row per row it
-    changed, and the statement then ends in ``SELECT`` of their counts.
-    """
-
-    __slots__ = ("counted", "names", "sql")
-
-    def __init__(self, writes: Sequence[Write]) -> None:
-        self.counted = tuple(write for write in writes if write.missing)
-        self.names: tuple[tuple[str, ...], ...] = ()
-        if len(writes) == 1 and not self.counted:
-            self.sql = writes[0].prepared.sql
-            return
-        names = []
-        sqls = []
-        for write in writes:
-            sql = write.prepared.sql
-            names.append(tuple(_PLACEHOLDER.findall(sql)))
-            sqls.append(_PLACEHOLDER.sub("%s", sql))
-        self.names = tuple(names)
-        parts = [
-            f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})" for i, (sql, write) in enumerate(zip(sqls, writes, strict=True))
-        ]
-        if self.counted:
-            counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, write in enumerate(writes) if write.missing)
-            self.sql = f"WITH {', '.join(parts)} SELECT {counts}"
-        else:
-            self.sql = f"WITH {', '.join(parts[:-1])} {sqls[-1]}"
-
-    def parameters(self, writes: Sequence[Write]) -> Mapping[str, Any] | list[Any]:
-        if not self.names:
-            return writes[0].prepared.parameters(writes[0].params)
-        values: list[Any] = []
-        for write, names in zip(writes, self.names, strict=True):
-            params = write.prepared.parameters(write.params)
-            values.extend([params[name] for name in names])
-        return values
-
-
-_COMBINED: dict[tuple[int | bool, ...], _Combined] = {}
-
-
-def _combined(writes: Sequence[Write]) -> _Combined:
-    # the Prepared statements are module-level constants: their identities name the combination
-    key = tuple(x for write in writes for x in (id(write.prepared), write.missing is not None))
-    combined = _COMBINED.get(key)
-    if combined is None:
-        combined = _COMBINED[key] = _Combined(writes)
-    return combined
-
-
-def _batches(writes: Sequence[Write]) -> list[Sequence[Write]]:
-    """``writes`` cut where one would not see an earlier one (a WITH's parts share one snapshot).
-
-    An UPDATE of a table written earlier in the same statement would not see that
-    write, so it starts a new statement; inserts see nothing either way.
-    """
-    batches: list[Sequence[Write]] = []
-    start = 0
-    written: set[Table | None] = set()
-    for i, write in enumerate(writes):
-        table = write.prepared.table
-        if not write.prepared.inserts and table in written:
-            batches.append(writes[start:i])
-            start, written = i, set()
-        written.add(table)
-    batches.append(writes[start:])
-    return batches
 
 
 class Repository:

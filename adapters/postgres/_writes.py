@@ -1,0 +1,107 @@
+"""Deferred writes, and how several of them become one statement (see ``LazyTransaction.defer``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
+
+from sqlalchemy import Table
+
+if TYPE_CHECKING:
+    from ._base import Prepared
+
+__all__ = ["Write", "batches", "combined_statement"]
+
+
+class Write(NamedTuple):
+    """A deferred write (see :meth:`LazyTransaction.defer`).
+
+    Attributes:
+        prepared: An INSERT or UPDATE without RETURNING.
+        params: Its parameters.
+        missing: For a write that must change exactly one row, what a :class:`NotFoundError`
+            calls the row if it changed none.
+    """
+
+    prepared: Prepared
+    params: Mapping[str, Any]
+    missing: str | None = None
+
+
+_PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
+
+
+class _Combined:
+    """Several writes as one statement: ``WITH w0 AS (...), w1 AS (...) <last>``.
+
+    The sub-statements of a WITH all run, to completion, in the statement's one
+    snapshot. Their parameters become positional, in order, so that the values
+    need no renaming. A write that must change one row returns a row per row it
+    changed, and the statement then ends in ``SELECT`` of their counts.
+    """
+
+    __slots__ = ("counted", "names", "sql")
+
+    def __init__(self, writes: Sequence[Write]) -> None:
+        self.counted = tuple(write for write in writes if write.missing)
+        self.names: tuple[tuple[str, ...], ...] = ()
+        if len(writes) == 1 and not self.counted:
+            self.sql = writes[0].prepared.sql
+            return
+        names = []
+        sqls = []
+        for write in writes:
+            sql = write.prepared.sql
+            names.append(tuple(_PLACEHOLDER.findall(sql)))
+            sqls.append(_PLACEHOLDER.sub("%s", sql))
+        self.names = tuple(names)
+        parts = [
+            f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})" for i, (sql, write) in enumerate(zip(sqls, writes, strict=True))
+        ]
+        if self.counted:
+            counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, write in enumerate(writes) if write.missing)
+            self.sql = f"WITH {', '.join(parts)} SELECT {counts}"
+        else:
+            self.sql = f"WITH {', '.join(parts[:-1])} {sqls[-1]}"
+
+    def parameters(self, writes: Sequence[Write]) -> Mapping[str, Any] | list[Any]:
+        if not self.names:
+            return writes[0].prepared.parameters(writes[0].params)
+        values: list[Any] = []
+        for write, names in zip(writes, self.names, strict=True):
+            params = write.prepared.parameters(write.params)
+            values.extend([params[name] for name in names])
+        return values
+
+
+_COMBINED: dict[tuple[int | bool, ...], _Combined] = {}
+
+
+def combined_statement(writes: Sequence[Write]) -> _Combined:
+    """The one statement that sends ``writes`` (made once per combination of statements)."""
+    # the Prepared statements are module-level constants: their identities name the combination
+    key = tuple(x for write in writes for x in (id(write.prepared), write.missing is not None))
+    combined = _COMBINED.get(key)
+    if combined is None:
+        combined = _COMBINED[key] = _Combined(writes)
+    return combined
+
+
+def batches(writes: Sequence[Write]) -> list[Sequence[Write]]:
+    """``writes`` cut where one would not see an earlier one (a WITH's parts share one snapshot).
+
+    An UPDATE of a table written earlier in the same statement would not see that
+    write, so it starts a new statement; inserts see nothing either way.
+    """
+    batches: list[Sequence[Write]] = []
+    start = 0
+    written: set[Table | None] = set()
+    for i, write in enumerate(writes):
+        table = write.prepared.table
+        if not write.prepared.inserts and table in written:
+            batches.append(writes[start:i])
+            start, written = i, set()
+        written.add(table)
+    batches.append(writes[start:])
+    return batches
