@@ -189,6 +189,8 @@ class LazyTransaction:
                 assert counts is not None
                 for write, count in zip(combined.counted, counts, strict=True):
                     if count != 1:
+                        # the statement's other writes took effect: a later commit must not keep them
+                        self.failed = True
                         raise NotFoundError(write.missing or "row")
 
     async def end(self, *, commit: bool) -> None:

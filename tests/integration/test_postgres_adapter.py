@@ -690,6 +690,21 @@ async def test_an_update_that_finds_no_row_at_the_commit_is_not_found_and_writes
         assert await work.entities.get(owner.id, kept.id) is None
 
 
+async def test_a_commit_after_an_update_found_no_row_keeps_nothing_of_its_statement(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    added = new_entity(owner)
+    async with uow() as work:
+        await work.entities.add(added)
+        await work.tags.update(new_tag(owner))  # never stored: it goes in one statement with the insert, and misses
+        with pytest.raises(NotFoundError):
+            await work.commit()
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            await work.commit()  # the insert took effect in that statement: it must not be kept
+    async with uow() as work:
+        assert await work.entities.get(owner.id, added.id) is None
+
+
 async def test_an_update_of_a_row_inserted_in_the_same_unit_of_work_sees_it(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
