@@ -79,7 +79,8 @@ class LazyTransaction:
         connection: The connection checked out of the pool, from the first statement until the unit of work is left.
         pool: The pool it came from, likewise.
         begun: Whether BEGIN was sent and not yet ended.
-        failed: Whether a statement failed since BEGIN, which aborts the transaction.
+        failed: Whether a statement failed since BEGIN, which aborts the transaction, or a
+            write sent on its own failed: either way the next commit raises.
         replaced: Whether a broken connection was replaced already (once per unit of work).
         pending: The deferred writes, in order.
     """
@@ -198,7 +199,8 @@ class LazyTransaction:
 
         Raises:
             ConeziaError: On commit, for a deferred write that broke a rule or found no row;
-                the transaction is then still open, for the caller to roll back.
+                nothing of the unit of work is committed (a begun transaction stays open
+                and failed, for the caller to roll back).
             psycopg.errors.InFailedSqlTransaction: On commit after a statement of the
                 transaction failed; PostgreSQL has rolled it all back instead.
             psycopg.OperationalError: On commit after the connection was lost.
@@ -308,9 +310,7 @@ class Repository:
                 discards it instead of returning it to the pool).
             psycopg.Error: For anything else.
         """
-        transaction = self._transaction
-        if not transaction.entered:
-            raise RuntimeError("use the unit of work inside its `async with` block")
+        transaction = self._entered()
         try:
             try:
                 return await self._execute(prepared, params)
@@ -331,10 +331,13 @@ class Repository:
             missing: For a write of exactly one row: the name a :class:`NotFoundError` gives it
                 if the row is not there.
         """
+        self._entered().defer(Write(prepared, snapshot(params), missing))
+
+    def _entered(self) -> LazyTransaction:
         transaction = self._transaction
         if not transaction.entered:
             raise RuntimeError("use the unit of work inside its `async with` block")
-        transaction.defer(Write(prepared, snapshot(params), missing))
+        return transaction
 
     async def _execute(self, prepared: Prepared, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         transaction = self._transaction

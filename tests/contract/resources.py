@@ -44,7 +44,7 @@ from .builders import (
     items,
 )
 
-__all__ = ["LINKS", "RESOURCES", "Link", "Owned", "Unique"]
+__all__ = ["LINKS", "RESOURCES", "Link", "Owned", "Unique", "named"]
 
 Row = Any
 Read = Callable[[UnitOfWork, uuid.UUID, Row], Awaitable[Any]]
@@ -367,3 +367,8 @@ LINKS: tuple[Link, ...] = (
         of_entity=lambda uow, user_id, entity_id: uow.groups.for_entity(user_id, entity_id),
     ),
 )
+
+
+def named(suite_entry: Owned | Link) -> str:
+    """The test id of a resource or link the shared suites are parametrized over."""
+    return suite_entry.name

@@ -18,17 +18,13 @@ from conezia.core.errors import NotFoundError
 from conezia.core.ports import UnitOfWork
 
 from .builders import T0, Factory, a_user, add_all, an_entity, at, read, repository_of, write
-from .resources import LINKS, Link
+from .resources import LINKS, Link, named
 
 # every test here is async, on the session's one event loop
 pytestmark = pytest.mark.anyio
 
 
-def _name(link: Link) -> str:
-    return link.name
-
-
-@pytest.fixture(params=LINKS, ids=_name)
+@pytest.fixture(params=LINKS, ids=named)
 def link(request: pytest.FixtureRequest) -> Link:
     chosen: Link = request.param
     return chosen

@@ -18,7 +18,7 @@ from conezia.core.shapes import declared
 from tests.contract.builders import written
 
 from .builders import Factory, a_user, a_user_added, add_all, read, repository_of, write
-from .resources import RESOURCES, Owned
+from .resources import RESOURCES, Owned, named
 
 # every test here is async, on the session's one event loop
 pytestmark = pytest.mark.anyio
@@ -27,11 +27,7 @@ UNIQUE = [resource for resource in RESOURCES if resource.unique is not None]
 UPDATABLE_KEYS = [resource for resource in UNIQUE if resource.unique is not None and resource.unique.updatable]
 
 
-def _name(resource: Owned) -> str:
-    return resource.name
-
-
-@pytest.fixture(params=RESOURCES, ids=_name)
+@pytest.fixture(params=RESOURCES, ids=named)
 def resource(request: pytest.FixtureRequest) -> Owned:
     chosen: Owned = request.param
     return chosen
@@ -117,7 +113,7 @@ async def test_a_row_with_an_id_in_use_is_a_conflict(uow_factory: Factory, resou
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, first)) == first
 
 
-@pytest.mark.parametrize("resource", UNIQUE, ids=_name)
+@pytest.mark.parametrize("resource", UNIQUE, ids=named)
 async def test_a_second_row_with_the_same_unique_key_is_refused(uow_factory: Factory, resource: Owned) -> None:
     assert resource.unique is not None
     owner = await a_user_added(uow_factory)
@@ -136,7 +132,7 @@ async def test_a_second_row_with_the_same_unique_key_is_refused(uow_factory: Fac
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, first)) == [first]
 
 
-@pytest.mark.parametrize("resource", UPDATABLE_KEYS, ids=_name)
+@pytest.mark.parametrize("resource", UPDATABLE_KEYS, ids=named)
 async def test_changing_a_row_onto_another_rows_unique_key_is_refused(uow_factory: Factory, resource: Owned) -> None:
     assert resource.unique is not None
     owner = await a_user_added(uow_factory)
