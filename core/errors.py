@@ -16,6 +16,7 @@ __all__ = [
     "IntegrityCheckError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RowChangedError",
     "TooLargeError",
     "UnavailableError",
     "ValidationError",
@@ -51,6 +52,20 @@ class ValidationError(ConeziaError):
 
 class ConflictError(ValidationError):
     """The input is well-formed but collides with existing state (a unique key)."""
+
+
+class RowChangedError(ConflictError):
+    """A write made only if its row was unchanged found it changed (or gone) since it was read.
+
+    Raised by an ``update(row, if_unchanged=True)``, at the latest by the unit of
+    work's commit, which then keeps nothing of it: the use-case reads the row again
+    and reapplies its change (see ``Resource.change``). Should it reach a caller, it
+    is a conflict (HTTP 409) that a retry resolves.
+    """
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        super().__init__(base=f"this {resource} was changed by another request at the same time; try again")
 
 
 class NotFoundError(ConeziaError):

@@ -1,3 +1,5 @@
+DROP FUNCTION IF EXISTS conezia_one_row(bigint, integer);
+
 DROP EXTENSION IF EXISTS unaccent;
 
 DROP EXTENSION IF EXISTS pg_trgm;

@@ -83,8 +83,8 @@ class MemoryAuthProviderRepository:
     async def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]:
         return self._providers.listed(user_id)
 
-    async def update(self, provider: AuthProvider) -> None:
-        self._providers.update(provider)
+    async def update(self, provider: AuthProvider, *, if_unchanged: bool = False) -> None:
+        self._providers.update(provider, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
         return self._providers.delete(user_id, provider_id)

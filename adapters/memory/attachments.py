@@ -31,8 +31,8 @@ class MemoryAttachmentRepository:
     ) -> Attachment | None:
         return self._rows.get(user_id, attachment_id)
 
-    async def update(self, attachment: Attachment) -> None:
-        self._rows.update(attachment)
+    async def update(self, attachment: Attachment, *, if_unchanged: bool = False) -> None:
+        self._rows.update(attachment, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, attachment_id: uuid.UUID) -> bool:
         return self._rows.delete(user_id, attachment_id)

@@ -30,8 +30,8 @@ class MemoryEntityRepository:
     async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
         return self._entities.get(owner_id, entity_id)
 
-    async def update(self, entity: Entity) -> None:
-        self._entities.update(entity)
+    async def update(self, entity: Entity, *, if_unchanged: bool = False) -> None:
+        self._entities.update(entity, if_unchanged=if_unchanged)
 
     async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
         return self._entities.delete(owner_id, entity_id)
@@ -100,8 +100,8 @@ class MemoryRelationshipRepository:
     async def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
         return self._relationships.page(user_id, page, where=lambda rel: status is None or rel.status == status)
 
-    async def update(self, relationship: Relationship) -> None:
-        self._relationships.update(relationship)
+    async def update(self, relationship: Relationship, *, if_unchanged: bool = False) -> None:
+        self._relationships.update(relationship, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
         return self._relationships.delete(user_id, relationship_id)
@@ -138,8 +138,8 @@ class MemoryIdentifierRepository:
     async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         return self._identifiers.listed(owner_id, where=lambda row: row.entity_id == entity_id)
 
-    async def update(self, identifier: Identifier) -> None:
-        self._identifiers.update(identifier)
+    async def update(self, identifier: Identifier, *, if_unchanged: bool = False) -> None:
+        self._identifiers.update(identifier, if_unchanged=if_unchanged)
 
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         return self._identifiers.delete(owner_id, identifier_id)

@@ -32,8 +32,8 @@ class MemoryNotificationRepository:
     ) -> Notification | None:
         return self._rows.get(user_id, notification_id)
 
-    async def update(self, notification: Notification) -> None:
-        self._rows.update(notification)
+    async def update(self, notification: Notification, *, if_unchanged: bool = False) -> None:
+        self._rows.update(notification, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> bool:
         return self._rows.delete(user_id, notification_id)

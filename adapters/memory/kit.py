@@ -128,14 +128,21 @@ class OwnedRows(Generic[R]):
     def insert(self, row: R) -> None:
         self._tables().insert(self._table, clone(row))
 
-    def update(self, row: R) -> None:
-        """Write the row back; NotFoundError unless a row with its key and scope is stored."""
+    def update(self, row: R, *, if_unchanged: bool = False) -> None:
+        """Write the row back; NotFoundError unless a row with its key and scope is stored.
+
+        With ``if_unchanged`` the commit raises RowChangedError, and publishes nothing,
+        if the committed row is no longer the one this unit of work started from.
+        """
         tables = self._tables()
         schema = tables.schema[self._table]
-        stored = tables.rows(self._table).get(schema.key_of(row))
+        key = schema.key_of(row)
+        stored = tables.rows(self._table).get(key)
         if stored is None or getattr(stored, self._scope) != getattr(row, self._scope):
             raise NotFoundError(schema.resource)
         tables.update(self._table, clone(row))
+        if if_unchanged:
+            tables.unchanged.add((self._table, key))
 
     def delete(self, owner_id: uuid.UUID, key: Any) -> bool:
         """Delete the owner's row (and what cascades from it); whether there was one."""

@@ -32,8 +32,8 @@ class MemoryTagRepository:
     async def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
         return self._tags.listed(user_id, order=by_name)
 
-    async def update(self, tag: Tag) -> None:
-        self._tags.update(tag)
+    async def update(self, tag: Tag, *, if_unchanged: bool = False) -> None:
+        self._tags.update(tag, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
         return self._tags.delete(user_id, tag_id)
@@ -66,8 +66,8 @@ class MemoryGroupRepository:
     async def list(self, user_id: uuid.UUID) -> Sequence[Group]:
         return self._groups.listed(user_id, order=by_name)
 
-    async def update(self, group: Group) -> None:
-        self._groups.update(group)
+    async def update(self, group: Group, *, if_unchanged: bool = False) -> None:
+        self._groups.update(group, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
         return self._groups.delete(user_id, group_id)

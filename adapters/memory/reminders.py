@@ -43,8 +43,8 @@ class MemoryReminderRepository:
     async def get(self, user_id: uuid.UUID, reminder_id: uuid.UUID, *, for_update: bool = False) -> Reminder | None:
         return self._reminders.get(user_id, reminder_id)
 
-    async def update(self, reminder: Reminder) -> None:
-        self._reminders.update(reminder)
+    async def update(self, reminder: Reminder, *, if_unchanged: bool = False) -> None:
+        self._reminders.update(reminder, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, reminder_id: uuid.UUID) -> bool:
         return self._reminders.delete(user_id, reminder_id)

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import attrs
 
-from conezia.core.errors import INVALID, NotFoundError, ValidationError
+from conezia.core.errors import INVALID, NotFoundError, RowChangedError, ValidationError
 
 from .schema import CASCADE, RESTRICT, SCHEMA, SET_NULL, ForeignKey, Table
 
@@ -33,6 +33,8 @@ class Tables:
     def __init__(self, schema: Mapping[str, Table] = SCHEMA) -> None:
         self.schema = schema
         self._rows: dict[str, dict[Any, Any]] = {name: {} for name in schema}
+        #: (table, key) of rows written only if unchanged (see MemoryStore.publish)
+        self.unchanged: set[tuple[str, Any]] = set()
         # for each table, the foreign keys that point at it: (referencing table, key)
         self._referrers: dict[str, list[tuple[str, ForeignKey]]] = {name: [] for name in schema}
         for table in schema.values():
@@ -42,6 +44,7 @@ class Tables:
     def copy(self) -> Tables:
         twin = copy.copy(self)
         twin._rows = {name: dict(rows) for name, rows in self._rows.items()}
+        twin.unchanged = set()
         return twin
 
     def rows(self, table: str) -> Mapping[Any, Any]:
@@ -194,8 +197,16 @@ class MemoryStore:
             return True
 
     def publish(self, base: Tables, changed: Tables) -> None:
-        """Atomically apply the difference between ``base`` and ``changed`` to the committed state."""
+        """Atomically apply the difference between ``base`` and ``changed`` to the committed state.
+
+        Raises:
+            RowChangedError: A row of ``changed.unchanged`` is committed no longer as in ``base``
+                (another unit of work wrote or deleted it since); nothing is applied.
+        """
         with self._lock:
+            for name, key in changed.unchanged:
+                if self._tables.rows(name).get(key, _ABSENT) is not base.rows(name).get(key, _ABSENT):
+                    raise RowChangedError(self._tables.schema[name].resource)
             for name, after in changed.named():
                 before = base.rows(name)
                 current = self._tables._rows[name]

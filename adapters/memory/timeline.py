@@ -43,8 +43,8 @@ class _Owned:
     async def get(self, user_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> Any:
         return self._rows.get(user_id, row_id)
 
-    async def update(self, row: Any) -> None:
-        self._rows.update(row)
+    async def update(self, row: Any, *, if_unchanged: bool = False) -> None:
+        self._rows.update(row, if_unchanged=if_unchanged)
 
     async def delete(self, user_id: uuid.UUID, row_id: uuid.UUID) -> bool:
         return self._rows.delete(user_id, row_id)

@@ -15,7 +15,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Text
 
-from conezia.core.errors import NotFoundError
+from conezia.core.errors import NotFoundError, RowChangedError
 
 from ._errors import reraise, reraise_write
 from ._json import snapshot
@@ -62,9 +62,14 @@ class LazyTransaction:
     row) wait in :attr:`pending` (:meth:`defer`) until the next statement or the
     commit, and go to the server as one statement (see :mod:`._writes`): a
     round trip costs the server more CPU than the statement it carries. A unit
-    of work that only inserts (a create and its activity row) is then one
-    statement in its own implicit transaction, with no BEGIN and no COMMIT; a
-    broken rule is reported by the statement that carries it, whenever it runs.
+    of work whose writes fit in one statement (a create and its activity row, or
+    an optimistic update and its activity row) is then one statement in its own
+    implicit transaction, with no BEGIN and no COMMIT; a broken rule is reported
+    by the statement that carries it, whenever it runs.
+
+    :attr:`versions` holds the version (``xmin``) of each row read with a plain
+    ``get``, for an ``update(row, if_unchanged=True)`` to write it back only as
+    it was read.
 
     The connection itself is checked out of the pool at the first statement, not
     when the unit of work is entered, and goes back when it is left: a create
@@ -83,9 +88,10 @@ class LazyTransaction:
             write sent on its own failed: either way the next commit raises.
         replaced: Whether a broken connection was replaced already (once per unit of work).
         pending: The deferred writes, in order.
+        versions: (table name, id) -> the row's version when this unit of work read it.
     """
 
-    __slots__ = ("begun", "connection", "entered", "failed", "lender", "pending", "pool", "replaced")
+    __slots__ = ("begun", "connection", "entered", "failed", "lender", "pending", "pool", "replaced", "versions")
 
     def __init__(self, lender: Callable[[], Awaitable[AsyncConnectionPool[Any]]]) -> None:
         self.lender = lender
@@ -96,6 +102,7 @@ class LazyTransaction:
         self.failed = False
         self.replaced = False
         self.pending: list[Write] = []
+        self.versions: dict[tuple[str, Any], str] = {}
 
     async def connect(self) -> AsyncConnection:
         """The unit of work's connection, checked out of the pool if it has none yet.
@@ -184,15 +191,11 @@ class LazyTransaction:
             except psycopg.Error as error:
                 # outside a transaction too: a later commit must not pass for this one's writes
                 self.failed = True
+                if isinstance(error, psycopg.errors.NoDataFound) and combined.counted:
+                    # conezia_one_row: one write found no row, and none of the statement's was kept
+                    write = batch[int(error.diag.message_detail or combined.counted[0])]
+                    raise (RowChangedError if write.if_unchanged else NotFoundError)(write.missing or "row") from error
                 reraise_write(error, [(write.prepared.table, write.params) for write in batch])
-            if combined.counted:
-                counts = await cursor.fetchone()
-                assert counts is not None
-                for write, count in zip(combined.counted, counts, strict=True):
-                    if count != 1:
-                        # the statement's other writes took effect: a later commit must not keep them
-                        self.failed = True
-                        raise NotFoundError(write.missing or "row")
 
     async def end(self, *, commit: bool) -> None:
         """Commit or roll back the transaction, if one was begun (sending the deferred writes first, on commit).
@@ -206,8 +209,8 @@ class LazyTransaction:
             psycopg.OperationalError: On commit after the connection was lost.
         """
         if commit and self.pending:
-            if not self.begun and not any(write.missing for write in self.pending):
-                # inserts alone: one statement is its own transaction, all or nothing
+            if not self.begun and len(batches(self.pending)) == 1:
+                # one statement is its own transaction, all or nothing: no BEGIN, no COMMIT
                 writes, self.pending = self.pending, []
                 await self._send(writes)
                 return
@@ -321,7 +324,9 @@ class Repository:
         except psycopg.Error as error:
             reraise(error, prepared.table, params)
 
-    def _defer(self, prepared: Prepared, params: dict[str, Any], *, missing: str | None = None) -> None:
+    def _defer(
+        self, prepared: Prepared, params: dict[str, Any], *, missing: str | None = None, if_unchanged: bool = False
+    ) -> None:
         """Queue a write whose result is not needed now (see :meth:`LazyTransaction.defer`).
 
         Its broken rules are reported when it is sent: by the next statement of the
@@ -330,8 +335,10 @@ class Repository:
         Args:
             missing: For a write of exactly one row: the name a :class:`NotFoundError` gives it
                 if the row is not there.
+            if_unchanged: It writes the row only at the version it was read at; if the row
+                is not there, it raises :class:`RowChangedError` instead.
         """
-        self._entered().defer(Write(prepared, snapshot(params), missing))
+        self._entered().defer(Write(prepared, snapshot(params), missing, if_unchanged))
 
     def _entered(self) -> LazyTransaction:
         transaction = self._transaction

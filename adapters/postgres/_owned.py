@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Select, Table, Text, bindparam, cast, delete, insert, literal_column, select, tuple_, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from conezia.core.pagination import Page, PageRequest, page_of
@@ -25,7 +25,7 @@ from conezia.core.pagination import Page, PageRequest, page_of
 from ._base import Prepared, Repository, attribute_names, columns_for
 from .tables import TIMESTAMPTZ, UUID_TYPE
 
-__all__ = ["Owned", "OwnedRepository", "after_key", "keyset_page", "page_statement"]
+__all__ = ["Owned", "OwnedRepository", "VersionedRows", "after_key", "keyset_page", "page_statement", "row_version"]
 
 
 
@@ -39,6 +39,16 @@ T = TypeVar("T", bound=_Row)
 # names of the parameters that pick one row; prefixed, as SQLAlchemy keeps column names for SET values
 _ID: Final = "b_id"
 _OWNER: Final = "b_owner"
+_VERSION: Final = "b_version"
+
+
+def row_version(table: Table) -> ColumnElement[str]:
+    """A row's version: its ``xmin``, the transaction that wrote it last, as text.
+
+    Every UPDATE gives the row a new one (a row lock does not), so a write that
+    finds the version it read knows that nobody changed the row since.
+    """
+    return cast(literal_column(f"{table.name}.xmin"), Text)
 
 
 class Owned(Generic[T]):
@@ -55,7 +65,9 @@ class Owned(Generic[T]):
         columns: What to select for ``cls(*row)``.
         insert: INSERT of every attribute (parameters named like the attributes).
         get / get_for_update: SELECT of one row by ``b_id`` (and ``b_owner``), plain or ``FOR UPDATE``.
+        get_versioned: :attr:`get`, with the row's version (:func:`row_version`) last.
         update: UPDATE of every attribute but the id and the owner, of one row.
+        update_if_unchanged: :attr:`update`, of the row only at its version ``b_version``.
         delete: DELETE of one row.
         listing: SELECT of the owner's rows (``:owner``) in (inserted_at, id) order, for :meth:`page`.
         after: The keyset condition of a page after a cursor.
@@ -88,8 +100,11 @@ class Owned(Generic[T]):
         self.insert = Prepared(insert(table).values({column(name): bindparam(name) for name in self.fields}))
         self.get = Prepared(select(*self.columns).where(*one))
         self.get_for_update = self.get.with_for_update()
-        self.update = Prepared(
-            update(table).where(*one).values({column(name): bindparam(name) for name in self.mutable})
+        self.get_versioned = Prepared(select(*self.columns, row_version(table)).where(*one))
+        values: dict[str, Any] = {column(name): bindparam(name) for name in self.mutable}
+        self.update = Prepared(update(table).where(*one).values(values))
+        self.update_if_unchanged = Prepared(
+            update(table).where(*one, row_version(table) == bindparam(_VERSION)).values(values)
         )
         self.delete = Prepared(delete(table).where(*one))
         self.listing: Select[Any] = select(*self.columns).order_by(table.c.inserted_at, table.c.id)
@@ -181,7 +196,39 @@ def _inserted_at_and_id(row: Any) -> tuple[dt.datetime, uuid.UUID]:
     return row.inserted_at, row.id
 
 
-class OwnedRepository(Repository, Generic[T]):
+class VersionedRows(Repository):
+    """A repository whose rows may be written back only as they were read (``update(row, if_unchanged=True)``)."""
+
+    __slots__ = ()
+
+    def _versioned(self, owned: Owned[T], found: Sequence[Any] | None) -> T | None:
+        """The object of a row of :attr:`Owned.get_versioned` (or a SELECT ending like it), its version noted.
+
+        The version is kept in the unit of work (``LazyTransaction.versions``) for :meth:`_defer_update`.
+        """
+        if found is None:
+            return None
+        row = owned.cls(*found[:-1])
+        self._transaction.versions[(owned.table.name, row.id)] = found[-1]
+        return row
+
+    def _defer_update(self, owned: Owned[T], row: T, params: dict[str, Any], *, if_unchanged: bool) -> None:
+        """Defer the UPDATE of ``row`` with ``params`` (see :meth:`Owned.changes`), only at the version read if ``if_unchanged``.
+
+        Raises:
+            RuntimeError: ``if_unchanged`` for a row this unit of work did not read with ``get``.
+        """
+        if not if_unchanged:
+            self._defer(owned.update, params, missing=owned.resource)
+            return
+        version = self._transaction.versions.get((owned.table.name, row.id))
+        if version is None:
+            raise RuntimeError(f"read the {owned.resource} with get() in this unit of work before an update if_unchanged")
+        params[_VERSION] = version
+        self._defer(owned.update_if_unchanged, params, missing=owned.resource, if_unchanged=True)
+
+
+class OwnedRepository(VersionedRows, Generic[T]):
     """A repository of one :class:`Owned` table: add, get, update and delete, all within the owner's rows."""
 
     __slots__ = ()
@@ -194,15 +241,18 @@ class OwnedRepository(Repository, Generic[T]):
 
     async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T | None:
         owned = self.owned
-        found = await self._row(owned.get_for_update if for_update else owned.get, owned.key(owner_id, row_id))
-        return None if found is None else owned.cls(*found)
+        if for_update:
+            found = await self._row(owned.get_for_update, owned.key(owner_id, row_id))
+            return None if found is None else owned.cls(*found)
+        return self._versioned(owned, await self._row(owned.get_versioned, owned.key(owner_id, row_id)))
 
-    async def update(self, row: T) -> None:
+    async def update(self, row: T, *, if_unchanged: bool = False) -> None:
         """Write every attribute back but the id and the owner, with the next statement or the commit.
 
-        That statement raises NotFoundError if the owner has no such row.
+        That statement raises NotFoundError if the owner has no such row, or, ``if_unchanged``,
+        RowChangedError if the row is not as this unit of work read it.
         """
-        self._defer(self.owned.update, self.owned.changes(row), missing=self.owned.resource)
+        self._defer_update(self.owned, row, self.owned.changes(row), if_unchanged=if_unchanged)
 
     async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID) -> bool:
         return await self._count(self.owned.delete, self.owned.key(owner_id, row_id)) > 0

@@ -22,11 +22,15 @@ class Write(NamedTuple):
         params: Its parameters.
         missing: For a write that must change exactly one row, what a :class:`NotFoundError`
             calls the row if it changed none.
+        if_unchanged: Whether it changes its row only as it was read (its version is among
+            ``params``): if it changed none, the row was changed or deleted since, which
+            raises :class:`RowChangedError` instead.
     """
 
     prepared: Prepared
     params: Mapping[str, Any]
     missing: str | None = None
+    if_unchanged: bool = False
 
 
 _PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
@@ -38,13 +42,17 @@ class _Combined:
     The sub-statements of a WITH all run, to completion, in the statement's one
     snapshot. Their parameters become positional, in order, so that the values
     need no renaming. A write that must change one row returns a row per row it
-    changed, and the statement then ends in ``SELECT`` of their counts.
+    changed, and the statement ends in ``SELECT`` of ``conezia_one_row(count, i)``
+    for each (migration 0001): unless each changed one row, the statement fails,
+    and none of its writes is kept, even outside a transaction. Its error's detail
+    is ``i``, the place of the write in the batch.
     """
 
     __slots__ = ("counted", "names", "sql")
 
     def __init__(self, writes: Sequence[Write]) -> None:
-        self.counted = tuple(write for write in writes if write.missing)
+        # where the writes that must change one row are in the batch
+        self.counted = tuple(i for i, write in enumerate(writes) if write.missing)
         self.names: tuple[tuple[str, ...], ...] = ()
         if len(writes) == 1 and not self.counted:
             self.sql = writes[0].prepared.sql
@@ -60,8 +68,8 @@ class _Combined:
             f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})" for i, (sql, write) in enumerate(zip(sqls, writes, strict=True))
         ]
         if self.counted:
-            counts = ", ".join(f"(SELECT count(*) FROM w{i})" for i, write in enumerate(writes) if write.missing)
-            self.sql = f"WITH {', '.join(parts)} SELECT {counts}"
+            checks = ", ".join(f"conezia_one_row((SELECT count(*) FROM w{i}), {i})" for i in self.counted)
+            self.sql = f"WITH {', '.join(parts)} SELECT {checks}"
         else:
             self.sql = f"WITH {', '.join(parts[:-1])} {sqls[-1]}"
 

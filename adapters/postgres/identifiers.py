@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, delete, select
 
 from conezia.core.identifiers import Identifier
 
-from ._base import Prepared, Repository
-from ._owned import Owned
+from ._base import Prepared
+from ._owned import Owned, VersionedRows, row_version
 from .tables import entities, identifiers
 
 __all__ = ["IDENTIFIERS", "LIST_FOR_ENTITY", "PostgresIdentifierRepository"]
@@ -25,9 +25,10 @@ _OWNERS_IDENTIFIERS: Final = (
 )
 _IN_ORDER: Final = (identifiers.c.inserted_at, identifiers.c.id)
 
-_GET_IDENTIFIER: Final = Prepared(_OWNERS_IDENTIFIERS.where(identifiers.c.id == bindparam("id")))
+_ONE: Final = identifiers.c.id == bindparam("id")
+_GET_IDENTIFIER: Final = Prepared(_OWNERS_IDENTIFIERS.add_columns(row_version(identifiers)).where(_ONE))
 # Only the identifier's row: its entity may be read by others meanwhile.
-_GET_IDENTIFIER_FOR_UPDATE: Final = _GET_IDENTIFIER.with_for_update(of=identifiers)
+_GET_IDENTIFIER_FOR_UPDATE: Final = Prepared(_OWNERS_IDENTIFIERS.where(_ONE)).with_for_update(of=identifiers)
 LIST_FOR_ENTITY: Final = Prepared(
     _OWNERS_IDENTIFIERS.where(identifiers.c.entity_id == bindparam("entity_id")).order_by(*_IN_ORDER)
 )
@@ -40,7 +41,7 @@ _DELETE_IDENTIFIER: Final = Prepared(delete(identifiers).where(
     entities.c.owner_id == bindparam("owner_id"),
 ))
 
-class PostgresIdentifierRepository(Repository):
+class PostgresIdentifierRepository(VersionedRows):
     """Identifiers, reached through the entity's owner.
 
     A second primary identifier of one type on one entity is refused by a
@@ -56,14 +57,16 @@ class PostgresIdentifierRepository(Repository):
         self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
     ) -> Identifier | None:
         params = {"owner_id": owner_id, "id": identifier_id}
-        row = await self._row(_GET_IDENTIFIER_FOR_UPDATE if for_update else _GET_IDENTIFIER, params)
-        return None if row is None else Identifier(*row)
+        if for_update:
+            row = await self._row(_GET_IDENTIFIER_FOR_UPDATE, params)
+            return None if row is None else Identifier(*row)
+        return self._versioned(IDENTIFIERS, await self._row(_GET_IDENTIFIER, params))
 
     async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         return await self._identifiers(LIST_FOR_ENTITY, {"owner_id": owner_id, "entity_id": entity_id})
 
-    async def update(self, identifier: Identifier) -> None:
-        self._defer(IDENTIFIERS.update, IDENTIFIERS.changes(identifier), missing="identifier")
+    async def update(self, identifier: Identifier, *, if_unchanged: bool = False) -> None:
+        self._defer_update(IDENTIFIERS, identifier, IDENTIFIERS.changes(identifier), if_unchanged=if_unchanged)
 
     async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
         return await self._count(_DELETE_IDENTIFIER, {"owner_id": owner_id, "id": identifier_id}) > 0

@@ -174,10 +174,10 @@ class PostgresCommunicationRepository(OwnedRepository[Communication]):
         params["attachments"] = Jsonb(row.attachments, dumps=_encode)  # a list would go as a SQL array
         self._defer(COMMUNICATIONS.insert, params)
 
-    async def update(self, row: Communication) -> None:
+    async def update(self, row: Communication, *, if_unchanged: bool = False) -> None:
         params = COMMUNICATIONS.changes(row)
         params["attachments"] = Jsonb(row.attachments, dumps=_encode)
-        self._defer(COMMUNICATIONS.update, params, missing=COMMUNICATIONS.resource)
+        self._defer_update(COMMUNICATIONS, row, params, if_unchanged=if_unchanged)
 
     async def list_for_conversation(
         self, user_id: uuid.UUID, conversation_id: uuid.UUID, page: PageRequest

@@ -128,6 +128,8 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         transaction.entered = False
         self._forget_events()
         transaction.pending.clear()
+        if transaction.versions:
+            transaction.versions.clear()
         pool, connection = transaction.pool, transaction.connection
         transaction.pool = None
         if pool is None or connection is None:

@@ -22,7 +22,7 @@ import attrs
 from ..attachments import Attachment
 from ..deps import Deps
 from ..entities import Entity, Relationship
-from ..errors import NotFoundError
+from ..errors import NotFoundError, RowChangedError
 from ..events import Created, Deleted, Event, Updated, changed_fields
 from ..identifiers import Identifier
 from ..inbox import Notification
@@ -41,6 +41,9 @@ __all__ = [
 T = TypeVar("T")
 E = TypeVar("E", bound=Event)
 P = TypeVar("P", bound=Page[Any])
+
+# How often a change is tried on a row read without a lock before it takes the row lock instead.
+_UNLOCKED_ATTEMPTS: Final = 3
 
 
 @attrs.frozen
@@ -71,7 +74,7 @@ class OwnedRows(Protocol[T]):
 
     async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, /, *, for_update: bool = False) -> T | None: ...
 
-    async def update(self, row: T, /) -> None: ...
+    async def update(self, row: T, /, *, if_unchanged: bool = False) -> None: ...
 
     async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID, /) -> bool: ...
 
@@ -159,20 +162,44 @@ class Resource(Generic[T]):
         *,
         operation: str | None = None,
     ) -> T:
-        """Lock the owner's row, let ``change(row, now)`` apply the domain's rules to it, and write it back.
+        """Let ``change(row, now)`` apply the domain's rules to the owner's row, and write it back.
 
-        The row stays locked from the read to the commit, so a concurrent change is never lost.
-        Whatever ``change`` raises (a ValidationError) leaves the row as it was. The event
-        names the fields that changed (see :func:`~conezia.core.events.changed_fields`).
+        No concurrent change is lost. The row is read without a lock and written back
+        only if it is unchanged since (``update(row, if_unchanged=True)``): one read and
+        one write, with no transaction held open in between. If another request changed
+        the row meanwhile, the change is applied again to the row as it is now; after
+        a few such collisions the row is read under its lock, which always succeeds.
+        Whatever ``change`` raises (a ValidationError) leaves the row as it was. The
+        event names the fields that changed (see :func:`~conezia.core.events.changed_fields`).
 
         An edit (no ``operation``) that changes no field writes nothing and records no
         event: the row comes back as it was, ``updated_at`` included.
 
         Args:
             operation: the name of the change when it is more than an edit (``"archive"``).
+
+        Raises:
+            NotFoundError: unless the row exists and is the owner's.
         """
+        for _ in range(_UNLOCKED_ATTEMPTS):
+            try:
+                return await self._change_once(deps, owner_id, row_id, change, operation, locked=False)
+            except RowChangedError:
+                continue  # nothing was written: read the row again, as it is now
+        return await self._change_once(deps, owner_id, row_id, change, operation, locked=True)
+
+    async def _change_once(
+        self,
+        deps: Deps,
+        owner_id: uuid.UUID,
+        row_id: uuid.UUID,
+        change: Callable[[T, dt.datetime], object],
+        operation: str | None,
+        *,
+        locked: bool,
+    ) -> T:
         async with deps.uow() as uow:
-            row = await self.load(uow, owner_id, row_id, for_update=True)
+            row = await self.load(uow, owner_id, row_id, for_update=locked)
             as_loaded = attrs.evolve(row)  # type: ignore[misc]
             before = _state(row)
             change(row, deps.clock.now())
@@ -180,7 +207,7 @@ class Resource(Generic[T]):
             if not fields and operation is None:
                 # an edit that changes nothing (an empty PATCH) writes nothing, not even updated_at
                 return as_loaded
-            await self.rows(uow).update(row)
+            await self.rows(uow).update(row, if_unchanged=not locked)
             self.record_change(uow, owner_id, row, fields, operation)
             await uow.commit()
         return row

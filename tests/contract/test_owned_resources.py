@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conezia.core.accounts import User
-from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, ValidationError
+from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, RowChangedError, ValidationError
 from conezia.core.shapes import declared
 from tests.contract.builders import written
 
@@ -88,6 +88,54 @@ async def test_an_unknown_id_is_absent_and_can_be_neither_changed_nor_deleted(
             await written(uow, repository_of(uow, unknown).update(unknown))
     assert await write(uow_factory, lambda uow: resource.delete(uow, owner.id, unknown)) is False
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, kept)) == [kept]
+
+
+async def test_a_row_written_back_if_unchanged_is_written_when_nobody_changed_it_since(
+    uow_factory: Factory, resource: Owned
+) -> None:
+    owner = await a_user_added(uow_factory)
+    row = await stored(uow_factory, resource, owner, 1)
+
+    async with uow_factory() as uow:
+        mine = await resource.get(uow, owner.id, row)
+        resource.change(mine)
+        await written(uow, repository_of(uow, mine).update(mine, if_unchanged=True))
+
+    assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, row)) == mine != row
+
+
+async def test_a_row_written_back_if_unchanged_after_another_change_raises_and_keeps_that_change(
+    uow_factory: Factory, resource: Owned
+) -> None:
+    owner = await a_user_added(uow_factory)
+    row = await stored(uow_factory, resource, owner, 1)
+
+    async with uow_factory() as uow:
+        stale = await resource.get(uow, owner.id, row)
+        theirs = await read(uow_factory, lambda other: resource.get(other, owner.id, row))
+        resource.change(theirs)
+        await write(uow_factory, lambda other: repository_of(other, theirs).update(theirs))
+        # written back as read, it would undo their change
+        with pytest.raises(RowChangedError):
+            await written(uow, repository_of(uow, stale).update(stale, if_unchanged=True))
+
+    assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, row)) == theirs != row
+
+
+async def test_a_row_written_back_if_unchanged_after_it_was_deleted_raises_and_writes_nothing(
+    uow_factory: Factory, resource: Owned
+) -> None:
+    owner = await a_user_added(uow_factory)
+    row = await stored(uow_factory, resource, owner, 1)
+
+    async with uow_factory() as uow:
+        mine = await resource.get(uow, owner.id, row)
+        assert await write(uow_factory, lambda other: resource.delete(other, owner.id, row)) is True
+        resource.change(mine)
+        with pytest.raises(RowChangedError):
+            await written(uow, repository_of(uow, mine).update(mine, if_unchanged=True))
+
+    assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, row)) is None
 
 
 async def test_a_row_of_a_user_never_added_is_not_found(uow_factory: Factory, resource: Owned) -> None:

@@ -1,4 +1,8 @@
-"""Two people changing one row at once: neither change is lost (read-modify-write holds a row lock)."""
+"""Two people changing one row at once: neither change is lost.
+
+A change reads the row without a lock and writes it back only if it is unchanged
+(its ``xmin``), else applies itself again to the row as it is now.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 import pytest
 
 from conezia.adapters.postgres import PostgresDatabase, PostgresEntityRepository
+from conezia.adapters.postgres._owned import VersionedRows
 from conezia.bootstrap import Backend, build_deps
 from conezia.core import services
 from conezia.core.deps import Deps
@@ -39,24 +44,36 @@ async def _user(deps: Deps, email: str) -> uuid.UUID:
     return (await services.register(deps, {"email": email, "password": "Passw0rd-ok"})).id
 
 
-def _slow_reads(monkeypatch: pytest.MonkeyPatch, *, locking: bool) -> None:
-    """Every entity read takes a while before its caller goes on; ``locking=False`` drops FOR UPDATE."""
+def _slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every entity read takes a while before its caller goes on: the other edit reads meanwhile."""
     read = PostgresEntityRepository.get
 
     async def slow_get(
         self: PostgresEntityRepository, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False
     ) -> Entity | None:
-        found = await read(self, owner_id, entity_id, for_update=for_update and locking)
+        found = await read(self, owner_id, entity_id, for_update=for_update)
         await asyncio.sleep(_THINKING)
         return found
 
     monkeypatch.setattr(PostgresEntityRepository, "get", slow_get)
 
 
-async def _two_concurrent_patches(deps: Deps, monkeypatch: pytest.MonkeyPatch, *, locking: bool) -> Entity:
+def _unchecked_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every write back ignores whether its row changed since it was read."""
+    defer_update = VersionedRows._defer_update
+
+    def unchecked(self: VersionedRows, owned: Any, row: Any, params: dict[str, Any], *, if_unchanged: bool) -> None:
+        defer_update(self, owned, row, params, if_unchanged=False)
+
+    monkeypatch.setattr(VersionedRows, "_defer_update", unchecked)
+
+
+async def _two_concurrent_patches(deps: Deps, monkeypatch: pytest.MonkeyPatch, *, checked: bool) -> Entity:
     owner = await _user(deps, "lock@example.com")
     entity = await services.create_entity(deps, owner, {"type": "person", "name": "Before"})
-    _slow_reads(monkeypatch, locking=locking)
+    _slow_reads(monkeypatch)
+    if not checked:
+        _unchecked_writes(monkeypatch)
     patches: list[dict[str, Any]] = [{"name": "Renamed"}, {"description": "Described"}]
     # two units of work on this one event loop, each reading, changing and writing the whole row
     await asyncio.gather(*(services.update_entity(deps, owner, entity.id, patch) for patch in patches))
@@ -67,15 +84,15 @@ async def _two_concurrent_patches(deps: Deps, monkeypatch: pytest.MonkeyPatch, *
 async def test_two_concurrent_patches_of_one_entity_both_survive(
     deps: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    final = await _two_concurrent_patches(deps, monkeypatch, locking=True)
+    final = await _two_concurrent_patches(deps, monkeypatch, checked=True)
     assert (final.name, final.description) == ("Renamed", "Described")
 
 
-async def test_without_the_row_lock_one_of_the_two_patches_is_lost(
+async def test_without_the_unchanged_check_one_of_the_two_patches_is_lost(
     deps: Deps, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the control: the scenario above does race, and only SELECT ... FOR UPDATE keeps both edits
-    final = await _two_concurrent_patches(deps, monkeypatch, locking=False)
+    # the control: the scenario above does race, and only the write's version check keeps both edits
+    final = await _two_concurrent_patches(deps, monkeypatch, checked=False)
     assert (final.name, final.description) != ("Renamed", "Described")
 
 

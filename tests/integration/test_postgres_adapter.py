@@ -705,6 +705,66 @@ async def test_a_commit_after_an_update_found_no_row_keeps_nothing_of_its_statem
         assert await work.entities.get(owner.id, added.id) is None
 
 
+async def test_of_several_updates_sent_as_one_statement_the_one_that_misses_is_named_and_none_is_kept(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    entity = new_entity(owner)
+    async with uow() as work:
+        await work.entities.add(entity)
+        await work.commit()
+    async with uow() as work:
+        entity.name = "Renamed"
+        await work.entities.update(entity)
+        await work.tags.update(new_tag(owner))  # never stored
+        with pytest.raises(NotFoundError) as raised:
+            await work.commit()
+    assert raised.value.resource == "tag"
+    async with uow() as work:
+        stored = await work.entities.get(owner.id, entity.id)
+    assert stored is not None and stored.name == "Ada"
+
+
+async def test_a_row_read_and_written_back_if_unchanged_is_two_statements_and_no_transaction(
+    uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entity = new_entity(owner)
+    async with uow() as work:
+        await work.entities.add(entity)
+        await work.commit()
+    sent: list[str] = []
+    execute = psycopg.AsyncCursor.execute
+
+    async def noting(self: psycopg.AsyncCursor[Any], query: Any, params: Any = None, **kwargs: Any) -> Any:
+        sent.append(str(query).split(None, 1)[0])
+        return await execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", noting)
+    async with uow() as work:
+        row = await work.entities.get(owner.id, entity.id)
+        assert row is not None
+        row.name = "Renamed"
+        await work.entities.update(row, if_unchanged=True)
+        assert open_transactions(database) == 0
+        await work.commit()
+    monkeypatch.undo()
+
+    assert sent == ["SELECT", "WITH"]
+    async with uow() as work:
+        assert await work.entities.get(owner.id, entity.id) == row
+
+
+async def test_an_update_if_unchanged_of_a_row_not_read_in_the_unit_of_work_is_refused_before_anything_is_sent(
+    uow: Callable[[], PostgresUnitOfWork], owner: User
+) -> None:
+    entity = new_entity(owner)
+    async with uow() as work:
+        await work.entities.add(entity)
+        await work.commit()
+    async with uow() as work:
+        with pytest.raises(RuntimeError, match="read the entity"):
+            await work.entities.update(entity, if_unchanged=True)
+
+
 async def test_an_update_of_a_row_inserted_in_the_same_unit_of_work_sees_it(
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
