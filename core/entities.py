@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
+from .rows import ShapedRow
 from .shapes import CHOICE, DATE, DATETIME, INTEGER, OBJECT, TEXT, URL, Field, Shape
-from .validation import Changes, apply_set
 
 __all__ = [
     "ENTITY",
@@ -43,12 +43,13 @@ ENTITY: Final = Shape("entities", (
     Field("last_interaction_at", DATETIME),
     Field("archived_at", DATETIME, writable=False),
 ))
-ENTITY_FIELDS: Final = ENTITY.inputs
 
 
 @attrs.define
-class Entity:
+class Entity(ShapedRow):
     """Someone or something the owner keeps track of."""
+
+    SHAPE: ClassVar = ENTITY
 
     id: uuid.UUID
     owner_id: uuid.UUID
@@ -69,20 +70,7 @@ class Entity:
         Raises:
             ValidationError: naming every failing field.
         """
-        changes = Changes(params, ENTITY_FIELDS)
-        values = ENTITY.cast(changes, creating=True)
-        changes.raise_if_invalid()
-        entity = cls(id=id, owner_id=owner_id, type=values["type"], name=values["name"],
-                     inserted_at=now, updated_at=now)
-        apply_set(entity, values)
-        return entity
-
-    def update(self, params: object, *, now: dt.datetime) -> None:
-        changes = Changes(params, ENTITY_FIELDS)
-        values = ENTITY.cast(changes, creating=False)
-        changes.raise_if_invalid()
-        apply_set(self, values)
-        self.updated_at = now
+        return cls._new(params, now, id=id, owner_id=owner_id)
 
     def archive(self, now: dt.datetime) -> None:
         if self.archived_at is None:
@@ -109,12 +97,13 @@ RELATIONSHIP: Final = Shape("relationships", (
     Field("health_threshold_days", INTEGER, nullable=False, minimum=1, maximum=365),
     Field("notes", TEXT, max_length=5000, blank_to_none=True, strip=False),
 ))
-RELATIONSHIP_FIELDS: Final = RELATIONSHIP.inputs
 
 
 @attrs.define
-class Relationship:
+class Relationship(ShapedRow):
     """The owner's relationship to one entity (at most one per user and entity)."""
+
+    SHAPE: ClassVar = RELATIONSHIP
 
     id: uuid.UUID
     user_id: uuid.UUID
@@ -132,19 +121,7 @@ class Relationship:
     def create(
         cls, params: object, *, id: uuid.UUID, user_id: uuid.UUID, entity_id: uuid.UUID, now: dt.datetime
     ) -> Relationship:
-        changes = Changes(params, RELATIONSHIP_FIELDS)
-        values = RELATIONSHIP.cast(changes, creating=False)
-        changes.raise_if_invalid()
-        rel = cls(id=id, user_id=user_id, entity_id=entity_id, inserted_at=now, updated_at=now)
-        apply_set(rel, values)
-        return rel
-
-    def update(self, params: object, *, now: dt.datetime) -> None:
-        changes = Changes(params, RELATIONSHIP_FIELDS)
-        values = RELATIONSHIP.cast(changes, creating=False)
-        changes.raise_if_invalid()
-        apply_set(self, values)
-        self.updated_at = now
+        return cls._new(params, now, id=id, user_id=user_id, entity_id=entity_id)
 
     def end(self, now: dt.datetime) -> None:
         """The relationship is over but kept for history: it no longer asks for attention."""

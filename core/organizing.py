@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, ClassVar, Final
 
 import attrs
 
 from .entities import ENTITY_TYPES, RELATIONSHIP_STATUSES, RELATIONSHIP_TYPES
 from .errors import ConflictError
+from .rows import ShapedRow
 from .shapes import BOOLEAN, CHOICE, OBJECT, TEXT, Field, Shape
-from .validation import UNSET, Changes, apply_set, as_integer
+from .validation import UNSET, Changes, as_integer
 
 __all__ = [
     "GROUP",
@@ -28,7 +30,6 @@ __all__ = [
 ]
 
 TAG_COLORS: Final = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "gray")
-SMART_RULE_KEYS: Final = ("type", "tags", "relationship_type", "relationship_status", "last_interaction_days")
 TAG: Final = Shape("tags", (
     Field("name", TEXT, required=True, nullable=False, min_length=1, max_length=50),
     Field("color", CHOICE, choices=TAG_COLORS, nullable=False, max_length=16),
@@ -43,8 +44,6 @@ GROUP: Final = Shape("groups", (
 # smart-group rule bounds (errata D3)
 MIN_LAST_INTERACTION_DAYS: Final = 1
 MAX_LAST_INTERACTION_DAYS: Final = 3650
-TAG_FIELDS: Final = TAG.inputs
-GROUP_FIELDS: Final = GROUP.inputs
 
 
 @attrs.frozen
@@ -70,7 +69,9 @@ class EntityFilter:
 
 
 @attrs.define
-class Tag:
+class Tag(ShapedRow):
+    SHAPE: ClassVar = TAG
+
     id: uuid.UUID
     user_id: uuid.UUID
     name: str
@@ -81,26 +82,15 @@ class Tag:
 
     @classmethod
     def create(cls, params: object, *, id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime) -> Tag:
-        changes = Changes(params, TAG_FIELDS)
-        values = TAG.cast(changes, creating=True)
-        changes.raise_if_invalid()
-        tag = cls(id=id, user_id=user_id, name=values["name"], inserted_at=now, updated_at=now)
-        apply_set(tag, values)
-        return tag
-
-    def update(self, params: object, *, now: dt.datetime) -> None:
-        changes = Changes(params, TAG_FIELDS)
-        values = TAG.cast(changes, creating=False)
-        changes.raise_if_invalid()
-        apply_set(self, values)
-        self.updated_at = now
+        return cls._new(params, now, id=id, user_id=user_id)
 
 
 _TAG_NAME_MIN: Final = TAG["name"].min_length or 1
 _TAG_NAME_MAX: Final = TAG["name"].max_length or 50
 
 
-def _one_or_many(changes: Changes, key: str, value: Any, allowed: tuple[str, ...]) -> list[str] | None:
+def _one_or_many(changes: Changes, key: str, value: Any, *, allowed: tuple[str, ...]) -> list[str] | None:
+    """One of the ``allowed`` values or a non-empty list of them (any of them matches)."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(v, str) for v in items):
         changes.add_error("rules", f"{key} must be one value or a non-empty list of values")
@@ -112,52 +102,56 @@ def _one_or_many(changes: Changes, key: str, value: Any, allowed: tuple[str, ...
     return sorted(set(items))
 
 
+def _smart_tags(changes: Changes, key: str, value: Any) -> list[str] | None:
+    """The ``tags`` rule: a non-empty list of tag names (all of them must match)."""
+    if not isinstance(value, list) or not value or not all(
+        isinstance(v, str) and _TAG_NAME_MIN <= len(v.strip()) <= _TAG_NAME_MAX for v in value
+    ):
+        changes.add_error("rules", f"{key} must be a non-empty list of tag names")
+        return None
+    return sorted({v.strip() for v in value})
+
+
+def _days(changes: Changes, key: str, value: Any) -> int | None:
+    """A whole number of days within the bounds."""
+    days = as_integer(value)
+    if days is None or not MIN_LAST_INTERACTION_DAYS <= days <= MAX_LAST_INTERACTION_DAYS:
+        changes.add_error(
+            "rules", f"{key} must be an integer from {MIN_LAST_INTERACTION_DAYS} to {MAX_LAST_INTERACTION_DAYS}"
+        )
+        return None
+    return days
+
+
+# how each smart-group rule is read (errata D3), in the order the API documents them
+_RULES: Final[Mapping[str, Callable[[Changes, str, Any], Any]]] = {
+    "type": partial(_one_or_many, allowed=ENTITY_TYPES),
+    "tags": _smart_tags,
+    "relationship_type": partial(_one_or_many, allowed=RELATIONSHIP_TYPES),
+    "relationship_status": partial(_one_or_many, allowed=RELATIONSHIP_STATUSES),
+    "last_interaction_days": _days,
+}
+SMART_RULE_KEYS: Final = tuple(_RULES)
+
+
 def cast_rules(changes: Changes, raw: Any) -> dict[str, Any] | None:
     """Validate smart group rules (errata D3); returns the normalized rules or None on error."""
     if not isinstance(raw, Mapping) or not raw:
         changes.add_error("rules", "is required for smart groups")
         return None
-    invalid = sorted(k for k in raw if k not in SMART_RULE_KEYS)
+    invalid = sorted(k for k in raw if k not in _RULES)
     if invalid:
         changes.add_error("rules", f"contains invalid fields: {invalid}")
         return None
-    rules: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key == "type":
-            rules[key] = _one_or_many(changes, key, value, ENTITY_TYPES)
-        elif key == "relationship_type":
-            rules[key] = _one_or_many(changes, key, value, RELATIONSHIP_TYPES)
-        elif key == "relationship_status":
-            rules[key] = _one_or_many(changes, key, value, RELATIONSHIP_STATUSES)
-        elif key == "tags":
-            if (
-                not isinstance(value, list)
-                or not value
-                or not all(isinstance(v, str) and _TAG_NAME_MIN <= len(v.strip()) <= _TAG_NAME_MAX for v in value)
-            ):
-                changes.add_error("rules", "tags must be a non-empty list of tag names")
-                rules[key] = None
-            else:
-                rules[key] = sorted({v.strip() for v in value})
-        elif key == "last_interaction_days":
-            days = as_integer(value)
-            if days is None or not MIN_LAST_INTERACTION_DAYS <= days <= MAX_LAST_INTERACTION_DAYS:
-                changes.add_error(
-                    "rules",
-                    f"last_interaction_days must be an integer from {MIN_LAST_INTERACTION_DAYS}"
-                    f" to {MAX_LAST_INTERACTION_DAYS}",
-                )
-                rules[key] = None
-            else:
-                rules[key] = days
-    if any(v is None for v in rules.values()):
-        return None
-    return rules
+    rules = {key: _RULES[key](changes, key, value) for key, value in raw.items()}
+    return None if None in rules.values() else rules
 
 
 @attrs.define
-class Group:
+class Group(ShapedRow):
     """A named set of entities; a smart group's members are computed from its rules."""
+
+    SHAPE: ClassVar = GROUP
 
     id: uuid.UUID
     user_id: uuid.UUID
@@ -170,29 +164,21 @@ class Group:
 
     @classmethod
     def create(cls, params: object, *, id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime) -> Group:
-        group = cls(id=id, user_id=user_id, name="", inserted_at=now, updated_at=now)
-        group._change(params, creating=True)
-        return group
+        return cls._new(params, now, id=id, user_id=user_id)
 
-    def update(self, params: object, *, now: dt.datetime) -> None:
-        self._change(params, creating=False)
-        self.updated_at = now
-
-    def _change(self, params: object, *, creating: bool) -> None:
-        changes = Changes(params, GROUP_FIELDS)
-        name, description, is_smart = GROUP.cast(changes, creating=creating, names=("name", "description", "is_smart")).values()
-        raw_rules = changes.params.get("rules", UNSET)
-        smart = self.is_smart if is_smart is UNSET else is_smart
-        rules: Any = UNSET
+    @classmethod
+    def _values(cls, changes: Changes, row: Group | None) -> dict[str, Any]:
+        """A smart group needs valid rules (the ones given, else its own); a manual group takes none."""
+        values = GROUP.cast(changes, creating=row is None, names=("name", "description", "is_smart"))
+        given = changes.params.get("rules", UNSET)
+        smart = values["is_smart"] if values["is_smart"] is not UNSET else row is not None and row.is_smart
         if smart:
-            source = raw_rules if raw_rules is not UNSET else self.rules
-            rules = cast_rules(changes, source)
-        elif raw_rules not in (UNSET, None) and raw_rules != {}:
-            changes.add_error("rules", "can only be set on smart groups (is_smart: true)")
+            values["rules"] = cast_rules(changes, given if given is not UNSET or row is None else row.rules)
+        elif given in (UNSET, None) or given == {}:
+            values["rules"] = None
         else:
-            rules = None
-        changes.raise_if_invalid()
-        apply_set(self, {"name": name, "description": description, "is_smart": is_smart, "rules": rules})
+            changes.add_error("rules", "can only be set on smart groups (is_smart: true)")
+        return values
 
     def require_manual(self) -> None:
         """Members are picked by hand only in manual groups.

@@ -285,7 +285,7 @@ RelationshipUpdate = body_struct(
 
 # What each type's value must look like (core.identifiers.normalize_value); a phone
 # must also be a number that can exist, which no pattern says.
-_VALUE_RULES: Final[Mapping[str, Mapping[str, Any]]] = {
+_VALUE_SCHEMAS: Final[Mapping[str, Mapping[str, Any]]] = {
     "phone": {"pattern": E164_RE.pattern},
     "email": {"pattern": EMAIL_RE.pattern, "format": "email", "maxLength": shapes.MAX_EMAIL_LENGTH},
     "ssn": {"pattern": SSN_RE.pattern},
@@ -294,7 +294,7 @@ _VALUE_RULES: Final[Mapping[str, Mapping[str, Any]]] = {
 _VALUE_BY_TYPE: Final = {
     "allOf": [
         {"if": {"properties": {"type": {"const": kind}}}, "then": {"properties": {"value": dict(rule)}}}
-        for kind, rule in _VALUE_RULES.items()
+        for kind, rule in _VALUE_SCHEMAS.items()
     ]
 }
 IdentifierCreate = body_struct(

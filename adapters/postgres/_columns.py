@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint, String, text
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKeyConstraint, PrimaryKeyConstraint, String, text
 from sqlalchemy.dialects import postgresql
 
 from conezia.core.shapes import Shape
@@ -25,6 +25,7 @@ __all__ = [
     "_inserted_at",
     "_not_blank",
     "_one_of",
+    "_owned_row",
     "_updated_at",
     "_varchar",
 ]
@@ -50,6 +51,16 @@ def _updated_at() -> Column[Any]:
 def _cascade_to_user(table: str, column: str = "user_id") -> ForeignKeyConstraint:
     return ForeignKeyConstraint(
         [column], ["users.id"], name=f"{table}_{column}_fkey", ondelete="CASCADE"
+    )
+
+
+def _owned_row(table: str) -> tuple[Any, ...]:
+    """The id (the primary key) and ``user_id`` (deleted with the user) of a table of users' rows."""
+    return (
+        _id(),
+        Column("user_id", UUID_TYPE, nullable=False),
+        PrimaryKeyConstraint("id", name=f"{table}_pkey"),
+        _cascade_to_user(table),
     )
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKeyConstraint, Index, PrimaryKeyConstraint
 
 from conezia.core.inbox import DELIVERY, NOTIFICATION
 
-from ._columns import TIMESTAMPTZ, UUID_TYPE, _cascade_to_user, _id, _inserted_at, _not_blank, _one_of, _varchar
+from ._columns import TIMESTAMPTZ, UUID_TYPE, _cascade_to_user, _inserted_at, _not_blank, _one_of, _owned_row, _varchar
 from .tables import metadata
 
 __all__ = ["notification_deliveries", "notifications"]
@@ -14,16 +14,13 @@ __all__ = ["notification_deliveries", "notifications"]
 notifications = Table(
     "notifications",
     metadata,
-    _id(),
-    Column("user_id", UUID_TYPE, nullable=False),
+    *_owned_row("notifications"),
     Column("reminder_id", UUID_TYPE),
     Column("kind", _varchar(NOTIFICATION, "kind"), nullable=False),
     Column("title", _varchar(NOTIFICATION, "title"), nullable=False),
     Column("due_at", TIMESTAMPTZ, nullable=False),
     Column("read_at", TIMESTAMPTZ),
     _inserted_at(),
-    PrimaryKeyConstraint("id", name="notifications_pkey"),
-    _cascade_to_user("notifications"),
     ForeignKeyConstraint(
         ["reminder_id", "user_id"],
         ["reminders.id", "reminders.user_id"],

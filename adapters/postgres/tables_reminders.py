@@ -7,7 +7,6 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Index,
-    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -21,11 +20,10 @@ from ._columns import (
     TIMESTAMPTZ,
     UUID_TYPE,
     _at_most,
-    _cascade_to_user,
-    _id,
     _inserted_at,
     _not_blank,
     _one_of,
+    _owned_row,
     _updated_at,
     _varchar,
 )
@@ -39,8 +37,7 @@ _CHANNELS = ", ".join(f"'{channel}'" for channel in CHANNELS)
 reminders = Table(
     "reminders",
     metadata,
-    _id(),
-    Column("user_id", UUID_TYPE, nullable=False),
+    *_owned_row("reminders"),
     Column("entity_id", UUID_TYPE),
     Column("type", _varchar(REMINDER, "type"), nullable=False),
     Column("title", _varchar(REMINDER, "title"), nullable=False),
@@ -53,10 +50,8 @@ reminders = Table(
     Column("recurrence_anchor", TIMESTAMPTZ),
     _inserted_at(),
     _updated_at(),
-    PrimaryKeyConstraint("id", name="reminders_pkey"),
     # the target of the composite keys of notifications and deliveries (migration 0015a; errata C8)
     UniqueConstraint("id", "user_id", name="reminders_id_user_id_index"),
-    _cascade_to_user("reminders"),
     ForeignKeyConstraint(
         ["entity_id", "user_id"],
         ["entities.id", "entities.owner_id"],

@@ -23,7 +23,17 @@ from sqlalchemy.dialects import postgresql
 from conezia.core.shapes import Shape
 from conezia.core.timeline import COMMUNICATION, CONVERSATION, INTERACTION
 
-from ._columns import TIMESTAMPTZ, UUID_TYPE, _cascade_to_user, _id, _inserted_at, _one_of, _updated_at, _varchar
+from ._columns import (
+    TIMESTAMPTZ,
+    UUID_TYPE,
+    _cascade_to_user,
+    _id,
+    _inserted_at,
+    _one_of,
+    _owned_row,
+    _updated_at,
+    _varchar,
+)
 from .tables import metadata
 
 __all__ = ["communications", "conversations", "interactions"]
@@ -49,8 +59,7 @@ def _to_entity(table: str) -> ForeignKeyConstraint:
 conversations = Table(
     "conversations",
     metadata,
-    _id(),
-    Column("user_id", UUID_TYPE, nullable=False),
+    *_owned_row("conversations"),
     Column("entity_id", UUID_TYPE, nullable=False),
     Column("channel", _varchar(CONVERSATION, "channel"), nullable=False),
     Column("subject", _varchar(CONVERSATION, "subject")),
@@ -58,9 +67,7 @@ conversations = Table(
     Column("is_archived", Boolean(), nullable=False, server_default=text("false")),
     _inserted_at(),
     _updated_at(),
-    PrimaryKeyConstraint("id", name="conversations_pkey"),
     UniqueConstraint("id", "user_id", name="conversations_id_user_id_index"),
-    _cascade_to_user("conversations"),
     _to_entity("conversations"),
     _one_of(CONVERSATION, "channel"),
     Index("conversations_user_id_is_archived_index", "user_id", "is_archived"),
@@ -111,8 +118,7 @@ communications = Table(
 interactions = Table(
     "interactions",
     metadata,
-    _id(),
-    Column("user_id", UUID_TYPE, nullable=False),
+    *_owned_row("interactions"),
     Column("entity_id", UUID_TYPE, nullable=False),
     Column("type", _varchar(INTERACTION, "type"), nullable=False),
     Column("title", _varchar(INTERACTION, "title")),
@@ -120,10 +126,8 @@ interactions = Table(
     Column("occurred_at", TIMESTAMPTZ, nullable=False, server_default=text("now()")),
     _inserted_at(),
     _updated_at(),
-    PrimaryKeyConstraint("id", name="interactions_pkey"),
     # added by step 17, for attachments' composite foreign key (errata C8)
     UniqueConstraint("id", "user_id", name="interactions_id_user_id_index"),
-    _cascade_to_user("interactions"),
     _to_entity("interactions"),
     _one_of(INTERACTION, "type"),
     _length_between(INTERACTION, "content"),

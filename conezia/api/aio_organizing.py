@@ -38,11 +38,7 @@ class AsyncOrganizing:
         return await services.list_tags(self._deps, self._user_id)
 
     async def update_tag(
-        self,
-        tag_id: uuid.UUID,
-        *,
-        name: str | Unset = UNSET,
-        color: str | Unset = UNSET,
+        self, tag_id: uuid.UUID, *, name: str | Unset = UNSET, color: str | Unset = UNSET,
         description: str | None | Unset = UNSET,
     ) -> Tag:
         """Change the given fields."""
@@ -68,11 +64,7 @@ class AsyncOrganizing:
     # -- groups --------------------------------------------------------------
 
     async def create_group(
-        self,
-        *,
-        name: str,
-        description: str | None | Unset = UNSET,
-        is_smart: bool | Unset = UNSET,
+        self, *, name: str, description: str | None | Unset = UNSET, is_smart: bool | Unset = UNSET,
         rules: Mapping[str, Any] | None | Unset = UNSET,
     ) -> Group:
         """Create a group; with ``is_smart`` its ``rules`` decide the members."""
@@ -88,13 +80,8 @@ class AsyncOrganizing:
         return await services.list_groups(self._deps, self._user_id)
 
     async def update_group(
-        self,
-        group_id: uuid.UUID,
-        *,
-        name: str | Unset = UNSET,
-        description: str | None | Unset = UNSET,
-        is_smart: bool | Unset = UNSET,
-        rules: Mapping[str, Any] | None | Unset = UNSET,
+        self, group_id: uuid.UUID, *, name: str | Unset = UNSET, description: str | None | Unset = UNSET,
+        is_smart: bool | Unset = UNSET, rules: Mapping[str, Any] | None | Unset = UNSET,
     ) -> Group:
         """Change the given fields; turning a group smart drops its hand-picked members."""
         params = given(name=name, description=description, is_smart=is_smart, rules=rules)

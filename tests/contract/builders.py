@@ -96,16 +96,19 @@ def a_token(user: User, context: str = "session", **fields: Any) -> UserToken:
     )
 
 
-def a_provider(user: User, provider: str = "google", provider_uid: str | None = None, **fields: Any) -> AuthProvider:
-    return AuthProvider(
+def _owned(kind: Callable[..., T], user: User, **fields: Any) -> T:
+    """A new row of ``kind`` of the user's, with a fresh id, at T0 unless ``fields`` say otherwise."""
+    return kind(
         id=uuid.uuid4(),
         user_id=user.id,
-        provider=provider,
-        provider_uid=provider_uid or uuid.uuid4().hex,
         inserted_at=fields.pop("inserted_at", T0),
         updated_at=fields.pop("updated_at", T0),
         **fields,
     )
+
+
+def a_provider(user: User, provider: str = "google", provider_uid: str | None = None, **fields: Any) -> AuthProvider:
+    return _owned(AuthProvider, user, provider=provider, provider_uid=provider_uid or uuid.uuid4().hex, **fields)
 
 
 def an_entity(owner: User, name: str = "Ada Lovelace", type: str = "person", **fields: Any) -> Entity:
@@ -165,25 +168,11 @@ def an_identifier(entity: Entity, type: str = "email", **fields: Any) -> Identif
 
 
 def a_tag(user: User, name: str, **fields: Any) -> Tag:
-    return Tag(
-        id=uuid.uuid4(),
-        user_id=user.id,
-        name=name,
-        inserted_at=fields.pop("inserted_at", T0),
-        updated_at=fields.pop("updated_at", T0),
-        **fields,
-    )
+    return _owned(Tag, user, name=name, **fields)
 
 
 def a_group(user: User, name: str, **fields: Any) -> Group:
-    return Group(
-        id=uuid.uuid4(),
-        user_id=user.id,
-        name=name,
-        inserted_at=fields.pop("inserted_at", T0),
-        updated_at=fields.pop("updated_at", T0),
-        **fields,
-    )
+    return _owned(Group, user, name=name, **fields)
 
 
 def an_interaction(entity: Entity, **fields: Any) -> Interaction:

@@ -83,6 +83,7 @@ class Owned:
         invalid: breaks a CHECK rule of the row in place; returns the field named by the error.
         table: the table's name, which is also its shape's (``conezia.core.shapes``).
         bounded: a text field whose length limit is a varchar's.
+        by_name: for a resource listed by name, a row of that name (``by_name(user, name, **fields)``).
     """
 
     name: str
@@ -95,6 +96,7 @@ class Owned:
     delete: Read
     unique: Unique | None
     invalid: Callable[[Row], str]
+    by_name: Callable[..., Row] | None = None
 
 
 def _set(**values: Any) -> Callable[[Row], str]:
@@ -228,18 +230,25 @@ RESOURCES: tuple[Owned, ...] = (
         delete=lambda uow, user_id, row: uow.tags.delete(user_id, row.id),
         unique=Unique(_same("name"), ConflictError, {"name": TAKEN}),
         invalid=_set(color="mauve"),
+        by_name=a_tag,
     ),
     Owned(
         name="group",
         table="groups",
         bounded="name",
-        make=lambda user, n: ([], a_group(user, f"group {n}", inserted_at=at(seconds=n))),
+        # a smart group, so that its rules make the round trip; the change makes it a manual one
+        make=lambda user, n: ([], a_group(
+            user, f"group {n} ✓", description="Rule based ✓", is_smart=True,
+            rules={"type": ["person"], "relationship_status": ["active"], "last_interaction_days": 30},
+            inserted_at=at(seconds=n, microseconds=8), updated_at=at(days=1, microseconds=9),
+        )),
         get=lambda uow, user_id, row: uow.groups.get(user_id, row.id),
         listing=lambda uow, user_id, row: uow.groups.list(user_id),
-        change=lambda row: _changed(row, name="renamed", description="changed", is_smart=True, rules={"type": ["person"]}),
+        change=lambda row: _changed(row, name="renamed", description="changed", is_smart=False, rules=None),
         delete=lambda uow, user_id, row: uow.groups.delete(user_id, row.id),
         unique=Unique(_same("name"), ConflictError, {"name": TAKEN}),
         invalid=_set(rules=None, is_smart=True),
+        by_name=a_group,
     ),
     Owned(
         name="auth provider",

@@ -17,7 +17,7 @@ from conezia.core.errors import INVALID, TAKEN, ConflictError, NotFoundError, Ro
 from conezia.core.shapes import declared
 from tests.contract.builders import written
 
-from .builders import Factory, a_user, a_user_added, add_all, read, repository_of, write
+from .builders import Factory, a_user, a_user_added, add_all, at, read, repository_of, write
 from .resources import RESOURCES, Owned, named
 
 # every test here is async, on the session's one event loop
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.anyio
 
 UNIQUE = [resource for resource in RESOURCES if resource.unique is not None]
 UPDATABLE_KEYS = [resource for resource in UNIQUE if resource.unique is not None and resource.unique.updatable]
+BY_NAME = [resource for resource in RESOURCES if resource.by_name is not None]
 
 
 @pytest.fixture(params=RESOURCES, ids=named)
@@ -72,6 +73,21 @@ async def test_another_user_can_neither_read_list_change_nor_delete_a_row(
     assert await write(uow_factory, lambda uow: resource.delete(uow, stranger.id, row)) is False
     assert await read(uow_factory, lambda uow: resource.get(uow, owner.id, row)) == row
     assert await read(uow_factory, lambda uow: resource.listing(uow, owner.id, row)) == [row]
+
+
+@pytest.mark.parametrize("resource", BY_NAME, ids=named)
+async def test_rows_are_listed_by_name_in_code_point_order_whatever_the_database_locale(
+    uow_factory: Factory, resource: Owned
+) -> None:
+    assert resource.by_name is not None
+    owner = a_user()
+    names = ["zeta", "beta", "Zed", "alpha", "Alpha", "émile", "_x", "mid"]  # inserted in this order
+    rows = [resource.by_name(owner, name, inserted_at=at(seconds=i)) for i, name in enumerate(names)]
+    await add_all(uow_factory, owner, *rows, resource.by_name(await a_user_added(uow_factory), "aaa"))
+
+    listed = await read(uow_factory, lambda uow: resource.listing(uow, owner.id, rows[0]))
+
+    assert [row.name for row in listed] == ["Alpha", "Zed", "_x", "alpha", "beta", "mid", "zeta", "émile"]
 
 
 async def test_an_unknown_id_is_absent_and_can_be_neither_changed_nor_deleted(
