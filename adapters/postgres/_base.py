@@ -7,7 +7,6 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Select, Table, cast
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -19,6 +18,7 @@ from conezia.core.errors import NotFoundError, RowChangedError
 
 from ._errors import reraise, reraise_write
 from ._json import snapshot
+from ._lender import Lender
 from ._writes import Write, batches, combined_statement
 
 __all__ = [
@@ -77,12 +77,12 @@ class LazyTransaction:
     wait for the pool.
 
     Args:
-        lender: Gives the open pool to check the connection out of.
+        lender: Gives the :class:`Lender` of the open pool's connections.
 
     Attributes:
         entered: Whether the unit of work is entered (``async with``).
         connection: The connection checked out of the pool, from the first statement until the unit of work is left.
-        pool: The pool it came from, likewise.
+        pool: The lender it came from, likewise.
         begun: Whether BEGIN was sent and not yet ended.
         failed: Whether a statement failed since BEGIN, which aborts the transaction, or a
             write sent on its own failed: either way the next commit raises.
@@ -93,11 +93,11 @@ class LazyTransaction:
 
     __slots__ = ("begun", "connection", "entered", "failed", "lender", "pending", "pool", "replaced", "versions")
 
-    def __init__(self, lender: Callable[[], Awaitable[AsyncConnectionPool[Any]]]) -> None:
+    def __init__(self, lender: Callable[[], Awaitable[Lender]]) -> None:
         self.lender = lender
         self.entered = False
         self.connection: AsyncConnection | None = None
-        self.pool: AsyncConnectionPool[Any] | None = None
+        self.pool: Lender | None = None
         self.begun = False
         self.failed = False
         self.replaced = False

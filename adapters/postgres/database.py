@@ -13,6 +13,7 @@ from conezia.core.messagebus import MessageBus
 
 from . import tables
 from ._json import configure_json
+from ._lender import Lender
 from .unit_of_work import PostgresUnitOfWork
 from .urls import APPLICATION_NAME, connect_kwargs, engine_url
 
@@ -54,7 +55,7 @@ class PostgresDatabase:
         self.checkout_timeout = checkout_timeout
         self._connect_kwargs = connect_kwargs(url)
         # the pool, once the first use has started opening it, and the loop it belongs to
-        self._opening: asyncio.Future[AsyncConnectionPool[Any]] | None = None
+        self._opening: asyncio.Future[Lender] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def driver_connect_args(self) -> dict[str, Any]:
@@ -63,10 +64,14 @@ class PostgresDatabase:
 
     def unit_of_work(self, bus: MessageBus | None = None) -> PostgresUnitOfWork:
         """A new unit of work, publishing its events to ``bus``; entering it checks a connection out of the pool."""
-        return PostgresUnitOfWork(self.pool, bus)
+        return PostgresUnitOfWork(self.lender, bus)
 
     async def pool(self) -> AsyncConnectionPool[Any]:
         """The open pool, opened now on the running loop if it is not yet."""
+        return (await self.lender()).pool
+
+    async def lender(self) -> Lender:
+        """What lends the open pool's connections to units of work (see :class:`Lender`), opened now if need be."""
         opening = self._opening
         if (
             opening is None
@@ -81,8 +86,8 @@ class PostgresDatabase:
         """Close the pool and its connections; the next use opens a new one."""
         opening, self._opening, self._loop = self._opening, None, None
         if opening is not None:
-            pool = await opening
-            await pool.close()
+            lender = await opening
+            await lender.pool.close()
 
     async def truncate_all(self) -> None:
         """Empty every table (for tests)."""
@@ -101,7 +106,7 @@ class PostgresDatabase:
             return False
         return True
 
-    def _start_opening(self) -> asyncio.Future[AsyncConnectionPool[Any]]:
+    def _start_opening(self) -> asyncio.Future[Lender]:
         loop = asyncio.get_running_loop()
         if self._loop is not None and self._loop is not loop and not self._loop.is_closed():
             raise RuntimeError("the pool belongs to another running event loop; close it there first")
@@ -110,7 +115,7 @@ class PostgresDatabase:
         self._opening = asyncio.ensure_future(self._open_pool())
         return self._opening
 
-    async def _open_pool(self) -> AsyncConnectionPool[Any]:
+    async def _open_pool(self) -> Lender:
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             kwargs={**self._connect_kwargs, "autocommit": True},
             min_size=1,
@@ -122,7 +127,7 @@ class PostgresDatabase:
             name=APPLICATION_NAME,
         )
         await pool.open()
-        return pool
+        return Lender(pool, self.pool_size, self.checkout_timeout)
 
 
 async def _still_open(connection: psycopg.AsyncConnection[Any]) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 
 from conezia.core.messagebus import MessageBus
 from conezia.core.ports import (
@@ -31,6 +30,7 @@ from conezia.core.unit_of_work import EventfulUnitOfWork
 
 from ._base import LazyTransaction, Repository
 from ._errors import reraise
+from ._lender import Lender
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .activity import PostgresActivityRepository
 from .attachments import PostgresAttachmentRepository
@@ -78,7 +78,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     :class:`~conezia.core.unit_of_work.EventfulUnitOfWork`).
 
     Args:
-        pool: Gives the open pool that lends the connection.
+        pool: Gives the :class:`Lender` of the open pool's connections.
         bus: Where the recorded events go.
     """
 
@@ -101,7 +101,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     attachments: AttachmentRepository
 
     def __init__(
-        self, pool: Callable[[], Awaitable[AsyncConnectionPool[Any]]], bus: MessageBus | None = None
+        self, pool: Callable[[], Awaitable[Lender]], bus: MessageBus | None = None
     ) -> None:
         super().__init__(bus)
         self._transaction = LazyTransaction(pool)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
@@ -35,7 +35,7 @@ from ..timeline import Communication, Conversation, Interaction
 __all__ = [
     "ATTACHMENTS", "COMMUNICATIONS", "CONVERSATIONS", "ENTITIES", "GROUPS", "IDENTIFIERS", "INTERACTIONS", "NOTIFICATIONS",
     "RELATIONSHIPS",
-    "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject",
+    "REMINDERS", "TAGS", "OwnedRows", "Resource", "Subject", "optimistically",
 ]
 
 T = TypeVar("T")
@@ -44,6 +44,24 @@ P = TypeVar("P", bound=Page[Any])
 
 # How often a change is tried on a row read without a lock before it takes the row lock instead.
 _UNLOCKED_ATTEMPTS: Final = 3
+
+
+async def optimistically(attempt: Callable[[bool], Awaitable[T]]) -> T:
+    """Run a read-modify-write unit of work, ``attempt(locked)``, so that no concurrent change is lost.
+
+    ``attempt(False)`` reads its rows without a lock and writes them back with
+    ``update(row, if_unchanged=True)``; should one have changed meanwhile, its commit
+    raises :class:`~conezia.core.errors.RowChangedError`, nothing of it is kept, and it
+    runs again on the rows as they now are. After a few collisions ``attempt(True)``
+    reads them ``for_update`` (row locks, a plain ``update``), which always succeeds.
+    Either way the attempt's own errors (ValidationError, NotFoundError) pass through.
+    """
+    for _ in range(_UNLOCKED_ATTEMPTS):
+        try:
+            return await attempt(False)
+        except RowChangedError:
+            continue  # nothing was written: read the rows again, as they are now
+    return await attempt(True)
 
 
 @attrs.frozen
@@ -181,12 +199,9 @@ class Resource(Generic[T]):
         Raises:
             NotFoundError: unless the row exists and is the owner's.
         """
-        for _ in range(_UNLOCKED_ATTEMPTS):
-            try:
-                return await self._change_once(deps, owner_id, row_id, change, operation, locked=False)
-            except RowChangedError:
-                continue  # nothing was written: read the row again, as it is now
-        return await self._change_once(deps, owner_id, row_id, change, operation, locked=True)
+        return await optimistically(
+            lambda locked: self._change_once(deps, owner_id, row_id, change, operation, locked=locked)
+        )
 
     async def _change_once(
         self,

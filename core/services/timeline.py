@@ -24,7 +24,7 @@ from ..pagination import Page, PageRequest
 from ..ports import UnitOfWork
 from ..timeline import Interaction
 from .attachments import forget_with_parent, remove_files
-from .owned import ENTITIES, INTERACTIONS, Subject
+from .owned import ENTITIES, INTERACTIONS, Subject, optimistically
 
 __all__ = [
     "create_interaction",
@@ -44,13 +44,25 @@ def _record_touch(uow: UnitOfWork, user_id: uuid.UUID, entity: Entity, **details
 
 
 async def touch_last_interaction(
-    uow: UnitOfWork, user_id: uuid.UUID, entity: Entity, at: dt.datetime, now: dt.datetime, **details: uuid.UUID
+    uow: UnitOfWork,
+    user_id: uuid.UUID,
+    entity: Entity,
+    at: dt.datetime,
+    now: dt.datetime,
+    *,
+    if_unchanged: bool = False,
+    **details: uuid.UUID,
 ) -> None:
-    """Move the (locked) entity's ``last_interaction_at`` forward to ``at`` if ``at`` is later."""
+    """Move the entity's ``last_interaction_at`` forward to ``at`` if ``at`` is later.
+
+    Args:
+        entity: read in this unit of work: locked, or, with ``if_unchanged``, written back
+            only if unchanged since (see :func:`~conezia.core.services.owned.optimistically`).
+    """
     before = entity.last_interaction_at
     entity.touch_interaction(at, now)
     if entity.last_interaction_at != before:
-        await uow.entities.update(entity)
+        await uow.entities.update(entity, if_unchanged=if_unchanged)
         _record_touch(uow, user_id, entity, **details)
 
 
@@ -95,13 +107,20 @@ async def create_interaction(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUI
     """
     now = deps.clock.now()
     interaction = Interaction.create(params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=now)
-    async with deps.uow() as uow:
-        entity = await ENTITIES.load(uow, user_id, entity_id, for_update=True)
-        await uow.interactions.add(interaction)
-        INTERACTIONS.record(uow, Created, user_id, interaction)
-        await touch_last_interaction(uow, user_id, entity, interaction.occurred_at, now, interaction_id=interaction.id)
-        await uow.commit()
-    return interaction
+
+    async def attempt(locked: bool) -> Interaction:
+        # the entity, read without a lock, is moved forward only as it was read (see optimistically)
+        async with deps.uow() as uow:
+            entity = await ENTITIES.load(uow, user_id, entity_id, for_update=locked)
+            await uow.interactions.add(interaction)
+            INTERACTIONS.record(uow, Created, user_id, interaction)
+            await touch_last_interaction(
+                uow, user_id, entity, interaction.occurred_at, now, if_unchanged=not locked, interaction_id=interaction.id
+            )
+            await uow.commit()
+        return interaction
+
+    return await optimistically(attempt)
 
 
 async def get_interaction(deps: Deps, user_id: uuid.UUID, interaction_id: uuid.UUID) -> Interaction:

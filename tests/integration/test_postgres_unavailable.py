@@ -5,6 +5,7 @@ Sessions are terminated with ``pg_terminate_backend``, in a database of the test
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -137,5 +138,44 @@ async def test_an_unreachable_database_is_unavailable_once_no_connection_came_in
             async with database.unit_of_work() as uow:
                 await uow.users.get(a_user().id)
         assert raised.value.cause == "PoolTimeout"
+    finally:
+        await database.close()
+
+
+async def test_when_every_connection_is_lent_a_unit_of_work_waits_in_line_and_then_gets_one(
+    migrated_database_url: str,
+) -> None:
+    database = PostgresDatabase(migrated_database_url, pool_size=1, checkout_timeout=5.0)
+    try:
+        holding = database.unit_of_work()
+        await holding.__aenter__()
+        await holding.users.get(a_user().id)  # the one connection is lent
+
+        async def waiting() -> None:
+            async with database.unit_of_work() as uow:
+                assert await uow.users.get(a_user().id) is None
+
+        waiter = asyncio.ensure_future(waiting())
+        await asyncio.sleep(0.2)
+        assert not waiter.done(), "the second unit of work waits for the connection"
+        await holding.__aexit__(None, None, None)
+        await asyncio.wait_for(waiter, 5.0)
+    finally:
+        await database.close()
+
+
+async def test_a_unit_of_work_that_waited_in_line_past_the_checkout_timeout_is_unavailable(
+    migrated_database_url: str,
+) -> None:
+    database = PostgresDatabase(migrated_database_url, pool_size=1, checkout_timeout=0.3)
+    try:
+        async with database.unit_of_work() as holding:
+            await holding.users.get(a_user().id)
+            with pytest.raises(UnavailableError) as raised:
+                async with database.unit_of_work() as uow:
+                    await uow.users.get(a_user().id)
+            assert raised.value.cause == "PoolTimeout"
+        async with database.unit_of_work() as uow:  # its place in line was given back
+            assert await uow.users.get(a_user().id) is None
     finally:
         await database.close()
