@@ -257,7 +257,7 @@ TARGETS: Final = (
     Target("create", "create-no-log", 0.85),
     # a page of the log costs what a page of entities does
     Target("activity-page", "list", 0.8),
-    # logging a call is a locked read of the entity and two writes (the interaction, the entity's
+    # logging a call is a read of the entity and two writes (the interaction, the entity's
     # last_interaction_at) with their log rows, where create is one write and its row. The table
     # shows the last target of a scenario; its ratio to the bare SELECT is the "x bare SELECT" column.
     Target("log-interaction", "bare-select", 0.5),
