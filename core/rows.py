@@ -31,6 +31,8 @@ __all__ = ["ShapedRow"]
 class ShapedRow:
     """A row whose writable fields ``SHAPE`` declares; every failing field is reported at once."""
 
+    __slots__ = ()  # the attrs classes mixing it in are slotted: no __dict__ per row
+
     SHAPE: ClassVar[Shape]
     updated_at: dt.datetime
 
