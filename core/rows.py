@@ -31,7 +31,10 @@ __all__ = ["ShapedRow"]
 class ShapedRow:
     """A row whose writable fields ``SHAPE`` declares; every failing field is reported at once."""
 
-    __slots__ = ()  # the attrs classes mixing it in are slotted: no __dict__ per row
+    if not TYPE_CHECKING:
+        # the slotted attrs classes mixing it in then keep no __dict__ per row; hidden from
+        # mypy, which would refuse the subclasses' fields (updated_at) assigned here
+        __slots__ = ()
 
     SHAPE: ClassVar[Shape]
     updated_at: dt.datetime
