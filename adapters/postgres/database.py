@@ -73,9 +73,13 @@ class PostgresDatabase:
     async def lender(self) -> Lender:
         """What lends the open pool's connections to units of work (see :class:`Lender`), opened now if need be."""
         opening = self._opening
+        loop = asyncio.get_running_loop()
+        if opening is not None and self._loop is loop and opening.done() and not opening.cancelled():
+            if opening.exception() is None:
+                return opening.result()  # open: no shield (a future per call) needed
         if (
             opening is None
-            or self._loop is not asyncio.get_running_loop()
+            or self._loop is not loop
             or (opening.done() and (opening.cancelled() or opening.exception() is not None))
         ):
             opening = self._start_opening()
