@@ -23,6 +23,7 @@ from .organizing import EntityFilter, Group, Tag
 from .pagination import Page, PageRequest
 from .ports_attachments import AttachmentRepository, BlobInfo, BlobStore, StoredBlob, TypeDetector
 from .ports_inbox import DeliveryRepository, NotificationRepository
+from .ports_owned import OwnedRepositoryPort
 from .ports_services import BlindIndex, Cipher, Clock, IdGenerator, PasswordHasher, Recurrence, SecretGenerator
 from .ports_timeline import CommunicationRepository, ConversationRepository, InteractionRepository
 from .reminders import Reminder
@@ -45,6 +46,7 @@ __all__ = [
     "IdentifierRepository",
     "InteractionRepository",
     "NotificationRepository",
+    "OwnedRepositoryPort",
     "PasswordHasher",
     "Recurrence",
     "RelationshipRepository",
@@ -97,32 +99,18 @@ class TokenRepository(Protocol):
         ...
 
 
-class AuthProviderRepository(Protocol):
-    async def add(self, provider: AuthProvider) -> None:
+class AuthProviderRepository(OwnedRepositoryPort[AuthProvider], Protocol):
+    async def add(self, provider: AuthProvider, /) -> None:
         """Raises ConflictError on ``provider_uid`` when that account is linked already."""
         ...
-
-    async def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None: ...
 
     async def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None: ...
 
     async def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]: ...
 
-    async def update(self, provider: AuthProvider, *, if_unchanged: bool = False) -> None: ...
 
-    async def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool: ...
-
-
-class EntityRepository(Protocol):
-    async def add(self, entity: Entity) -> None: ...
-
-    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
-        """With ``for_update`` the row stays locked until the unit of work ends (read-modify-write)."""
-        ...
-
-    async def update(self, entity: Entity, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
+class EntityRepository(OwnedRepositoryPort[Entity], Protocol):
+    async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID, /) -> bool:
         """Delete with its relationships, identifiers, tag and group memberships."""
         ...
 
@@ -131,22 +119,14 @@ class EntityRepository(Protocol):
         ...
 
 
-class RelationshipRepository(Protocol):
-    async def add(self, relationship: Relationship) -> None:
+class RelationshipRepository(OwnedRepositoryPort[Relationship], Protocol):
+    async def add(self, relationship: Relationship, /) -> None:
         """Raises ConflictError on ``entity_id`` if the user has a relationship to it already."""
         ...
-
-    async def get(
-        self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
-    ) -> Relationship | None: ...
 
     async def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None: ...
 
     async def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]: ...
-
-    async def update(self, relationship: Relationship, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool: ...
 
     async def needing_attention(
         self, user_id: uuid.UUID, now: dt.datetime, limit: int
@@ -160,43 +140,28 @@ class RelationshipRepository(Protocol):
         ...
 
 
-class IdentifierRepository(Protocol):
-    async def add(self, identifier: Identifier) -> None:
+class IdentifierRepository(OwnedRepositoryPort[Identifier], Protocol):
+    async def add(self, identifier: Identifier, /) -> None:
         """Raises ValidationError on ``is_primary`` for a second primary of one type."""
         ...
-
-    async def get(
-        self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
-    ) -> Identifier | None: ...
 
     async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
         """In (inserted_at, id) order."""
         ...
-
-    async def update(self, identifier: Identifier, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool: ...
-
 
     async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
         """The owner's identifiers of this type with this blind index, in (inserted_at, id) order."""
         ...
 
 
-class TagRepository(Protocol):
-    async def add(self, tag: Tag) -> None:
+class TagRepository(OwnedRepositoryPort[Tag], Protocol):
+    async def add(self, tag: Tag, /) -> None:
         """Raises ConflictError on ``name`` if the user has a tag of that name."""
         ...
-
-    async def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None: ...
 
     async def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
         """All of the user's tags, by name."""
         ...
-
-    async def update(self, tag: Tag, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool: ...
 
     async def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
         """Tag an entity; False if it carried the tag already. Both must be the user's."""
@@ -209,20 +174,14 @@ class TagRepository(Protocol):
         ...
 
 
-class GroupRepository(Protocol):
-    async def add(self, group: Group) -> None:
+class GroupRepository(OwnedRepositoryPort[Group], Protocol):
+    async def add(self, group: Group, /) -> None:
         """Raises ConflictError on ``name`` if the user has a group of that name."""
         ...
-
-    async def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None: ...
 
     async def list(self, user_id: uuid.UUID) -> Sequence[Group]:
         """All of the user's groups, by name."""
         ...
-
-    async def update(self, group: Group, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool: ...
 
     async def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
         """False if the entity was a member already. Both must be the user's."""
@@ -259,16 +218,10 @@ class ActivityRepository(Protocol):
         ...
 
 
-class ReminderRepository(Protocol):
-    async def add(self, reminder: Reminder) -> None:
+class ReminderRepository(OwnedRepositoryPort[Reminder], Protocol):
+    async def add(self, reminder: Reminder, /) -> None:
         """Raises NotFoundError("entity") for an entity that is not the user's."""
         ...
-
-    async def get(self, user_id: uuid.UUID, reminder_id: uuid.UUID, *, for_update: bool = False) -> Reminder | None: ...
-
-    async def update(self, reminder: Reminder, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, reminder_id: uuid.UUID) -> bool: ...
 
     async def list(self, user_id: uuid.UUID, page: PageRequest, completed: bool | None = None) -> Page[Reminder]:
         """The user's reminders (pending only, completed only, or both), in (due_at, id) order.

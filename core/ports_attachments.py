@@ -11,6 +11,7 @@ import attrs
 
 from .attachments import Attachment, Parents
 from .pagination import Page, PageRequest
+from .ports_owned import OwnedRepositoryPort
 
 __all__ = ["AttachmentRepository", "BlobInfo", "BlobStore", "StoredBlob", "TypeDetector"]
 
@@ -70,20 +71,16 @@ class TypeDetector(Protocol):
         ...
 
 
-class AttachmentRepository(Protocol):
-    async def add(self, attachment: Attachment) -> None:
+class AttachmentRepository(OwnedRepositoryPort[Attachment], Protocol):
+    async def add(self, attachment: Attachment, /) -> None:
         """Raises NotFoundError (the parent's resource) unless every parent is the attachment's user's."""
         ...
 
     async def get(
-        self, user_id: uuid.UUID, attachment_id: uuid.UUID, *, for_update: bool = False
+        self, user_id: uuid.UUID, attachment_id: uuid.UUID, /, *, for_update: bool = False
     ) -> Attachment | None:
         """The user's attachment, deleted or not."""
         ...
-
-    async def update(self, attachment: Attachment, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, attachment_id: uuid.UUID) -> bool: ...
 
     async def orphaned_by(self, user_id: uuid.UUID, parent: Parents) -> list[Attachment]:
         """The attachments whose every parent goes when the one set in ``parent`` is deleted

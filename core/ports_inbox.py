@@ -9,22 +9,15 @@ from typing import Protocol
 
 from .inbox import Delivery, DeliveryKey, Notification
 from .pagination import Page, PageRequest
+from .ports_owned import OwnedRepositoryPort
 
 __all__ = ["DeliveryRepository", "NotificationRepository"]
 
 
-class NotificationRepository(Protocol):
-    async def add(self, notification: Notification) -> None:
+class NotificationRepository(OwnedRepositoryPort[Notification], Protocol):
+    async def add(self, notification: Notification, /) -> None:
         """Raises NotFoundError("reminder") unless its reminder (if any) is its user's."""
         ...
-
-    async def get(
-        self, user_id: uuid.UUID, notification_id: uuid.UUID, *, for_update: bool = False
-    ) -> Notification | None: ...
-
-    async def update(self, notification: Notification, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> bool: ...
 
     async def list(self, user_id: uuid.UUID, unread: bool | None, page: PageRequest) -> Page[Notification]:
         """The user's feed newest first, (inserted_at, id) descending; only the unread ones with ``unread``,

@@ -7,23 +7,16 @@ import uuid
 from typing import Protocol
 
 from .pagination import Page, PageRequest
+from .ports_owned import OwnedRepositoryPort
 from .timeline import Communication, Conversation, Interaction
 
 __all__ = ["CommunicationRepository", "ConversationRepository", "InteractionRepository"]
 
 
-class InteractionRepository(Protocol):
-    async def add(self, interaction: Interaction) -> None:
+class InteractionRepository(OwnedRepositoryPort[Interaction], Protocol):
+    async def add(self, interaction: Interaction, /) -> None:
         """Raises NotFoundError("entity") unless its entity is its user's."""
         ...
-
-    async def get(
-        self, user_id: uuid.UUID, interaction_id: uuid.UUID, *, for_update: bool = False
-    ) -> Interaction | None: ...
-
-    async def update(self, interaction: Interaction, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, interaction_id: uuid.UUID) -> bool: ...
 
     async def list(self, user_id: uuid.UUID, entity_id: uuid.UUID | None, page: PageRequest) -> Page[Interaction]:
         """The user's interactions (with one entity, or all), newest first: (occurred_at, id) descending.
@@ -37,18 +30,12 @@ class InteractionRepository(Protocol):
         ...
 
 
-class ConversationRepository(Protocol):
-    async def add(self, conversation: Conversation) -> None:
+class ConversationRepository(OwnedRepositoryPort[Conversation], Protocol):
+    async def add(self, conversation: Conversation, /) -> None:
         """Raises NotFoundError("entity") unless its entity is its user's."""
         ...
 
-    async def get(
-        self, user_id: uuid.UUID, conversation_id: uuid.UUID, *, for_update: bool = False
-    ) -> Conversation | None: ...
-
-    async def update(self, conversation: Conversation, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, conversation_id: uuid.UUID) -> bool:
+    async def delete(self, user_id: uuid.UUID, conversation_id: uuid.UUID, /) -> bool:
         """Delete it; its messages stay, without a conversation (ON DELETE SET NULL)."""
         ...
 
@@ -59,18 +46,10 @@ class ConversationRepository(Protocol):
         ...
 
 
-class CommunicationRepository(Protocol):
-    async def add(self, communication: Communication) -> None:
+class CommunicationRepository(OwnedRepositoryPort[Communication], Protocol):
+    async def add(self, communication: Communication, /) -> None:
         """Raises NotFoundError unless its entity and conversation are its user's."""
         ...
-
-    async def get(
-        self, user_id: uuid.UUID, communication_id: uuid.UUID, *, for_update: bool = False
-    ) -> Communication | None: ...
-
-    async def update(self, communication: Communication, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, user_id: uuid.UUID, communication_id: uuid.UUID) -> bool: ...
 
     async def list_for_conversation(
         self, user_id: uuid.UUID, conversation_id: uuid.UUID, page: PageRequest

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 
 from conezia.core.accounts import AuthProvider, User, UserToken
 
-from .kit import OwnedRows, TablesAccess, clone
+from .kit import OwnedRepository, OwnedRows, TablesAccess, clone
 
 __all__ = ["MemoryAuthProviderRepository", "MemoryTokenRepository", "MemoryUserRepository"]
 
@@ -65,26 +65,11 @@ class MemoryTokenRepository:
         return self._tokens.delete_where(user_id, lambda token: contexts is None or token.context in contexts)
 
 
-class MemoryAuthProviderRepository:
+class MemoryAuthProviderRepository(OwnedRepository[AuthProvider], table="auth_providers"):
     """Linked sign-ins, unique by (provider, provider_uid)."""
 
-    def __init__(self, tables: TablesAccess) -> None:
-        self._providers = OwnedRows[AuthProvider](tables, "auth_providers")
-
-    async def add(self, provider: AuthProvider) -> None:
-        self._providers.insert(provider)
-
-    async def get(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> AuthProvider | None:
-        return self._providers.get(user_id, provider_id)
-
     async def get_by_uid(self, provider: str, provider_uid: str) -> AuthProvider | None:
-        return self._providers.lookup(lambda row: row.provider == provider and row.provider_uid == provider_uid)
+        return self._rows.lookup(lambda row: row.provider == provider and row.provider_uid == provider_uid)
 
     async def list_for_user(self, user_id: uuid.UUID) -> Sequence[AuthProvider]:
-        return self._providers.listed(user_id)
-
-    async def update(self, provider: AuthProvider, *, if_unchanged: bool = False) -> None:
-        self._providers.update(provider, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, provider_id: uuid.UUID) -> bool:
-        return self._providers.delete(user_id, provider_id)
+        return self._rows.listed(user_id)

@@ -8,7 +8,7 @@ import uuid
 from conezia.core.activity import ActivityFilter, ActivityLog
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from .kit import OwnedRows, TablesAccess, by_insertion, clone
+from .kit import OwnedRepository, by_insertion, clone
 
 __all__ = ["MemoryActivityRepository"]
 
@@ -21,15 +21,8 @@ def _matches(criteria: ActivityFilter, entry: ActivityLog) -> bool:
     )
 
 
-class MemoryActivityRepository:
+class MemoryActivityRepository(OwnedRepository[ActivityLog], table="activity_logs"):
     """A user's log rows, newest first."""
-
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-        self._rows = OwnedRows[ActivityLog](tables, "activity_logs")
-
-    async def add(self, entry: ActivityLog) -> None:
-        self._rows.insert(entry)
 
     async def list(self, user_id: uuid.UUID, criteria: ActivityFilter, page: PageRequest) -> Page[ActivityLog]:
         ordered = sorted(self._rows.find(user_id, lambda entry: _matches(criteria, entry)), key=by_insertion,

@@ -7,7 +7,7 @@ import uuid
 from conezia.core.attachments import PARENTS, Attachment, Parents
 from conezia.core.pagination import Page, PageRequest
 
-from .kit import OwnedRows, TablesAccess, clone
+from .kit import OwnedRepository, clone
 
 __all__ = ["MemoryAttachmentRepository"]
 
@@ -16,26 +16,8 @@ def _parent_of(parent: Parents) -> tuple[str, uuid.UUID]:
     return next((name, getattr(parent, name)) for name in PARENTS if getattr(parent, name) is not None)
 
 
-class MemoryAttachmentRepository:
+class MemoryAttachmentRepository(OwnedRepository[Attachment], table="attachments"):
     """Attachments, scoped by user; lists by (inserted_at, id) as the PostgreSQL indexes give them."""
-
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-        self._rows = OwnedRows[Attachment](tables, "attachments")
-
-    async def add(self, attachment: Attachment) -> None:
-        self._rows.insert(attachment)
-
-    async def get(
-        self, user_id: uuid.UUID, attachment_id: uuid.UUID, *, for_update: bool = False
-    ) -> Attachment | None:
-        return self._rows.get(user_id, attachment_id)
-
-    async def update(self, attachment: Attachment, *, if_unchanged: bool = False) -> None:
-        self._rows.update(attachment, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, attachment_id: uuid.UUID) -> bool:
-        return self._rows.delete(user_id, attachment_id)
 
     async def orphaned_by(self, user_id: uuid.UUID, parent: Parents) -> list[Attachment]:
         tables = self._tables()

@@ -11,33 +11,17 @@ from conezia.core.identifiers import Identifier
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest
 
-from .kit import OwnedRows, TablesAccess, clone, owned_by_entity
+from .kit import OwnedRepository, clone, owned_by_entity
 from .store import Tables
 
 __all__ = ["MemoryEntityRepository", "MemoryIdentifierRepository", "MemoryRelationshipRepository"]
 
 
-class MemoryEntityRepository:
+class MemoryEntityRepository(OwnedRepository[Entity], table="entities", scope="owner_id"):
     """Entities, scoped by owner."""
 
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-        self._entities = OwnedRows[Entity](tables, "entities", scope="owner_id")
-
-    async def add(self, entity: Entity) -> None:
-        self._entities.insert(entity)
-
-    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
-        return self._entities.get(owner_id, entity_id)
-
-    async def update(self, entity: Entity, *, if_unchanged: bool = False) -> None:
-        self._entities.update(entity, if_unchanged=if_unchanged)
-
-    async def delete(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> bool:
-        return self._entities.delete(owner_id, entity_id)
-
     async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:
-        return self._entities.page(owner_id, page, where=_matching(self._tables(), owner_id, criteria))
+        return self._rows.page(owner_id, page, where=_matching(self._tables(), owner_id, criteria))
 
 
 def _matching(tables: Tables, owner_id: uuid.UUID, criteria: EntityFilter) -> Callable[[Entity], bool]:
@@ -78,40 +62,22 @@ def _matching(tables: Tables, owner_id: uuid.UUID, criteria: EntityFilter) -> Ca
     return matches
 
 
-class MemoryRelationshipRepository:
+class MemoryRelationshipRepository(OwnedRepository[Relationship], table="relationships"):
     """Relationships: one per (user, entity), and only to the user's own entities."""
 
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-        self._relationships = OwnedRows[Relationship](tables, "relationships")
-
-    async def add(self, relationship: Relationship) -> None:
-        self._relationships.insert(relationship)
-
-    async def get(
-        self, user_id: uuid.UUID, relationship_id: uuid.UUID, *, for_update: bool = False
-    ) -> Relationship | None:
-        return self._relationships.get(user_id, relationship_id)
-
     async def get_for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Relationship | None:
-        found = self._relationships.listed(user_id, where=lambda rel: rel.entity_id == entity_id)
+        found = self._rows.listed(user_id, where=lambda rel: rel.entity_id == entity_id)
         return found[0] if found else None
 
     async def list(self, user_id: uuid.UUID, page: PageRequest, status: str | None = None) -> Page[Relationship]:
-        return self._relationships.page(user_id, page, where=lambda rel: status is None or rel.status == status)
-
-    async def update(self, relationship: Relationship, *, if_unchanged: bool = False) -> None:
-        self._relationships.update(relationship, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, relationship_id: uuid.UUID) -> bool:
-        return self._relationships.delete(user_id, relationship_id)
+        return self._rows.page(user_id, page, where=lambda rel: status is None or rel.status == status)
 
     async def needing_attention(
         self, user_id: uuid.UUID, now: dt.datetime, limit: int
     ) -> Sequence[tuple[Entity, Relationship]]:
         entities = self._tables().rows("entities")
         due: list[tuple[dt.datetime, uuid.UUID, Entity, Relationship]] = []
-        for rel in self._relationships.find(user_id, lambda rel: rel.status == "active"):
+        for rel in self._rows.find(user_id, lambda rel: rel.status == "active"):
             entity = entities[rel.entity_id]
             at = rel.due_at(entity.last_interaction_at)
             if entity.archived_at is None and at <= now:
@@ -120,29 +86,13 @@ class MemoryRelationshipRepository:
         return [(clone(entity), clone(rel)) for _, _, entity, rel in due[:limit]]
 
 
-class MemoryIdentifierRepository:
+class MemoryIdentifierRepository(
+    OwnedRepository[Identifier], table="identifiers", scope="entity_id", owned=owned_by_entity
+):
     """Identifiers, the owner's through their entity; addressed by id and entity, as in PostgreSQL."""
 
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-        self._identifiers = OwnedRows[Identifier](tables, "identifiers", scope="entity_id", owned=owned_by_entity)
-
-    async def add(self, identifier: Identifier) -> None:
-        self._identifiers.insert(identifier)
-
-    async def get(
-        self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
-    ) -> Identifier | None:
-        return self._identifiers.get(owner_id, identifier_id)
-
     async def list_for_entity(self, owner_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Identifier]:
-        return self._identifiers.listed(owner_id, where=lambda row: row.entity_id == entity_id)
-
-    async def update(self, identifier: Identifier, *, if_unchanged: bool = False) -> None:
-        self._identifiers.update(identifier, if_unchanged=if_unchanged)
-
-    async def delete(self, owner_id: uuid.UUID, identifier_id: uuid.UUID) -> bool:
-        return self._identifiers.delete(owner_id, identifier_id)
+        return self._rows.listed(owner_id, where=lambda row: row.entity_id == entity_id)
 
     async def find_by_hash(self, owner_id: uuid.UUID, type_: str, value_hash: str) -> Sequence[Identifier]:
-        return self._identifiers.listed(owner_id, where=lambda row: row.type == type_ and row.value_hash == value_hash)
+        return self._rows.listed(owner_id, where=lambda row: row.type == type_ and row.value_hash == value_hash)

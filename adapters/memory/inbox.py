@@ -11,32 +11,14 @@ import attrs
 from conezia.core.inbox import Delivery, DeliveryKey, Notification
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from .kit import OwnedRows, TablesAccess, by_insertion, clone
+from .kit import OwnedRepository, TablesAccess, by_insertion, clone
 from .store import MemoryStore
 
 __all__ = ["MemoryDeliveryRepository", "MemoryNotificationRepository"]
 
 
-class MemoryNotificationRepository:
+class MemoryNotificationRepository(OwnedRepository[Notification], table="notifications"):
     """The feed, scoped by user, newest first as the PostgreSQL indexes read backwards give it."""
-
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tables = tables
-        self._rows = OwnedRows[Notification](tables, "notifications")
-
-    async def add(self, notification: Notification) -> None:
-        self._rows.insert(notification)
-
-    async def get(
-        self, user_id: uuid.UUID, notification_id: uuid.UUID, *, for_update: bool = False
-    ) -> Notification | None:
-        return self._rows.get(user_id, notification_id)
-
-    async def update(self, notification: Notification, *, if_unchanged: bool = False) -> None:
-        self._rows.update(notification, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, notification_id: uuid.UUID) -> bool:
-        return self._rows.delete(user_id, notification_id)
 
     async def list(self, user_id: uuid.UUID, unread: bool | None, page: PageRequest) -> Page[Notification]:
         def wanted(row: Notification) -> bool:

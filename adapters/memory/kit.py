@@ -1,9 +1,14 @@
 """The owned-resource kit: one owner-scoped get, keyset list, insert, update and delete for every table.
 
-A memory repository holds one :class:`OwnedRows` per table it reads and adds
-only what its port says beyond these (a lookup by another key, a join). The
-store applies the schema's rules on every write; the kit adds the owner scope,
-as the PostgreSQL adapter's ``WHERE id = :id AND user_id = :user_id`` does.
+A memory repository of owned rows is an :class:`OwnedRepository`: it names its
+table once, on its class line, and adds only what its port says beyond add, get,
+update and delete (a lookup by another key, a join); other tables it reads are
+:class:`Rows` attributes. The store applies the schema's rules on every write;
+the kit adds the owner scope, as the PostgreSQL adapter's
+``WHERE id = :id AND user_id = :user_id`` does::
+
+    class MemoryTagRepository(OwnedRepository[Tag], table="tags"):
+        _links = Rows[EntityTag]("entity_tags")
 """
 
 from __future__ import annotations
@@ -12,16 +17,21 @@ import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 from conezia.core.errors import NotFoundError
 from conezia.core.pagination import Page, PageRequest, page_of
 
 from .store import Tables
 
-__all__ = ["OwnedRows", "TablesAccess", "by_insertion", "by_name", "clone", "keyset_page", "owned_by_entity"]
+__all__ = [
+    "OwnedRepository", "OwnedRows", "Owns", "Rows", "TablesAccess", "by_insertion", "by_name", "clone", "keyset_page",
+    "owned_by_entity",
+]
 
 TablesAccess = Callable[[], Tables]
+#: Whether a row is the owner's, for rows not scoped by their owner's id (see :func:`owned_by_entity`).
+Owns = Callable[[Tables, uuid.UUID, Any], bool]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -84,7 +94,7 @@ class OwnedRows(Generic[R]):
         table: str,
         *,
         scope: str = "user_id",
-        owned: Callable[[Tables, uuid.UUID, Any], bool] | None = None,
+        owned: Owns | None = None,
     ) -> None:
         self._tables = tables
         self._table = table
@@ -179,3 +189,65 @@ class OwnedRows(Generic[R]):
         tables = self._tables()
         row = tables.rows(self._table).get(key)
         return row if row is not None and self._owned(tables, owner_id, row) else None
+
+
+class OwnedRepository(Generic[R]):
+    """A repository of one table's owned rows: add, get, update and delete, all within the owner's rows.
+
+    A subclass names its table on its class line, with the keywords of :class:`OwnedRows`
+    (``class MemoryIdentifierRepository(OwnedRepository[Identifier], table="identifiers",
+    scope="entity_id", owned=owned_by_entity)``), and reads it through ``self._rows``.
+    """
+
+    _spec: ClassVar[tuple[str, str, Owns | None]]
+
+    def __init_subclass__(cls, *, table: str, scope: str = "user_id", owned: Owns | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._spec = (table, scope, owned)
+
+    def __init__(self, tables: TablesAccess) -> None:
+        table, scope, owned = self._spec
+        self._tables = tables
+        self._rows = OwnedRows[R](tables, table, scope=scope, owned=owned)
+
+    async def add(self, row: R) -> None:
+        self._rows.insert(row)
+
+    async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> R | None:
+        return self._rows.get(owner_id, row_id)
+
+    async def update(self, row: R, *, if_unchanged: bool = False) -> None:
+        self._rows.update(row, if_unchanged=if_unchanged)
+
+    async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID) -> bool:
+        return self._rows.delete(owner_id, row_id)
+
+
+class Rows(Generic[R]):
+    """Another table an :class:`OwnedRepository` reads (``_links = Rows[EntityTag]("entity_tags")``).
+
+    The attribute is the unit of work's :class:`OwnedRows` of that table, built on first use.
+    Takes the keywords of :class:`OwnedRows`.
+    """
+
+    def __init__(self, table: str, *, scope: str = "user_id", owned: Owns | None = None) -> None:
+        self._table = table
+        self._scope = scope
+        self._owned = owned
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, repository: None, owner: type) -> Rows[R]: ...
+
+    @overload
+    def __get__(self, repository: OwnedRepository[Any], owner: type | None = None) -> OwnedRows[R]: ...
+
+    def __get__(self, repository: OwnedRepository[Any] | None, owner: type | None = None) -> Rows[R] | OwnedRows[R]:
+        if repository is None:
+            return self
+        rows = OwnedRows[R](repository._tables, self._table, scope=self._scope, owned=self._owned)
+        vars(repository)[self._name] = rows  # the next reads find it on the instance
+        return rows

@@ -10,33 +10,19 @@ from conezia.core.entities import Entity
 from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page, PageRequest
 
-from .kit import OwnedRows, TablesAccess, by_name
+from .kit import OwnedRepository, Rows, by_name
 from .schema import EntityGroup, EntityTag
 
 __all__ = ["MemoryGroupRepository", "MemoryTagRepository"]
 
 
-class MemoryTagRepository:
+class MemoryTagRepository(OwnedRepository[Tag], table="tags"):
     """Tags, unique by (user, name); tagging needs entity and tag of the same user."""
 
-    def __init__(self, tables: TablesAccess) -> None:
-        self._tags = OwnedRows[Tag](tables, "tags")
-        self._links = OwnedRows[EntityTag](tables, "entity_tags")
-
-    async def add(self, tag: Tag) -> None:
-        self._tags.insert(tag)
-
-    async def get(self, user_id: uuid.UUID, tag_id: uuid.UUID, *, for_update: bool = False) -> Tag | None:
-        return self._tags.get(user_id, tag_id)
+    _links = Rows[EntityTag]("entity_tags")
 
     async def list(self, user_id: uuid.UUID) -> Sequence[Tag]:
-        return self._tags.listed(user_id, order=by_name)
-
-    async def update(self, tag: Tag, *, if_unchanged: bool = False) -> None:
-        self._tags.update(tag, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, tag_id: uuid.UUID) -> bool:
-        return self._tags.delete(user_id, tag_id)
+        return self._rows.listed(user_id, order=by_name)
 
     async def attach(self, user_id: uuid.UUID, entity_id: uuid.UUID, tag_id: uuid.UUID, at: dt.datetime) -> bool:
         return self._links.link(EntityTag(entity_id, tag_id, user_id, at), elsewhere="entity")
@@ -46,31 +32,17 @@ class MemoryTagRepository:
 
     async def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Tag]:
         linked = {link.tag_id for link in self._links.find(user_id, lambda link: link.entity_id == entity_id)}
-        return self._tags.listed(user_id, where=lambda tag: tag.id in linked, order=by_name)
+        return self._rows.listed(user_id, where=lambda tag: tag.id in linked, order=by_name)
 
 
-class MemoryGroupRepository:
+class MemoryGroupRepository(OwnedRepository[Group], table="groups"):
     """Groups, unique by (user, name); membership needs entity and group of the same user."""
 
-    def __init__(self, tables: TablesAccess) -> None:
-        self._groups = OwnedRows[Group](tables, "groups")
-        self._members = OwnedRows[EntityGroup](tables, "entity_groups")
-        self._entities = OwnedRows[Entity](tables, "entities", scope="owner_id")
-
-    async def add(self, group: Group) -> None:
-        self._groups.insert(group)
-
-    async def get(self, user_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False) -> Group | None:
-        return self._groups.get(user_id, group_id)
+    _members = Rows[EntityGroup]("entity_groups")
+    _entities = Rows[Entity]("entities", scope="owner_id")
 
     async def list(self, user_id: uuid.UUID) -> Sequence[Group]:
-        return self._groups.listed(user_id, order=by_name)
-
-    async def update(self, group: Group, *, if_unchanged: bool = False) -> None:
-        self._groups.update(group, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, group_id: uuid.UUID) -> bool:
-        return self._groups.delete(user_id, group_id)
+        return self._rows.listed(user_id, order=by_name)
 
     async def add_member(self, user_id: uuid.UUID, group_id: uuid.UUID, entity_id: uuid.UUID, at: dt.datetime) -> bool:
         return self._members.link(EntityGroup(entity_id, group_id, user_id, at), elsewhere="group")
@@ -87,4 +59,4 @@ class MemoryGroupRepository:
 
     async def for_entity(self, user_id: uuid.UUID, entity_id: uuid.UUID) -> Sequence[Group]:
         joined = {link.group_id for link in self._members.find(user_id, lambda link: link.entity_id == entity_id)}
-        return self._groups.listed(user_id, where=lambda group: group.id in joined, order=by_name)
+        return self._rows.listed(user_id, where=lambda group: group.id in joined, order=by_name)

@@ -10,7 +10,7 @@ from typing import Any
 from conezia.core.pagination import Page, PageRequest, page_of
 from conezia.core.timeline import Communication, Conversation, Interaction
 
-from .kit import OwnedRows, TablesAccess, clone
+from .kit import OwnedRepository, clone
 
 __all__ = ["MemoryCommunicationRepository", "MemoryConversationRepository", "MemoryInteractionRepository"]
 
@@ -31,28 +31,7 @@ def _page(rows: list[Any], page: PageRequest, key: Callable[[Any], Any], *, newe
     return page_of([clone(row) for row in ordered[: page.limit + 1]], page.limit, key)
 
 
-class _Owned:
-    """add, get, update and delete within the user's rows of one table."""
-
-    def __init__(self, tables: TablesAccess, table: str) -> None:
-        self._rows = OwnedRows[Any](tables, table)
-
-    async def add(self, row: Any) -> None:
-        self._rows.insert(row)
-
-    async def get(self, user_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> Any:
-        return self._rows.get(user_id, row_id)
-
-    async def update(self, row: Any, *, if_unchanged: bool = False) -> None:
-        self._rows.update(row, if_unchanged=if_unchanged)
-
-    async def delete(self, user_id: uuid.UUID, row_id: uuid.UUID) -> bool:
-        return self._rows.delete(user_id, row_id)
-
-
-class MemoryInteractionRepository(_Owned):
-    def __init__(self, tables: TablesAccess) -> None:
-        super().__init__(tables, "interactions")
+class MemoryInteractionRepository(OwnedRepository[Interaction], table="interactions"):
 
     async def list(self, user_id: uuid.UUID, entity_id: uuid.UUID | None, page: PageRequest) -> Page[Interaction]:
         rows = self._rows.find(user_id, lambda row: entity_id is None or row.entity_id == entity_id)
@@ -62,9 +41,7 @@ class MemoryInteractionRepository(_Owned):
         return max((row.occurred_at for row in self._rows.find(user_id, lambda r: r.entity_id == entity_id)), default=None)
 
 
-class MemoryConversationRepository(_Owned):
-    def __init__(self, tables: TablesAccess) -> None:
-        super().__init__(tables, "conversations")
+class MemoryConversationRepository(OwnedRepository[Conversation], table="conversations"):
 
     async def list(
         self, user_id: uuid.UUID, entity_id: uuid.UUID | None, archived: bool | None, page: PageRequest
@@ -77,9 +54,7 @@ class MemoryConversationRepository(_Owned):
         return self._rows.page(user_id, page, where=wanted)
 
 
-class MemoryCommunicationRepository(_Owned):
-    def __init__(self, tables: TablesAccess) -> None:
-        super().__init__(tables, "communications")
+class MemoryCommunicationRepository(OwnedRepository[Communication], table="communications"):
 
     async def list_for_conversation(
         self, user_id: uuid.UUID, conversation_id: uuid.UUID, page: PageRequest

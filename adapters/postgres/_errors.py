@@ -1,18 +1,18 @@
 """Turning psycopg's errors into the core's errors, so that none surfaces as a 500.
 
 :data:`CONSTRAINT_ERRORS` is the one mapping from the schema's constraint names
-to fields and messages; the kind of rule that was broken decides which core
-error carries it.
+to fields and messages, read off the tables of ``tables*.py`` (bar a few named
+by hand); the kind of rule that was broken decides which core error carries it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final, NoReturn
 
 import psycopg
 from psycopg import errors as pg
-from sqlalchemy import String, Table
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, PrimaryKeyConstraint, String, Table, UniqueConstraint
 
 from conezia.core.entities import ONE_RELATIONSHIP
 from conezia.core.errors import (
@@ -26,131 +26,58 @@ from conezia.core.errors import (
 )
 from conezia.core.identifiers import SECOND_PRIMARY
 
+from .tables import metadata
+
 __all__ = ["CONSTRAINT_ERRORS", "is_unavailable", "reraise", "reraise_write", "translatable", "translate"]
 
 _MISSING: Final = "does not exist"
 
 
+# The owner's column narrows a composite key; it is never the field a clash is reported on.
+_OWNER_COLUMNS: Final = frozenset({"user_id", "owner_id"})
+
+#: The constraints whose field or message is not the one :func:`_derived` reads off their columns.
+_EXPLICIT: Final[Mapping[str, tuple[str, str]]] = {
+    "relationships_user_id_entity_id_index": ("entity_id", ONE_RELATIONSHIP),
+    "identifiers_entity_type_primary_idx": ("is_primary", SECOND_PRIMARY),
+    # at least one parent: reported on the first
+    "attachments_parent_check": ("entity_id", INVALID),
+}
+
+
+def _derived(table: Table) -> Iterator[tuple[str, tuple[str, str]]]:
+    """Each constraint and unique index of ``table`` whose field its columns name, and its message.
+
+    A key (primary, unique, unique index) clashes on its last column but the owner's
+    (``tags_user_id_name_index``: ``name``; ``tags_id_user_id_index``: ``id``); a foreign key
+    misses its first column's row (``tags_user_id_fkey``: ``user_id``); a check
+    ``<table>_<column>_check`` refuses that column's value.
+    """
+    for constraint in table.constraints:
+        name = str(constraint.name)
+        if isinstance(constraint, (PrimaryKeyConstraint, UniqueConstraint)):
+            if constraint.columns:  # a table without a primary key has an empty one
+                yield name, (_key_field(constraint.columns.keys()), TAKEN)
+        elif isinstance(constraint, ForeignKeyConstraint):
+            yield name, (constraint.column_keys[0], _MISSING)
+        elif isinstance(constraint, CheckConstraint):
+            column = name.removeprefix(f"{table.name}_").removesuffix("_check")
+            if column in table.c:
+                yield name, (column, INVALID)
+    for index in table.indexes:
+        if index.unique:
+            yield str(index.name), (_key_field([column.name for column in index.columns]), TAKEN)
+
+
+def _key_field(columns: Sequence[str]) -> str:
+    return [column for column in columns if column not in _OWNER_COLUMNS][-1]
+
+
 #: Constraint (or unique index) name -> (field, message): the field a broken rule is reported on.
 #: Every constraint of the migrated schema is here (tests/integration/test_schema.py checks).
 CONSTRAINT_ERRORS: Final[Mapping[str, tuple[str, str]]] = {
-    # primary keys: ids may come from the application (errata A1)
-    "users_pkey": ("id", TAKEN),
-    "auth_providers_pkey": ("id", TAKEN),
-    "user_tokens_pkey": ("id", TAKEN),
-    "entities_pkey": ("id", TAKEN),
-    "relationships_pkey": ("id", TAKEN),
-    "identifiers_pkey": ("id", TAKEN),
-    "tags_pkey": ("id", TAKEN),
-    "groups_pkey": ("id", TAKEN),
-    "activity_logs_pkey": ("id", TAKEN),
-    "reminders_pkey": ("id", TAKEN),
-    # unique constraints and unique indexes
-    "users_email_index": ("email", TAKEN),
-    "auth_providers_provider_provider_uid_index": ("provider_uid", TAKEN),
-    "user_tokens_context_token_index": ("token", TAKEN),
-    "entities_id_owner_id_index": ("id", TAKEN),
-    "relationships_user_id_entity_id_index": ("entity_id", ONE_RELATIONSHIP),
-    "identifiers_entity_type_primary_idx": (
-        "is_primary",
-        SECOND_PRIMARY,
-    ),
-    "tags_id_user_id_index": ("id", TAKEN),
-    "tags_user_id_name_index": ("name", TAKEN),
-    "entity_tags_entity_id_tag_id_index": ("tag_id", TAKEN),
-    "groups_id_user_id_index": ("id", TAKEN),
-    "groups_user_id_name_index": ("name", TAKEN),
-    "entity_groups_entity_id_group_id_index": ("group_id", TAKEN),
-    # foreign keys
-    "auth_providers_user_id_fkey": ("user_id", _MISSING),
-    "user_tokens_user_id_fkey": ("user_id", _MISSING),
-    "entities_owner_id_fkey": ("owner_id", _MISSING),
-    "relationships_user_id_fkey": ("user_id", _MISSING),
-    "relationships_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "identifiers_entity_id_fkey": ("entity_id", _MISSING),
-    "tags_user_id_fkey": ("user_id", _MISSING),
-    "entity_tags_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "entity_tags_tag_id_user_id_fkey": ("tag_id", _MISSING),
-    "groups_user_id_fkey": ("user_id", _MISSING),
-    "entity_groups_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "entity_groups_group_id_user_id_fkey": ("group_id", _MISSING),
-    "activity_logs_user_id_fkey": ("user_id", _MISSING),
-    "reminders_user_id_fkey": ("user_id", _MISSING),
-    "reminders_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    # check constraints
-    "users_email_check": ("email", INVALID),
-    "users_tier_check": ("tier", INVALID),
-    "users_settings_check": ("settings", INVALID),
-    "users_notification_preferences_check": ("notification_preferences", INVALID),
-    "auth_providers_provider_check": ("provider", INVALID),
-    "user_tokens_token_check": ("token", INVALID),
-    "user_tokens_context_check": ("context", INVALID),
-    "entities_type_check": ("type", INVALID),
-    "entities_name_check": ("name", INVALID),
-    "entities_description_check": ("description", INVALID),
-    "relationships_type_check": ("type", INVALID),
-    "relationships_strength_check": ("strength", INVALID),
-    "relationships_status_check": ("status", INVALID),
-    "relationships_health_threshold_days_check": ("health_threshold_days", INVALID),
-    "relationships_notes_check": ("notes", INVALID),
-    "identifiers_type_check": ("type", INVALID),
-    "identifiers_value_check": ("value", INVALID),
-    "tags_name_check": ("name", INVALID),
-    "tags_color_check": ("color", INVALID),
-    "groups_name_check": ("name", INVALID),
-    "groups_rules_check": ("rules", INVALID),
-    "activity_logs_action_check": ("action", INVALID),
-    "activity_logs_resource_type_check": ("resource_type", INVALID),
-    "activity_logs_metadata_check": ("metadata", INVALID),
-    # the timeline (steps 12-14)
-    "conversations_pkey": ("id", TAKEN),
-    "conversations_id_user_id_index": ("id", TAKEN),
-    "conversations_user_id_fkey": ("user_id", _MISSING),
-    "conversations_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "conversations_channel_check": ("channel", INVALID),
-    "communications_pkey": ("id", TAKEN),
-    "communications_user_id_fkey": ("user_id", _MISSING),
-    "communications_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "communications_conversation_id_user_id_fkey": ("conversation_id", _MISSING),
-    "communications_channel_check": ("channel", INVALID),
-    "communications_direction_check": ("direction", INVALID),
-    "communications_content_check": ("content", INVALID),
-    "communications_attachments_check": ("attachments", INVALID),
-    "interactions_pkey": ("id", TAKEN),
-    "interactions_user_id_fkey": ("user_id", _MISSING),
-    "interactions_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "interactions_type_check": ("type", INVALID),
-    "interactions_content_check": ("content", INVALID),
-    "reminders_type_check": ("type", INVALID),
-    "reminders_title_check": ("title", INVALID),
-    "reminders_description_check": ("description", INVALID),
-    "reminders_recurrence_rule_check": ("recurrence_rule", INVALID),
-    "reminders_notification_channels_check": ("notification_channels", INVALID),
-    # the worker's tables (beyond the spec; migration 0015a)
-    "reminders_id_user_id_index": ("id", TAKEN),
-    "notifications_pkey": ("id", TAKEN),
-    "notifications_user_id_fkey": ("user_id", _MISSING),
-    "notifications_reminder_id_user_id_fkey": ("reminder_id", _MISSING),
-    "notifications_kind_check": ("kind", INVALID),
-    "notifications_title_check": ("title", INVALID),
-    "notification_deliveries_pkey": ("channel", TAKEN),
-    "notification_deliveries_user_id_fkey": ("user_id", _MISSING),
-    "notification_deliveries_reminder_id_user_id_fkey": ("reminder_id", _MISSING),
-    "notification_deliveries_channel_check": ("channel", INVALID),
-    # attachments (step 17)
-    "interactions_id_user_id_index": ("id", TAKEN),
-    "communications_id_user_id_index": ("id", TAKEN),
-    "attachments_pkey": ("id", TAKEN),
-    "attachments_storage_key_index": ("storage_key", TAKEN),
-    "attachments_user_id_fkey": ("user_id", _MISSING),
-    "attachments_entity_id_user_id_fkey": ("entity_id", _MISSING),
-    "attachments_interaction_id_user_id_fkey": ("interaction_id", _MISSING),
-    "attachments_communication_id_user_id_fkey": ("communication_id", _MISSING),
-    "attachments_parent_check": ("entity_id", INVALID),
-    "attachments_filename_check": ("filename", INVALID),
-    "attachments_mime_type_check": ("mime_type", INVALID),
-    "attachments_size_bytes_check": ("size_bytes", INVALID),
-    "attachments_sha256_check": ("sha256", INVALID),
+    **{name: error for table in metadata.tables.values() for name, error in _derived(table)},
+    **_EXPLICIT,
 }
 
 # A unique index whose violation is a validation problem rather than a clash

@@ -15,7 +15,7 @@ import copy
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -29,6 +29,7 @@ from ..inbox import Notification
 from ..organizing import Group, Tag
 from ..pagination import Page
 from ..ports import UnitOfWork
+from ..ports_owned import OwnedRepositoryPort
 from ..reminders import Reminder
 from ..timeline import Communication, Conversation, Interaction
 
@@ -85,16 +86,8 @@ class Subject:
         )
 
 
-class OwnedRows(Protocol[T]):
-    """The owner-scoped part of a repository port (every owned resource's port has it)."""
-
-    async def add(self, row: T, /) -> None: ...
-
-    async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, /, *, for_update: bool = False) -> T | None: ...
-
-    async def update(self, row: T, /, *, if_unchanged: bool = False) -> None: ...
-
-    async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID, /) -> bool: ...
+#: The owner-scoped part of a repository port (every owned resource's port has it).
+OwnedRows = OwnedRepositoryPort
 
 
 @attrs.frozen
