@@ -74,9 +74,11 @@ class PostgresDatabase:
         """What lends the open pool's connections to units of work (see :class:`Lender`), opened now if need be."""
         opening = self._opening
         loop = asyncio.get_running_loop()
-        if opening is not None and self._loop is loop and opening.done() and not opening.cancelled():
-            if opening.exception() is None:
-                return opening.result()  # open: no shield (a future per call) needed
+        if (
+            opening is not None and self._loop is loop and opening.done()
+            and not opening.cancelled() and opening.exception() is None
+        ):
+            return opening.result()  # open: no shield (a future per call) needed
         if (
             opening is None
             or self._loop is not loop
