@@ -180,11 +180,11 @@ class LazyTransaction:
         if not self.begun:
             await self.begin()  # before taking them: a broken connection's retry still has them
         writes, self.pending = self.pending, []
-        await self._send(writes)
+        await self._send(batches(writes))
 
-    async def _send(self, writes: Sequence[Write]) -> None:
+    async def _send(self, batched: Sequence[Sequence[Write]]) -> None:
         cursor = await self.ready_cursor()
-        for batch in batches(writes):
+        for batch in batched:
             combined = combined_statement(batch)
             try:
                 await cursor.execute(combined.sql, combined.parameters(batch))
@@ -209,10 +209,11 @@ class LazyTransaction:
             psycopg.OperationalError: On commit after the connection was lost.
         """
         if commit and self.pending:
-            if not self.begun and len(batches(self.pending)) == 1:
+            batched = batches(self.pending)
+            if not self.begun and len(batched) == 1:
                 # one statement is its own transaction, all or nothing: no BEGIN, no COMMIT
-                writes, self.pending = self.pending, []
-                await self._send(writes)
+                self.pending = []
+                await self._send(batched)
                 return
             await self.flush()
         self.pending.clear()

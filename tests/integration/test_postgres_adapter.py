@@ -709,9 +709,7 @@ async def test_of_several_updates_sent_as_one_statement_the_one_that_misses_is_n
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
-    async with uow() as work:
-        await work.entities.add(entity)
-        await work.commit()
+    await save(uow, entity)
     async with uow() as work:
         entity.name = "Renamed"
         await work.entities.update(entity)
@@ -728,9 +726,7 @@ async def test_a_row_read_and_written_back_if_unchanged_is_two_statements_and_no
     uow: Callable[[], PostgresUnitOfWork], database: PostgresDatabase, owner: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     entity = new_entity(owner)
-    async with uow() as work:
-        await work.entities.add(entity)
-        await work.commit()
+    await save(uow, entity)
     sent: list[str] = []
     execute = psycopg.AsyncCursor.execute
 
@@ -757,9 +753,7 @@ async def test_an_update_if_unchanged_of_a_row_not_read_in_the_unit_of_work_is_r
     uow: Callable[[], PostgresUnitOfWork], owner: User
 ) -> None:
     entity = new_entity(owner)
-    async with uow() as work:
-        await work.entities.add(entity)
-        await work.commit()
+    await save(uow, entity)
     async with uow() as work:
         with pytest.raises(RuntimeError, match="read the entity"):
             await work.entities.update(entity, if_unchanged=True)
