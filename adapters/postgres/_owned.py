@@ -22,7 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Prepared, Repository, attribute_names, columns_for
+from ._base import Repository
+from ._prepared import Prepared, attribute_names, columns_for
 from .tables import TIMESTAMPTZ, UUID_TYPE
 
 __all__ = ["Owned", "OwnedRepository", "VersionedRows", "after_key", "keyset_page", "page_statement", "row_version"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from sqlalchemy import Table
 
 if TYPE_CHECKING:
-    from ._base import Prepared
+    from ._prepared import Prepared
 
 __all__ = ["Write", "batches", "combined_statement"]
 

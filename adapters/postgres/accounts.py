@@ -10,8 +10,9 @@ from sqlalchemy import ARRAY, String, any_, bindparam, delete, select
 
 from conezia.core.accounts import AuthProvider, User, UserToken
 
-from ._base import Prepared, Repository
+from ._base import Repository
 from ._owned import Owned, OwnedRepository
+from ._prepared import Prepared
 from .tables import auth_providers, user_tokens, users
 
 __all__ = ["PostgresAuthProviderRepository", "PostgresTokenRepository", "PostgresUserRepository"]

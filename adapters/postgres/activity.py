@@ -12,8 +12,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from conezia.core.activity import ActivityFilter, ActivityLog
 from conezia.core.pagination import Page, PageRequest, page_of
 
-from ._base import Prepared
 from ._owned import Owned, OwnedRepository, page_statement
+from ._prepared import Prepared
 from .tables import TIMESTAMPTZ, UUID_TYPE, activity_logs
 
 __all__ = ["ACTIVITY", "PostgresActivityRepository", "activity_list_statement"]

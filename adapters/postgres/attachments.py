@@ -11,8 +11,8 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from conezia.core.attachments import PARENTS, Attachment, Parents
 from conezia.core.pagination import Page, PageRequest
 
-from ._base import Prepared
 from ._owned import Owned, OwnedRepository
+from ._prepared import Prepared
 from .tables_attachments import attachments
 from .tables_timeline import communications, interactions
 

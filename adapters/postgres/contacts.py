@@ -14,8 +14,8 @@ from conezia.core.entities import Entity, Relationship
 from conezia.core.organizing import EntityFilter
 from conezia.core.pagination import Page, PageRequest
 
-from ._base import Prepared
 from ._owned import Owned, OwnedRepository
+from ._prepared import Prepared
 from .tables import TIMESTAMPTZ, entities, entity_tags, relationships, tags
 
 __all__ = [

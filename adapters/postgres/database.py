@@ -75,16 +75,13 @@ class PostgresDatabase:
         opening = self._opening
         loop = asyncio.get_running_loop()
         if (
-            opening is not None and self._loop is loop and opening.done()
-            and not opening.cancelled() and opening.exception() is None
-        ):
-            return opening.result()  # open: no shield (a future per call) needed
-        if (
             opening is None
             or self._loop is not loop
             or (opening.done() and (opening.cancelled() or opening.exception() is not None))
         ):
             opening = self._start_opening()
+        elif opening.done():
+            return opening.result()  # open: no shield (a future per call) needed
         # shielded: one caller's cancellation must not cancel the opening the others wait for
         return await asyncio.shield(opening)
 

@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, delete, select
 
 from conezia.core.identifiers import Identifier
 
-from ._base import Prepared
 from ._owned import Owned, VersionedRows, row_version
+from ._prepared import Prepared
 from .tables import entities, identifiers
 
 __all__ = ["IDENTIFIERS", "LIST_FOR_ENTITY", "PostgresIdentifierRepository"]

@@ -13,8 +13,9 @@ from sqlalchemy.dialects.postgresql import insert
 from conezia.core.inbox import Delivery, DeliveryKey, Notification
 from conezia.core.pagination import Page, PageRequest
 
-from ._base import Prepared, Repository
+from ._base import Repository
 from ._owned import Owned, OwnedRepository, keyset_page
+from ._prepared import Prepared
 from .tables import TIMESTAMPTZ, UUID_TYPE
 from .tables_inbox import notification_deliveries, notifications
 

@@ -15,8 +15,8 @@ from conezia.core.errors import NotFoundError
 from conezia.core.organizing import Group, Tag
 from conezia.core.pagination import Page, PageRequest
 
-from ._base import Prepared
 from ._owned import Owned, OwnedRepository, keyset_page
+from ._prepared import Prepared
 from .contacts import ENTITIES
 from .tables import entities, entity_groups, entity_tags, groups, tags
 

@@ -13,8 +13,8 @@ from conezia.core.notifications import Recipient
 from conezia.core.pagination import Page, PageRequest, page_of
 from conezia.core.reminders import Reminder
 
-from ._base import Prepared
 from ._owned import Owned, OwnedRepository, keyset_page
+from ._prepared import Prepared
 from .tables import TIMESTAMPTZ, UUID_TYPE, users
 from .tables_reminders import reminders
 

@@ -15,8 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from conezia.core.pagination import Page, PageRequest, page_of
 from conezia.core.timeline import Communication, Conversation, Interaction
 
-from ._base import Prepared
 from ._owned import Owned, OwnedRepository, page_statement
+from ._prepared import Prepared
 from .tables import TIMESTAMPTZ, UUID_TYPE
 from .tables_timeline import communications, conversations, interactions
 

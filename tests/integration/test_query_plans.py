@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from conezia.adapters.postgres._base import Prepared
+from conezia.adapters.postgres._prepared import Prepared
 from conezia.adapters.postgres.activity import activity_list_statement
 from conezia.adapters.postgres.contacts import entity_list_statement, relationship_list_statement
 from conezia.adapters.postgres.identifiers import LIST_FOR_ENTITY

@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from conezia.adapters.postgres._base import Prepared
+from conezia.adapters.postgres._prepared import Prepared
 from conezia.adapters.postgres.migrator import apply_migrations
 from conezia.adapters.postgres.timeline import (
     conversation_list_statement,
