@@ -42,7 +42,6 @@ from .routes import (
     reminders,
     timeline,
 )
-from .screen import screen_body
 from .sessions import SESSIONS_STATE_KEY, SessionCache
 
 __all__ = ["make_app"]
@@ -143,7 +142,6 @@ def make_app(
             Exception: handle_unexpected_error,
         },
         before_send=[_add_response_headers],
-        before_request=screen_body,
         cors_config=_cors_config(config, [*public_routes, *protected_routes]),
         state=State({
             LIMITER_STATE_KEY: limiter,

@@ -1,13 +1,15 @@
-"""The gate every API request passes before its body is read: authentication, budget, content type."""
+"""The gate every API request passes before its body is read: authentication, budget, content type, the body."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from litestar.enums import ScopeType
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, InternalServerException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPReceiveMessage, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from conezia.core import services
 from conezia.core.accounts import User
@@ -17,6 +19,7 @@ from conezia.core.events import Origin, origin
 
 from .auth import bearer_token
 from .context import context_of, peer_address
+from .depth import MAX_JSON_DEPTH, nested_deeper_than
 from .forwarded import TrustedProxies
 from .ratelimit import RateLimiter
 from .sessions import SessionCache
@@ -40,6 +43,7 @@ _READ_HEADERS: Final = frozenset({
     b"authorization", b"content-length", b"content-type", b"transfer-encoding", b"user-agent",
 })
 _FORWARDED_FOR: Final = b"x-forwarded-for"
+_UNLIMITED: Final = float("inf")
 
 
 def _headers(scope: Scope) -> tuple[dict[bytes, str], list[str]]:
@@ -56,10 +60,12 @@ def _headers(scope: Scope) -> tuple[dict[bytes, str], list[str]]:
 
 
 class ApiGuard(ASGIMiddleware):
-    """Authenticates, budgets and screens the content type of each API request.
+    """Authenticates, budgets and screens the content type and the body of each API request.
 
     Runs before Litestar reads the body, so an anonymous or over-budget caller
-    never gets to make the server parse one.
+    never gets to make the server parse one. A handler that takes a JSON body
+    (``data``) gets it read here, once: its size limited, its nesting screened,
+    and left in the scope's state, where Litestar's ``Request.body()`` finds it.
 
     It also tells the core where the request came from (address and user agent,
     see :func:`conezia.core.events.origin`) for the activity log.
@@ -94,7 +100,8 @@ class ApiGuard(ASGIMiddleware):
         Raises:
             AuthenticationError: a protected route without a valid bearer token (401).
             RateLimitedError: the caller's budget is spent (429).
-            ClientException: a body that is not JSON (400).
+            ClientException: a body that is not JSON, or nests too deeply (400).
+            RequestEntityTooLarge: a body larger than the route takes (413).
         """
         context = context_of(scope)
         headers, forwarded_for = _headers(scope)
@@ -110,8 +117,14 @@ class ApiGuard(ASGIMiddleware):
         if authenticating and user is None:
             raise AuthenticationError("missing bearer token" if token is None else "invalid or expired session")
         context.user, context.token = user, token
-        if _takes_body(scope) and _has_body(headers) and not _is_json(headers.get(b"content-type", "")):
-            raise ClientException("Content-Type must be application/json.")
+        handler: Any = scope.get("route_handler")
+        if handler is not None and "data" in handler.parsed_fn_signature.parameters:
+            if _has_body(headers) and not _is_json(headers.get(b"content-type", "")):
+                raise ClientException("Content-Type must be application/json.")
+            body = await _read_body(receive, headers.get(b"content-length"), handler.resolve_request_max_body_size())
+            if nested_deeper_than(body, MAX_JSON_DEPTH):
+                raise ClientException(f"The request body nests arrays or objects more than {MAX_JSON_DEPTH} levels deep.")
+            ScopeState.from_scope(scope).body = body
         with origin(Origin(client, headers.get(b"user-agent"))):
             await next_app(scope, receive, send)
 
@@ -129,7 +142,34 @@ class ApiGuard(ASGIMiddleware):
         return user
 
 
+async def _read_body(receive: Receive, length: str | None, limit: int | None) -> bytes:
+    """The whole request body, as Litestar's ``Request.body()`` reads it, with the same errors.
 
-def _takes_body(scope: Scope) -> bool:
-    handler: Any = scope.get("route_handler")
-    return handler is not None and "data" in handler.parsed_fn_signature.parameters
+    Raises:
+        ClientException: a ``Content-Length`` that is not a number (400).
+        RequestEntityTooLarge: more than ``limit`` bytes, announced or sent (413).
+        InternalServerException: the client went away before the body ended.
+    """
+    most = limit or _UNLIMITED
+    if length is not None:
+        try:
+            announced = int(length)
+        except ValueError:
+            raise ClientException(f"Invalid content-length: {length!r}") from None
+        if announced > most:
+            raise RequestEntityTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        event = cast("HTTPReceiveMessage", await receive())
+        if event["type"] == "http.disconnect":
+            raise InternalServerException("client disconnected prematurely")
+        chunk = event.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > most:
+                raise RequestEntityTooLarge
+            chunks.append(chunk)
+        if not event.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+

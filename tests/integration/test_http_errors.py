@@ -265,6 +265,36 @@ def test_a_body_over_the_size_limit_is_a_413_problem_and_changes_nothing(http_da
         assert small.status_code == 201
 
 
+def test_a_body_sent_in_chunks_without_a_length_is_a_413_problem_once_past_the_limit(
+    http_database: TestDatabase,
+) -> None:
+    def chunks(parts: int) -> Iterator[bytes]:
+        yield b'{"type": "person", "name": "x", "description": "'
+        yield from (b"y" * 300 for _ in range(parts))
+        yield b'"}'
+
+    with make_api(http_database, max_body_bytes=1024) as api:
+        token = api.new_user()
+        before = database_rows(api)
+        json_body = {"Content-Type": "application/json"}
+        big = api.post(f"{API}/entities", token=token, content=chunks(4), headers=json_body)
+        assert "content-length" not in big.request.headers
+        assert_problem(big, 413)
+        assert database_rows(api) == before
+        small = api.post(f"{API}/entities", token=token, content=chunks(2), headers=json_body)
+        assert small.status_code == 201
+        assert small.json()["description"] == "y" * 600
+
+
+def test_a_content_length_that_is_not_a_number_is_a_400_problem(api: Api) -> None:
+    token = api.new_user()
+    response = api.post(
+        f"{API}/entities", token=token, content=b'{"type": "person", "name": "x"}',
+        headers={"Content-Type": "application/json", "Content-Length": "thirty"},
+    )
+    assert_problem(response, 400)
+
+
 def test_requests_beyond_the_budget_are_429_problems_with_rate_limit_headers(http_database: TestDatabase) -> None:
     # no session cache: the tier change below happens outside the API, in this process
     with make_api(http_database, rate_limits={"free": 3, "personal": 5}, rate_window=60, session_cache_seconds=0) as api:
