@@ -50,8 +50,9 @@ import attrs
 
 from bench import attachments as bench_attachments
 from bench import due_reminders
-from bench.harness import Harness, machine_info, versions
+from bench.harness import Harness
 from bench.load import REPO_DIR, WRK_TIMEOUT, LoadGenerator, choose_load_generator
+from bench.processes import machine_info, versions
 from bench.report import (
     Measurement,
     format_table,

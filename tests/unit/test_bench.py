@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bench.harness import BIG_HISTORY_DAYS, big_rows
+from bench.entity_data import BIG_HISTORY_DAYS, big_rows
 from bench.report import Measurement, format_table, median_measurement, parse_wrk_output, verdicts
 from bench.scenarios import SCENARIOS, TARGETS, BenchConfig, BenchError
 
