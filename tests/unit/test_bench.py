@@ -74,6 +74,14 @@ def test_table_shows_every_scenario_and_the_target_baseline() -> None:
     assert "FAILED" in table  # scenarios without figures
 
 
+def test_a_long_target_keeps_its_column_and_its_second_decimal() -> None:
+    config = BenchConfig.from_env({"BENCH_ONLY": "create"})
+    table = format_table(_results(**{"bare-select": 1000.0, "create": 600.0, "create-no-log": 700.0}), {}, config)
+    header, _, *rows = table.splitlines()
+    assert ">=0.85x create-no-log" in table
+    assert all(len(row) == len(header) for row in rows)
+
+
 def test_settings_are_read_and_checked() -> None:
     config = BenchConfig.from_env({"BENCH_DURATION": "3", "BENCH_BIG_ENTITIES": "1000"})
     assert (config.duration, config.big_entities, config.entities) == (3, 1000, 200)
