@@ -1,31 +1,38 @@
-"""The processes of ``make bench``: the embedded PostgreSQL, the servers, the data they serve."""
+"""The run of ``make bench``: the embedded PostgreSQL, the servers, the data they serve, measuring."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import http.client
 import json
 import os
-import platform
-import random
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from importlib import metadata
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
 from bench import timeline_data
-from bench.load import LOG_DIR, REPO_DIR, LoadGenerator
+from bench.entity_data import ENTITY_TYPES, big_rows
+from bench.entity_data import connect as _connect
+from bench.load import LOG_DIR, LoadGenerator
+from bench.processes import (
+    Client,
+    Service,
+    app_argv,
+    cpu_ticks,
+    find_key,
+    free_port,
+    granian_argv,
+    hint_for_status,
+    pids_where,
+    server_env,
+    wait_until_serving,
+)
 from bench.report import Measurement
 from bench.scenarios import (
     APP,
@@ -40,288 +47,7 @@ from bench.scenarios import (
     say,
 )
 
-__all__ = [
-    "Client", "Harness", "Service", "big_rows", "free_port", "machine_info", "versions", "wait_until_serving",
-]
-
-BIN_DIR: Final = Path(sys.executable).parent
-# High enough that the limiter never answers 429 in a run, while it still counts every request.
-HIGH_RATE_LIMIT: Final = 1_000_000_000
-RATE_LIMIT_TIERS: Final = ("free", "personal", "professional", "enterprise")
-ENTITY_TYPES: Final = ("person", "organization", "service", "thing", "animal", "abstract")
-STARTUP_TIMEOUT: Final = 90.0
-# The big owner's entities were inserted over this many days before the run.
-BIG_HISTORY_DAYS: Final = 3 * 365
-
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name may contain spaces and parentheses; the fields follow the last ')'.
-    return raw[raw.rfind(")") + 2:].split()
-
-
-def _cpu_ticks(pids: Sequence[int]) -> int:
-    """CPU clock ticks used so far by these processes and by their children already reaped."""
-    total = 0
-    for pid in pids:
-        fields = _proc_stat(pid)
-        if fields is not None:
-            # utime, stime, cutime, cstime: the reaped children's share keeps the sum from
-            # dropping when, say, PostgreSQL closes a backend in the middle of a measurement.
-            total += sum(int(x) for x in fields[11:15])
-    return total
-
-
-def _all_pids() -> Iterator[int]:
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            yield int(entry.name)
-
-
-def _pids_where(predicate: Callable[[list[str]], bool]) -> list[int]:
-    found = []
-    for pid in _all_pids():
-        fields = _proc_stat(pid)
-        if fields is not None and predicate(fields):
-            found.append(pid)
-    return found
-
-
-class Service:
-    """A server subprocess in its own session (process group), logging to a file."""
-
-    def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> None:
-        self.name = name
-        self.argv = list(argv)
-        self.env = dict(env)
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log_path.open("wb") as log:
-            # A session of its own: Ctrl-C in the terminal reaches only us, and we stop the
-            # whole group (granian's workers included) ourselves.
-            self.proc = subprocess.Popen(
-                self.argv, env=self.env, cwd=REPO_DIR, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-
-    def exit_code(self) -> int | None:
-        return None if self.proc is None else self.proc.poll()
-
-    def tail(self, lines: int = 25) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join("    " + line for line in text.rstrip().splitlines()[-lines:]) or "    (log is empty)"
-
-    def pids(self) -> list[int]:
-        if self.proc is None:
-            return []
-        pgid = self.proc.pid
-        return _pids_where(lambda fields: int(fields[2]) == pgid)
-
-    def stop(self, timeout: float = 8.0) -> None:
-        """SIGTERM the whole group (repeatedly), SIGKILL what is left after ``timeout`` seconds."""
-        proc = self.proc
-        if proc is None:
-            return
-        deadline = time.monotonic() + timeout
-        while proc.poll() is None and time.monotonic() < deadline:
-            # Granian misses a SIGTERM that arrives while it is still starting, so repeat it.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=1.0)
-        if proc.poll() is None:
-            say(f"{self.name} did not stop within {timeout:.0f} s; killing it")
-        # Workers may outlive granian's main process; the group id is still ours.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Client:
-    """A keep-alive JSON client for setting up (not for measuring)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def request(
-        self, method: str, path: str, body: object = None, headers: Mapping[str, str] | None = None,
-    ) -> tuple[int, Any, str]:
-        """Status, parsed JSON (``None`` if not JSON) and text of the response."""
-        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-        sent = dict(headers or {})
-        if data is not None:
-            sent.setdefault("Content-Type", "application/json")
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=data, headers=sent)
-                response = self.conn.getresponse()
-                raw = response.read()
-                break
-            except (http.client.HTTPException, ConnectionError):
-                # The server may close an idle keep-alive connection; one fresh try is enough.
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                if attempt == 2:
-                    raise
-        text = raw.decode("utf-8", errors="replace")
-        try:
-            parsed = json.loads(text) if text else None
-        except json.JSONDecodeError:
-            parsed = None
-        return response.status, parsed, text
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def wait_until_serving(service: Service, port: int, path: str, timeout: float = STARTUP_TIMEOUT) -> None:
-    """Poll ``GET path`` until it answers 200; fail early if the server exits."""
-    deadline = time.monotonic() + timeout
-    last = "no answer yet"
-    while time.monotonic() < deadline:
-        code = service.exit_code()
-        if code is not None:
-            raise BenchError(
-                f"{service.name} exited (code {code}) before answering GET {path}",
-                _hint_for_exit(service),
-                f"its log ({service.log_path}) ends with:\n{service.tail()}",
-            )
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            if response.status == 200:
-                return
-            last = f"HTTP {response.status}"
-        except (OSError, http.client.HTTPException) as exc:
-            last = type(exc).__name__
-        time.sleep(0.2)
-    raise BenchError(
-        f"{service.name} did not answer GET {path} with 200 within {timeout:.0f} s (last: {last})",
-        _hint_for_exit(service),
-        f"its log ({service.log_path}) ends with:\n{service.tail()}",
-    )
-
-
-def _hint_for_exit(service: Service) -> str:
-    try:
-        log = service.log_path.read_text(errors="replace")
-    except OSError:
-        log = ""
-    if "conezia.adapters.http" in log and "Error" in log:
-        return ("the HTTP adapter (adapters/http) cannot be imported or built yet; re-run `make bench` once "
-                "`.venv/bin/python -c 'import conezia.adapters.http as h; h.make_app'` works")
-    if "address already in use" in log.lower():
-        return "another process took the port between choosing and binding it; just run `make bench` again"
-    return (f"read the full log {service.log_path}; `make run` starts the same server by hand, "
-            f"and this one was started as: {' '.join(service.argv)}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Facts and hints
-
-
-def versions() -> dict[str, str]:
-    """Versions of the packages that shape the figures."""
-    found = {}
-    for dist in ("granian", "litestar", "uvloop", "psycopg", "psycopg-pool", "sqlalchemy", "msgspec"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            found[dist] = metadata.version(dist)
-    return found
-
-
-def machine_info() -> dict[str, Any]:
-    """CPU, memory and software facts recorded next to the figures."""
-    cpu_model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    mem_gib = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
-    return {
-        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu_count": os.cpu_count(),
-        "cpu_model": cpu_model,
-        "mem_gib": mem_gib,
-        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "platform": platform.platform(),
-        "hostname": platform.node(),
-        "packages": versions(),
-    }
-
-
-def _find_key(data: Any, key: str) -> Any:
-    """``data[key]``, or ``data["data"][key]`` for an enveloped response."""
-    if isinstance(data, dict):
-        if key in data:
-            return data[key]
-        inner = data.get("data")
-        if isinstance(inner, dict) and key in inner:
-            return inner[key]
-    return None
-
-
-def _hint_for_status(status: int) -> str:
-    return {
-        401: "the API refused the bearer token (sent as 'Authorization: Bearer <token>'); "
-             "check how adapters/http expects it and what /api/v1/auth/login returns",
-        404: "the route is not served: is the HTTP adapter (adapters/http) serving the agreed /api/v1 routes?",
-        405: "the route exists but not for this method: check the agreed contract in adapters/http",
-        422: "the API rejected the request body: compare it with the entity validation in core/",
-        400: "the API rejected the request: compare it with the agreed contract",
-        429: "the rate limiter answered: are CONEZIA_RATE_LIMIT_<TIER> settings honoured by adapters/http?",
-    }.get(status, "look at the server log in bench/results/logs/ for the exception")
-
-
-def _connect(url: str) -> Any:
-    """A plain autocommit psycopg connection for setting up and restoring (not for measuring)."""
-    import psycopg
-
-    from bench.baseline_app import conninfo_from_url
-
-    return psycopg.connect(conninfo_from_url(url), autocommit=True)
-
-
-def big_rows(owner_id: str, count: int, now: dt.datetime) -> Iterator[tuple[str, str, str, dt.datetime, dt.datetime]]:
-    """``count`` entities of one owner, inserted over :data:`BIG_HISTORY_DAYS`, oldest first.
-
-    Rows are ``(owner_id, type, name, inserted_at, updated_at)``; seeded, so every run lists
-    the same pages.
-    """
-    rng = random.Random(6)
-    start = now - dt.timedelta(days=BIG_HISTORY_DAYS)
-    step = dt.timedelta(days=BIG_HISTORY_DAYS) / count
-    for i in range(count):
-        kind = ENTITY_TYPES[rng.randrange(len(ENTITY_TYPES))]
-        inserted = start + step * i + dt.timedelta(seconds=rng.random() * step.total_seconds())
-        updated = min(now, inserted + dt.timedelta(days=rng.random() * 60)) if rng.random() < 0.3 else inserted
-        yield owner_id, kind, f"Big {kind} {i:05d}", inserted, updated
+__all__ = ["Harness"]
 
 
 @attrs.define
@@ -368,43 +94,6 @@ class Harness:
         say("applying migrations ...")
         apply_migrations(self.postgres.owner_url)  # the schema owner migrates; db_url is the app role
 
-    def _server_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GRANIAN_")}
-        # A fresh key file for a throwaway database; inline keys and debug mode would change what runs.
-        for name in ("CONEZIA_KEYS", "CONEZIA_DEBUG"):
-            env.pop(name, None)
-        assert self.tmp is not None and self.db_url is not None
-        env.update({
-            "CONEZIA_DATABASE_URL": self.db_url,
-            "CONEZIA_DATA_DIR": str(self.tmp / "data"),
-            "CONEZIA_KEY_FILE": str(self.tmp / "keys.json"),
-            "CONEZIA_HOST": "127.0.0.1",
-            "CONEZIA_WORKERS": str(self.config.workers),
-            "CONEZIA_POOL_SIZE": str(self.config.pool_size),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_DIR), env.get("PYTHONPATH")])),
-        })
-        # Only register/login hash passwords, and neither is measured: cheap hashes make setup quick.
-        env.setdefault("CONEZIA_PASSWORD_PROFILE", "test")
-        for tier in RATE_LIMIT_TIERS:
-            env[f"CONEZIA_RATE_LIMIT_{tier.upper()}"] = str(HIGH_RATE_LIMIT)
-        return env
-
-    def _granian_argv(self, target: str, port: int) -> list[str]:
-        granian = BIN_DIR / "granian"
-        head = [str(granian)] if granian.exists() else [sys.executable, "-m", "granian"]
-        return [
-            *head, "--interface", "asgi", "--loop", "uvloop", "--workers", str(self.config.workers),
-            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--factory", target,
-        ]
-
-    def _app_argv(self, port: int) -> tuple[list[str], str]:
-        if self.config.server_factory:
-            return (self._granian_argv(self.config.server_factory, port),
-                    f"granian {self.config.server_factory} (BENCH_SERVER_FACTORY)")
-        script = BIN_DIR / "conezia"
-        argv = [str(script), "serve"] if script.exists() else [sys.executable, "-m", "conezia.cli", "serve"]
-        return argv, "conezia serve"
-
     def _start(self, role: str, service: Service, port: int, what: str) -> None:
         say(f"starting {what} on 127.0.0.1:{port} ({self.config.workers} worker(s)) ...")
         self.services[role], self.ports[role] = service, port
@@ -419,7 +108,8 @@ class Harness:
         for stale in [*LOG_DIR.glob("*.txt"), *LOG_DIR.glob("*.log")]:
             stale.unlink(missing_ok=True)
         create_key_file(self.tmp / "keys.json")
-        env = self._server_env()
+        assert self.tmp is not None
+        env = server_env(self.config, self.tmp, self.db_url)
 
         # Copies of the server rather than restarts between scenarios: every scenario keeps its
         # warm server, and the rounds need no restarts. Same database, keys and settings; the
@@ -432,7 +122,7 @@ class Harness:
              {"CONEZIA_ACTIVITY_LOG": "false"}, "server-no-activity-log.log"),
         ):
             port = free_port()
-            argv, what = self._app_argv(port)
+            argv, what = app_argv(self.config, port)
             service = Service(name, argv, {**env, "CONEZIA_PORT": str(port), **extra}, LOG_DIR / log)
             settings = " ".join(f"{key}={value}" for key, value in extra.items())
             self._start(role, service, port, f"{what} with {settings}" if settings else what)
@@ -441,7 +131,7 @@ class Harness:
         base_env = {k: v for k, v in env.items() if not k.startswith("CONEZIA_")}
         base_env.update({"BENCH_DATABASE_URL": self.db_url, "BENCH_POOL_SIZE": str(self.config.pool_size)})
         baseline = Service(
-            "the baseline app", self._granian_argv("bench.baseline_app:create_app", port),
+            "the baseline app", granian_argv(self.config, "bench.baseline_app:create_app", port),
             base_env, LOG_DIR / "baseline.log",
         )
         self._start(BASELINE, baseline, port, "the baseline app (bench/baseline_app.py)")
@@ -458,7 +148,7 @@ class Harness:
         say(f"registering {email} and logging in ...")
         self._expect(client, "POST", "/api/v1/auth/register", {"email": email, "password": password})
         login = self._expect(client, "POST", "/api/v1/auth/login", {"email": email, "password": password})
-        token = _find_key(login, "token")
+        token = find_key(login, "token")
         if not isinstance(token, str) or not token:
             raise BenchError(
                 f"POST /api/v1/auth/login answered without a 'token': {json.dumps(login)[:300]}",
@@ -479,7 +169,7 @@ class Harness:
                     client, "POST", "/api/v1/entities", {"type": kind, "name": f"Bench {kind} {i:04d}"},
                     headers=self.auth_headers(USER),
                 )
-                entity_id = _find_key(created, "id")
+                entity_id = find_key(created, "id")
                 if not isinstance(entity_id, str):
                     raise BenchError(
                         f"POST /api/v1/entities answered without an 'id': {json.dumps(created)[:300]}",
@@ -576,7 +266,7 @@ class Harness:
     ) -> Any:
         status, data, text = client.request(method, path, body, headers)
         if not 200 <= status < 300:
-            raise BenchError(f"{method} {path} answered {status}: {text[:400]}", _hint_for_status(status))
+            raise BenchError(f"{method} {path} answered {status}: {text[:400]}", hint_for_status(status))
         return data
 
     def auth_headers(self, user: str | None) -> dict[str, str]:
@@ -605,7 +295,7 @@ class Harness:
             postmaster = int((self.tmp / "postgres" / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return []
-        return [postmaster, *_pids_where(lambda fields: int(fields[1]) == postmaster)]
+        return [postmaster, *pids_where(lambda fields: int(fields[1]) == postmaster)]
 
     def target(self, scenario: Scenario) -> tuple[int, str, list[str]]:
         """The port, path (``{id}`` left in) and ``Name: value`` headers of a scenario."""
@@ -640,7 +330,7 @@ class Harness:
         if not 200 <= status < 300:
             raise BenchError(
                 f"{scenario.name}: {scenario.method} {self.target(scenario)[1]} answered {status}: {text}",
-                _hint_for_status(status),
+                hint_for_status(status),
             )
 
     def measure(self, loadgen: LoadGenerator, scenario: Scenario, duration: int, log_name: str) -> Measurement:
@@ -650,12 +340,12 @@ class Harness:
         server = self.services[scenario.server]
         # The session count is read outside the CPU window: reading it costs PostgreSQL a backend.
         sessions_before = self._db_sessions()
-        server_before, db_before = _cpu_ticks(server.pids()), _cpu_ticks(self._postgres_pids())
+        server_before, db_before = cpu_ticks(server.pids()), cpu_ticks(self._postgres_pids())
         measurement = loadgen.run(
             url, method=scenario.method, headers=headers, body=scenario.body, ids=self.ids_for(scenario),
             duration=duration, config=self.config, log_name=log_name, slot=scenario.slot or "{id}",
         )
-        server_after, db_after = _cpu_ticks(server.pids()), _cpu_ticks(self._postgres_pids())
+        server_after, db_after = cpu_ticks(server.pids()), cpu_ticks(self._postgres_pids())
         sessions_after = self._db_sessions()
         if measurement.requests:
             per_request = 1e6 / os.sysconf("SC_CLK_TCK") / measurement.requests

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,8 +17,10 @@ from bench.scenarios import TARGETS, BenchConfig, BenchError, Target
 __all__ = [
     "BASE",
     "Measurement",
+    "RatioFn",
     "format_table",
     "median_measurement",
+    "median_ratio",
     "parse_wrk_output",
     "verdicts",
     "write_results",
@@ -26,6 +28,10 @@ __all__ = [
 
 # The scenario every other one is shown against.
 BASE: Final = "bare-select"
+
+# ``ratio(scenario, baseline)``: how a run compares two scenarios (bench/paired.py); ``None``
+# when it cannot (one of them did not run).
+RatioFn = Callable[[str, str], "float | None"]
 
 
 @attrs.define
@@ -108,7 +114,8 @@ def median_measurement(rounds: Sequence[Measurement]) -> Measurement:
     )
 
 
-def _ratio(results: Mapping[str, Measurement], scenario: str, baseline: str) -> float | None:
+def median_ratio(results: Mapping[str, Measurement], scenario: str, baseline: str) -> float | None:
+    """The ratio of two scenarios' (median) requests/s; ``None`` if either is missing."""
     got, base = results.get(scenario), results.get(baseline)
     return got.req_per_s / base.req_per_s if got and base and base.req_per_s else None
 
@@ -117,11 +124,21 @@ def _verdict(ratio: float | None, target: Target) -> str:
     return "FAILED" if ratio is None else ("PASS" if ratio >= target.ratio else "BELOW")
 
 
-def verdicts(results: Mapping[str, Measurement], targets: Sequence[Target] = TARGETS) -> list[dict[str, Any]]:
-    """Each target with the ratio reached and PASS, BELOW or FAILED (a scenario did not run)."""
+def _medians(results: Mapping[str, Measurement]) -> RatioFn:
+    return lambda scenario, baseline: median_ratio(results, scenario, baseline)
+
+
+def verdicts(
+    results: Mapping[str, Measurement], targets: Sequence[Target] = TARGETS, ratio_of: RatioFn | None = None,
+) -> list[dict[str, Any]]:
+    """Each target with the ratio reached and PASS, BELOW or FAILED (a scenario did not run).
+
+    ``ratio_of`` compares two scenarios; by default, their median requests/s.
+    """
+    ratio_of = ratio_of or _medians(results)
     rows = []
     for target in targets:
-        ratio = _ratio(results, target.scenario, target.baseline)
+        ratio = ratio_of(target.scenario, target.baseline)
         rows.append({
             "scenario": target.scenario,
             "baseline": target.baseline,
@@ -132,39 +149,49 @@ def verdicts(results: Mapping[str, Measurement], targets: Sequence[Target] = TAR
     return rows
 
 
-def format_table(results: Mapping[str, Measurement], failures: Mapping[str, str], config: BenchConfig) -> str:
+def format_table(
+    results: Mapping[str, Measurement], failures: Mapping[str, str], config: BenchConfig,
+    ratio_of: RatioFn | None = None,
+) -> str:
     """The human-readable summary.
 
     "x bare SELECT" compares every scenario with the async bare-SELECT baseline; "target" and
     "got" compare it with its target's baseline (the bare SELECT, or another scenario named
-    in the target column).
+    in the target column). ``ratio_of`` compares two scenarios; by default, their median
+    requests/s.
     """
+    ratio_of = ratio_of or _medians(results)
     targets = {t.scenario: t for t in config.targets()}
-    header = (f"{'scenario':<28}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'x bare SELECT':>15}{'target':>14}"
-              f"{'got':>7}{'result':>9}{'srv CPU µs/req':>16}{'PG CPU µs/req':>15}{'new PG sessions':>17}")
-    lines = [header, "-" * len(header)]
+    rows: list[tuple[str, Measurement | None, str, str, str, str]] = []
     for scenario in config.scenarios():
-        title = scenario.label(config)
         m = results.get(scenario.name)
         target = targets.get(scenario.name)
-        if m is None:
-            lines.append(f"{title:<28}{'FAILED':>9}")
-            continue
-        ratio = _ratio(results, scenario.name, BASE)
+        ratio = ratio_of(scenario.name, BASE) if m is not None else None
         if target is None:
             goal, got, verdict = "-", "-", ("baseline" if scenario.name in (BASE, "hello") else "")
         else:
-            reached = _ratio(results, target.scenario, target.baseline)
-            goal = f">={target.ratio:.1f}x" + ("" if target.baseline == BASE else f" {target.baseline}")
+            reached = ratio_of(target.scenario, target.baseline)
+            share = f"{target.ratio:.2f}".rstrip("0").rstrip(".")  # 0.85 stays 0.85, 0.80 shows as 0.8
+            goal = f">={share}x" + ("" if target.baseline == BASE else f" {target.baseline}")
             got = "-" if reached is None else f"{reached:.2f}x"
             verdict = "-" if reached is None else _verdict(reached, target)
+        rows.append((scenario.label(config), m, "-" if ratio is None else f"{ratio:.2f}x", goal, got, verdict))
+    # Wide enough for the longest title and target (``>=0.8x create-no-log``), and never narrower than before.
+    name_w = max([28, *(len(row[0]) + 2 for row in rows)])
+    goal_w = max([14, *(len(row[3]) + 2 for row in rows)])
+    header = (f"{'scenario':<{name_w}}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'x bare SELECT':>15}{'target':>{goal_w}}"
+              f"{'got':>7}{'result':>9}{'srv CPU µs/req':>16}{'PG CPU µs/req':>15}{'new PG sessions':>17}")
+    lines = [header, "-" * len(header)]
+    for title, m, ratio_text, goal, got, verdict in rows:
+        if m is None:
+            lines.append(f"{title:<{name_w}}{'FAILED':>9}")
+            continue
         cpu = f"{m.server_cpu_us_per_req:.0f}" if m.server_cpu_us_per_req is not None else "-"
         db = f"{m.db_cpu_us_per_req:.0f}" if m.db_cpu_us_per_req is not None else "-"
         sessions = f"{m.db_sessions_opened:,}" if m.db_sessions_opened is not None else "-"
         lines.append(
-            f"{title:<28}{m.req_per_s:>9,.0f}{m.p50_ms:>8.2f}{m.p99_ms:>8.2f}"
-            f"{(f'{ratio:.2f}x' if ratio is not None else '-'):>15}{goal:>14}{got:>7}{verdict:>9}"
-            f"{cpu:>16}{db:>15}{sessions:>17}"
+            f"{title:<{name_w}}{m.req_per_s:>9,.0f}{m.p50_ms:>8.2f}{m.p99_ms:>8.2f}"
+            f"{ratio_text:>15}{goal:>{goal_w}}{got:>7}{verdict:>9}{cpu:>16}{db:>15}{sessions:>17}"
         )
     for name, why in failures.items():
         lines.append(f"  {name}: {why.splitlines()[0]}")

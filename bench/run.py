@@ -4,7 +4,10 @@ Starts an embedded PostgreSQL in a temporary folder, migrates it, serves the rea
 ``conezia serve`` (granian, ASGI, uvloop) twice (as configured, and with the session cache
 off) and the baselines of :mod:`bench.baseline_app` the same way, then loads each scenario of
 :mod:`bench.scenarios` in turn with ``wrk`` and prints requests/s, p50 and p99 latency, and
-the ratio of each API scenario to the bare-SELECT baseline, with its target.
+the ratio of each API scenario to the bare-SELECT baseline, with its target. By default each
+ratio is paired (:mod:`bench.paired`): every scenario is measured right after a bare SELECT of
+its own, and the ratios are taken round by round to it, so the machine's drift between
+scenarios cancels out.
 
 Targets are informational: the exit code is 0 whether they are met or not. It is 1 when the
 run itself failed (a server did not start, or a scenario answered anything but 2xx), 130 when
@@ -17,6 +20,9 @@ Environment:
     BENCH_THREADS      wrk threads (default 1)
     BENCH_WARMUP       seconds of warm-up per scenario, not measured (default 1)
     BENCH_ROUNDS       repeat every scenario this often and report medians (default 1)
+    BENCH_PAIRED       1 (default): a bare SELECT just before each scenario, and ratios taken to it,
+                       round by round; 0: the bare SELECT once per round, ratios of the medians
+    BENCH_PAIR_DURATION  seconds of each paired bare SELECT (default half of BENCH_DURATION, at least 1)
     BENCH_ENTITIES     entities created through the API for the benchmark user (default 200)
     BENCH_BIG_ENTITIES entities copied into the table for the big owner (default 50000)
     BENCH_POOL_SIZE    database pool size for every server (default 10)
@@ -36,9 +42,7 @@ Results: ``bench/results/latest.json``; server logs and raw load-generator outpu
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import http.client
 import signal
 import sys
 import traceback
@@ -50,8 +54,10 @@ import attrs
 
 from bench import attachments as bench_attachments
 from bench import due_reminders
-from bench.harness import Harness, machine_info, versions
-from bench.load import REPO_DIR, WRK_TIMEOUT, LoadGenerator, choose_load_generator
+from bench.harness import Harness
+from bench.load import REPO_DIR, choose_load_generator
+from bench.paired import MEDIANS, PAIRED, Sample, describe, pairing_plan, ratio_function, rounds_json, with_round_ratios
+from bench.processes import machine_info, versions
 from bench.report import (
     Measurement,
     format_table,
@@ -60,6 +66,7 @@ from bench.report import (
     verdicts,
     write_results,
 )
+from bench.rounds import run_scenarios
 from bench.scenarios import SCENARIOS, TARGETS, BenchConfig, BenchError, Scenario, Target, say
 
 __all__ = [
@@ -78,73 +85,6 @@ __all__ = [
 RESULTS_DIR: Final = REPO_DIR / "bench" / "results"
 
 
-def run_scenarios(
-    harness: Harness, loadgen: LoadGenerator, rounds: dict[str, list[Measurement]], failures: dict[str, str],
-) -> None:
-    """Every scenario, sequentially, ``config.rounds`` times.
-
-    Fills ``rounds`` (figures by scenario) and ``failures`` (why, by scenario) as it goes, so an
-    interrupted run still reports what it measured.
-    """
-    config = harness.config
-    scenarios = config.scenarios()
-    total = len(scenarios)
-    for round_no in range(1, config.rounds + 1):
-        if round_no > 1:
-            say("restoring the data the write scenarios changed ...")
-            harness.restore_data()
-        for index, scenario in enumerate(scenarios, 1):
-            if scenario.name in failures:
-                continue
-            tag = f"[{index}/{total}]" + (f" round {round_no}/{config.rounds}" if config.rounds > 1 else "")
-            port, path, _ = harness.target(scenario)
-            turns = {"{id}": "entities", "{page}": "pages"}.get(scenario.slot or "", "")
-            say(f"{tag} {scenario.label(config)}: {scenario.method} http://127.0.0.1:{port}{path}"
-                + (f" ({scenario.slot}: each of {len(harness.ids_for(scenario))} {turns} in turn)"
-                   if scenario.rotates else ""))
-            try:
-                harness.preflight(scenario)
-                if config.warmup:
-                    say(f"    warming up {config.warmup} s ...")
-                    warm = harness.measure(loadgen, scenario, config.warmup, f"warmup-{scenario.name}")
-                    _check_clean(warm, scenario, "warm-up")
-                say(f"    measuring {config.duration} s with {config.connections} connections ...")
-                measured = harness.measure(loadgen, scenario, config.duration, f"{scenario.name}-r{round_no}")
-                _check_clean(measured, scenario, "measurement")
-            except BenchError as exc:
-                if "were not 2xx" in str(exc):
-                    with contextlib.suppress(OSError, http.client.HTTPException):
-                        status, text = harness.probe(scenario)
-                        exc.hint += f"; one more request now answers {status}: {text}"
-                failures[scenario.name] = str(exc) + (f"\n    next: {exc.hint}" if exc.hint else "")
-                say(f"    FAILED: {failures[scenario.name]}")
-                continue
-            rounds.setdefault(scenario.name, []).append(measured)
-            say(
-                f"    {measured.req_per_s:,.0f} req/s, p50 {measured.p50_ms:.2f} ms, p99 {measured.p99_ms:.2f} ms"
-                + (f", server CPU {measured.server_cpu_us_per_req:.0f} µs/req"
-                   f", PostgreSQL CPU {measured.db_cpu_us_per_req:.0f} µs/req"
-                   if measured.server_cpu_us_per_req is not None and measured.db_cpu_us_per_req is not None else "")
-                + (f", {measured.db_sessions_opened:,} new database sessions" if measured.db_sessions_opened else "")
-            )
-
-
-def _check_clean(measurement: Measurement, scenario: Scenario, phase: str) -> None:
-    if measurement.non_2xx:
-        raise BenchError(
-            f"{scenario.name}: {measurement.non_2xx} of {measurement.requests} responses in the {phase} "
-            "were not 2xx/3xx, so its figures mean nothing",
-            "look at the server log in bench/results/logs/ (and the raw output "
-            f"{measurement.raw_log}); a 429 means the rate limit settings were not applied",
-        )
-    if measurement.socket_errors:
-        raise BenchError(
-            f"{scenario.name}: socket errors in the {phase}: {measurement.socket_errors}",
-            f"the server dropped connections or answered slower than {WRK_TIMEOUT}; see bench/results/logs/",
-        )
-
-
-
 def _run_due_reminders(
     harness: Harness, config: due_reminders.DueConfig, failures: dict[str, str],
 ) -> due_reminders.DueResult | None:
@@ -161,6 +101,15 @@ def _run_due_reminders(
     return None
 
 
+def _pairing_note(config: BenchConfig) -> str:
+    """What the pairing costs, said before the run."""
+    if not config.paired:
+        return "ratios: of the medians over rounds (BENCH_PAIRED=0), the bare SELECT measured once per round"
+    plan = pairing_plan([s.name for s in config.scenarios()])
+    return (f"ratios: paired, a {config.pair_seconds} s bare SELECT just before each of {len(plan)} scenario(s) "
+            f"in every round (about +{len(plan) * config.pair_seconds} s per round; BENCH_PAIRED=0 skips them)")
+
+
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -172,11 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if argv[0] in ("-h", "--help") else 2
     started = dt.datetime.now(dt.timezone.utc)
     status = "failed"
-    rounds: dict[str, list[Measurement]] = {}
+    samples: dict[str, list[Sample]] = {}
     failures: dict[str, str] = {}
     loadgen_label = ""
     attachment_result: dict[str, Any] | None = None
     harness: Harness | None = None
+    config: BenchConfig | None = None
     due: due_reminders.DueResult | None = None
     previous_term = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
@@ -186,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{config.workers} worker(s), {config.rounds} round(s), warm-up {config.warmup} s")
         due_config = due_reminders.DueConfig.from_env()
         if config.scenarios():
+            say(_pairing_note(config))
             say("checking the load generator ...")
             loadgen = choose_load_generator(config)
             loadgen_label = loadgen.label
@@ -195,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             harness.start_servers()
             harness.create_data()
         if config.scenarios():
-            run_scenarios(harness, loadgen, rounds, failures)
+            run_scenarios(harness, loadgen, samples, failures)
         if config.attachments:
             try:
                 attachment_result = bench_attachments.measure(harness)
@@ -230,9 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, previous_int)
             signal.signal(signal.SIGTERM, previous_term)
 
-    results = {name: median_measurement(ms) for name, ms in rounds.items() if ms and name not in failures}
+    results = {
+        name: median_measurement([s.measurement for s in ms]) for name, ms in samples.items()
+        if ms and name not in failures
+    }
     config = harness.config if harness is not None else None
-    payload = {
+    method = PAIRED if config is None or config.paired else MEDIANS
+    ratio_of = ratio_function(method, samples, results)
+    targets = verdicts(results, config.targets() if config else TARGETS, ratio_of)
+    payload: dict[str, Any] = {
         "status": status,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -248,14 +205,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "config": attrs.asdict(config) if config else None,
         "load_generator": loadgen_label,
+        "ratios": method,
         "scenarios": {
             s.name: {"title": s.label(config) if config else s.title, "method": s.method, "path": s.path,
                      "server": s.server, "user": s.user, "body": s.body,
                      **(results[s.name].as_json() if s.name in results else {"failed": failures.get(s.name)}),
-                     **({"rounds": [m.as_json() for m in rounds[s.name]]} if len(rounds.get(s.name, [])) > 1 else {})}
+                     **rounds_json(s.name, samples.get(s.name, []), method)}
             for s in (config.scenarios() if config else SCENARIOS)
         },
-        "targets": verdicts(results, config.targets() if config else TARGETS),
+        "targets": with_round_ratios(targets, samples) if method == PAIRED else targets,
         due_reminders.NAME: (
             due.as_json() if due else {"failed": failures[due_reminders.NAME]} if due_reminders.NAME in failures
             else {"skipped": "BENCH_DUE_REMINDERS=0, or BENCH_ONLY without due-reminders, or the run stopped first"}
@@ -272,12 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{config.duration if config else '?'} s per scenario, {config.workers if config else '?'} worker(s), "
               f"{payload['machine']['nproc']} CPUs, {payload['machine']['python']}, granian "
               f"{payload['server']['granian']}, PostgreSQL {payload['server']['postgres']}")
-        print(format_table(results, failures, config or BenchConfig()))
+        print(format_table(results, failures, config or BenchConfig(), ratio_of))
         print("CPU columns: CPU time per request of the server's processes and of PostgreSQL's (from /proc);"
               " new PG sessions: connections opened during the measurement (pool churn shows here).")
-        print("\"x bare SELECT\": requests/s over the async bare-SELECT baseline's; \"got\": over the target's baseline"
-              " (the bare SELECT,\nor the scenario named in the target column). Update and archive send each request to"
-              " the next of the\nuser's entities in turn, so concurrent writes do not queue on one row's lock.")
+        print(describe(method, config.pair_seconds if config else 0))
+        print("Update and archive send each request to the next of the user's entities in turn, so concurrent writes"
+              " do not queue\non one row's lock.")
         print("Targets are informational (compare only figures from one run; the machines are noisy).")
     if due is not None:
         print(flush=True)

@@ -102,6 +102,10 @@ class BenchConfig:
     loadgen: str = "wrk"
     server_factory: str | None = None
     only: tuple[str, ...] = ()
+    # A bare SELECT measured just before each scenario, and the ratios taken to it (bench/paired.py).
+    paired: bool = True
+    # Seconds of each paired bare SELECT; 0 means half of ``duration`` (see ``pair_seconds``).
+    pair_duration: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BenchConfig:
@@ -122,8 +126,12 @@ class BenchConfig:
                 f"BENCH_ONLY names unknown scenarios: {', '.join(unknown)}",
                 f"choose from {', '.join(known)}",
             )
+        paired = _env_int(env, "BENCH_PAIRED", 1, 0)
+        if paired > 1:
+            raise BenchError(f"BENCH_PAIRED must be 0 or 1, got {paired}", "unset BENCH_PAIRED or give BENCH_PAIRED=0")
+        duration = _env_int(env, "BENCH_DURATION", 10, 1)
         return cls(
-            duration=_env_int(env, "BENCH_DURATION", 10, 1),
+            duration=duration,
             connections=connections,
             workers=_env_int(env, "BENCH_WORKERS", 1, 1),
             threads=threads,
@@ -135,7 +143,14 @@ class BenchConfig:
             loadgen=loadgen,
             server_factory=env.get("BENCH_SERVER_FACTORY", "").strip() or None,
             only=only,
+            paired=bool(paired),
+            pair_duration=_env_int(env, "BENCH_PAIR_DURATION", max(1, duration // 2), 1),
         )
+
+    @property
+    def pair_seconds(self) -> int:
+        """Seconds of each paired bare SELECT: ``pair_duration``, or half of ``duration`` (at least 1)."""
+        return self.pair_duration or max(1, self.duration // 2)
 
     def scenarios(self) -> tuple[Scenario, ...]:
         """The scenarios to run: all, or those of ``only`` with the baselines their targets need."""

@@ -23,7 +23,7 @@ from urllib.parse import quote
 from bench.scenarios import ALL_PAGES, FIRST_PAGES, LAST_PAGES, PAGE_WINDOW, BenchError, say
 
 if TYPE_CHECKING:
-    from bench.harness import Client
+    from bench.processes import Client
 
 __all__ = [
     "CHANNEL",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bench.harness import BIG_HISTORY_DAYS, big_rows
+from bench.entity_data import BIG_HISTORY_DAYS, big_rows
 from bench.report import Measurement, format_table, median_measurement, parse_wrk_output, verdicts
 from bench.scenarios import SCENARIOS, TARGETS, BenchConfig, BenchError
 
@@ -72,6 +72,14 @@ def test_table_shows_every_scenario_and_the_target_baseline() -> None:
     assert "list 50, 50,000 owned" in table
     assert ">=0.8x list" in table
     assert "FAILED" in table  # scenarios without figures
+
+
+def test_a_long_target_keeps_its_column_and_its_second_decimal() -> None:
+    config = BenchConfig.from_env({"BENCH_ONLY": "create"})
+    table = format_table(_results(**{"bare-select": 1000.0, "create": 600.0, "create-no-log": 700.0}), {}, config)
+    header, _, *rows = table.splitlines()
+    assert ">=0.85x create-no-log" in table
+    assert all(len(row) == len(header) for row in rows)
 
 
 def test_settings_are_read_and_checked() -> None:
