@@ -126,9 +126,11 @@ class Shape:
     table: str
     fields: tuple[Field, ...]
     _by_name: Mapping[str, Field] = attrs.field(init=False, repr=False, eq=False)
+    _inputs: tuple[Field, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_inputs", tuple(f for f in self.fields if f.writable))
         SHAPES[self.table] = self
 
     def __getitem__(self, name: str) -> Field:
@@ -140,7 +142,7 @@ class Shape:
     @property
     def inputs(self) -> tuple[str, ...]:
         """The names callers may set."""
-        return tuple(f.name for f in self.fields if f.writable)
+        return tuple(f.name for f in self._inputs)
 
     def cast(self, changes: Changes, *, creating: bool, names: tuple[str, ...] | None = None) -> dict[str, Any]:
         """Read each writable field (or those in ``names``) from ``changes``; errors are collected there.
@@ -148,8 +150,7 @@ class Shape:
         Returns:
             name -> value, with :data:`~conezia.core.validation.UNSET` for fields not given.
         """
-        wanted = self.inputs if names is None else names
-        return {name: changes.field(self[name], creating=creating) for name in wanted}
+        return changes.fields(self._inputs if names is None else [self[name] for name in names], creating=creating)
 
 
 SHAPES: Final[dict[str, Shape]] = {}

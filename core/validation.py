@@ -14,7 +14,7 @@ import datetime as dt
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -169,6 +169,16 @@ class Changes:
         return value
 
     # -- casts ---------------------------------------------------------------
+
+    def fields(self, specs: Iterable[shapes.Field], *, creating: bool) -> dict[str, Any]:
+        """:meth:`field` of each of ``specs``, by name (:data:`UNSET` for those not given)."""
+        given = self.params
+        # one not given is UNSET, unless it is required (which field() reports)
+        return {
+            spec.name: self.field(spec, creating=creating) if spec.name in given or (creating and spec.required)
+            else UNSET
+            for spec in specs
+        }
 
     def field(self, spec: shapes.Field, *, creating: bool) -> Any:
         """Read a declared field with the limits its declaration gives (see :mod:`.shapes`).

@@ -169,7 +169,7 @@ class LazyTransaction:
         for batch in batched:
             combined = combined_statement(batch)
             try:
-                await cursor.execute(combined.sql, combined.parameters(batch))
+                await cursor.execute(combined.query, combined.parameters(batch))
             except psycopg.Error as error:
                 # outside a transaction too: a later commit must not pass for this one's writes
                 self.failed = True
@@ -289,7 +289,7 @@ class Repository:
         if prepared.opens_transaction and not transaction.begun:
             await transaction.begin()
         try:
-            return await (await transaction.ready_cursor()).execute(prepared.sql, prepared.parameters(params))
+            return await (await transaction.ready_cursor()).execute(prepared.query, prepared.parameters(params))
         except psycopg.Error:
             transaction.failed = transaction.begun
             raise

@@ -39,12 +39,14 @@ class Prepared:
 
     Attributes:
         sql: The SQL text, with ``%(name)s`` placeholders.
+        query: The same, encoded: what the cursor runs (psycopg would encode the text, and
+            hash a new byte string to find its parsed form, on every execution).
         defaults: The values of the literals SQLAlchemy turned into parameters.
         opens_transaction: Whether it writes or locks, which needs the unit of work's transaction.
         table: The table a write changes: it names the field of an over-long value.
     """
 
-    __slots__ = ("defaults", "inserts", "opens_transaction", "sql", "statement", "table")
+    __slots__ = ("defaults", "inserts", "opens_transaction", "query", "sql", "statement", "table")
 
     def __init__(self, statement: Statement, *, locking: bool = False) -> None:
         self.statement = statement
@@ -52,6 +54,7 @@ class Prepared:
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("expanding IN cannot be prepared; compare with = ANY(:array)")
         self.sql: str = compiled.string
+        self.query = self.sql.encode()
         # literal values in the statement (``status = 'active'``) are parameters with their values filled in
         self.defaults: dict[str, Any] = {k: v for k, v in compiled.params.items() if v is not None}
         # writes, and locking reads whose row locks must last until the unit of work ends

@@ -48,14 +48,14 @@ class _Combined:
     is ``i``, the place of the write in the batch.
     """
 
-    __slots__ = ("counted", "names", "sql")
+    __slots__ = ("counted", "names", "query", "sql")
 
     def __init__(self, writes: Sequence[Write]) -> None:
         # where the writes that must change one row are in the batch
         self.counted = tuple(i for i, write in enumerate(writes) if write.missing)
         self.names: tuple[tuple[str, ...], ...] = ()
         if len(writes) == 1 and not self.counted:
-            self.sql = writes[0].prepared.sql
+            self.sql, self.query = writes[0].prepared.sql, writes[0].prepared.query
             return
         names = []
         sqls = []
@@ -72,6 +72,7 @@ class _Combined:
             self.sql = f"WITH {', '.join(parts)} SELECT {checks}"
         else:
             self.sql = f"WITH {', '.join(parts[:-1])} {sqls[-1]}"
+        self.query = self.sql.encode()
 
     def parameters(self, writes: Sequence[Write]) -> Mapping[str, Any] | list[Any]:
         if not self.names:
