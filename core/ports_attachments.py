@@ -77,7 +77,7 @@ class AttachmentRepository(OwnedRepositoryPort[Attachment], Protocol):
         ...
 
     async def get(
-        self, user_id: uuid.UUID, attachment_id: uuid.UUID, /, *, for_update: bool = False
+        self, user_id: uuid.UUID, attachment_id: uuid.UUID, /, *, for_update: bool = False, recent: bool = False
     ) -> Attachment | None:
         """The user's attachment, deleted or not."""
         ...

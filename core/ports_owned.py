@@ -22,9 +22,13 @@ class OwnedRepositoryPort(Protocol[T]):
         """Insert the row (with the unit of work's next statement or its commit, which raise its broken rules)."""
         ...
 
-    async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, /, *, for_update: bool = False) -> T | None:
+    async def get(
+        self, owner_id: uuid.UUID, row_id: uuid.UUID, /, *, for_update: bool = False, recent: bool = False
+    ) -> T | None:
         """The owner's row, or None. With ``for_update`` the row stays locked until the unit of work ends
-        (read-modify-write)."""
+        (read-modify-write). With ``recent``, for an edit written back ``if_unchanged``, the row may be as
+        this process last read or wrote it: if it changed since, the write raises RowChangedError, and
+        the edit must read it again without ``recent``."""
         ...
 
     async def update(self, row: T, /, *, if_unchanged: bool = False) -> None:

@@ -213,8 +213,10 @@ class OwnedRepository(Generic[R]):
     async def add(self, row: R) -> None:
         self._rows.insert(row)
 
-    async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> R | None:
-        return self._rows.get(owner_id, row_id)
+    async def get(
+        self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False, recent: bool = False
+    ) -> R | None:
+        return self._rows.get(owner_id, row_id)  # always the row as it is: nothing to remember
 
     async def update(self, row: R, *, if_unchanged: bool = False) -> None:
         self._rows.update(row, if_unchanged=if_unchanged)

@@ -13,6 +13,7 @@ from ._errors import reraise, reraise_write
 from ._json import snapshot
 from ._lender import Lender
 from ._prepared import Prepared
+from ._recent import RecentRows, RowKey
 from ._writes import Write, batches, combined_statement
 
 __all__ = ["LazyTransaction", "Repository"]
@@ -51,7 +52,9 @@ class LazyTransaction:
 
     :attr:`versions` holds the version (``xmin``) of each row read with a plain
     ``get``, for an ``update(row, if_unchanged=True)`` to write it back only as
-    it was read.
+    it was read. Such a write of a row of a remembering table returns the row's
+    new version; once committed, the row is remembered (:attr:`recent`), for the
+    next edit to start from.
 
     The connection itself is checked out of the pool at the first statement, not
     when the unit of work is entered, and goes back when it is left: a create
@@ -60,6 +63,7 @@ class LazyTransaction:
 
     Args:
         lender: Gives the :class:`Lender` of the open pool's connections.
+        recent: The rows the process remembers (shared by its units of work).
 
     Attributes:
         entered: Whether the unit of work is entered (``async with``).
@@ -71,12 +75,18 @@ class LazyTransaction:
         replaced: Whether a broken connection was replaced already (once per unit of work).
         pending: The deferred writes, in order.
         versions: (table name, id) -> the row's version when this unit of work read it.
+        written: Rows written in the open transaction, with their new versions, to remember once it commits.
     """
 
-    __slots__ = ("begun", "connection", "entered", "failed", "lender", "pending", "pool", "replaced", "versions")
+    __slots__ = (
+        "begun", "connection", "entered", "failed", "lender", "pending", "pool", "recent", "replaced", "versions",
+        "written",
+    )
 
-    def __init__(self, lender: Callable[[], Awaitable[Lender]]) -> None:
+    def __init__(self, lender: Callable[[], Awaitable[Lender]], recent: RecentRows) -> None:
         self.lender = lender
+        self.recent = recent
+        self.written: list[tuple[RowKey, tuple[Any, ...], str]] = []
         self.entered = False
         self.connection: AsyncConnection | None = None
         self.pool: Lender | None = None
@@ -176,8 +186,26 @@ class LazyTransaction:
                 if isinstance(error, psycopg.errors.NoDataFound) and combined.counted:
                     # conezia_one_row: one write found no row, and none of the statement's was kept
                     write = batch[int(error.diag.message_detail or combined.counted[0])]
+                    if write.remember is not None:
+                        self.recent.forget(write.remember[0])  # not as remembered: the next edit reads it
                     raise (RowChangedError if write.if_unchanged else NotFoundError)(write.missing or "row") from error
                 reraise_write(error, [(write.prepared.table, write.params) for write in batch])
+            if combined.versioned:
+                await self._note_versions(cursor, combined.versioned, len(combined.counted), batch)
+
+    async def _note_versions(
+        self, cursor: psycopg.AsyncCursor[Any], versioned: Sequence[int], skip: int, batch: Sequence[Write]
+    ) -> None:
+        """Remember the rows the statement wrote at their new versions: now, or when the transaction commits."""
+        returned = await cursor.fetchone()
+        assert returned is not None
+        for i, version in zip(versioned, returned[skip:], strict=True):
+            remember = batch[i].remember
+            assert remember is not None
+            if self.begun:
+                self.written.append((*remember, version))
+            else:
+                self.recent.put(*remember, version)  # a statement of its own: committed
 
     async def end(self, *, commit: bool) -> None:
         """Commit or roll back the transaction, if one was begun (sending the deferred writes first, on commit).
@@ -206,6 +234,7 @@ class LazyTransaction:
             return
         # A failed COMMIT or ROLLBACK ends the transaction all the same.
         self.begun = False
+        written, self.written = self.written, []
         connection = self.connection
         assert connection is not None
         if connection.broken or connection.closed:
@@ -218,6 +247,9 @@ class LazyTransaction:
                 "a statement of the transaction failed; nothing was committed"
             )
         await self.cursor().execute("COMMIT" if commit else "ROLLBACK")
+        if commit:
+            for key, values, version in written:
+                self.recent.put(key, values, version)
 
 
 class Repository:
@@ -261,7 +293,13 @@ class Repository:
             reraise(error, prepared.table, params)
 
     def _defer(
-        self, prepared: Prepared, params: dict[str, Any], *, missing: str | None = None, if_unchanged: bool = False
+        self,
+        prepared: Prepared,
+        params: dict[str, Any],
+        *,
+        missing: str | None = None,
+        if_unchanged: bool = False,
+        remember: tuple[RowKey, tuple[Any, ...]] | None = None,
     ) -> None:
         """Queue a write whose result is not needed now (see :meth:`LazyTransaction.defer`).
 
@@ -273,8 +311,9 @@ class Repository:
                 if the row is not there.
             if_unchanged: It writes the row only at the version it was read at; if the row
                 is not there, it raises :class:`RowChangedError` instead.
+            remember: The row's key and values, to remember at its new version once committed.
         """
-        self._entered().defer(Write(prepared, snapshot(params), missing, if_unchanged))
+        self._entered().defer(Write(prepared, snapshot(params), missing, if_unchanged, remember))
 
     def _entered(self) -> LazyTransaction:
         transaction = self._transaction

@@ -24,6 +24,7 @@ from conezia.core.pagination import Page, PageRequest, page_of
 
 from ._base import Repository
 from ._prepared import Prepared, attribute_names, columns_for
+from ._recent import RowKey
 from .tables import TIMESTAMPTZ, UUID_TYPE
 
 __all__ = ["Owned", "OwnedRepository", "VersionedRows", "after_key", "keyset_page", "page_statement", "row_version"]
@@ -117,6 +118,12 @@ class Owned(Generic[T]):
         """The parameters that pick one row."""
         return {_ID: row_id} if self._owner is None else {_ID: row_id, _OWNER: owner_id}
 
+    def recent_key(self, obj: T) -> RowKey:
+        """Where the row is remembered (:class:`~._recent.RecentRows`): its table, owner and id."""
+        if self._owner is None:
+            raise TypeError(f"{self.table.name}: rows without an owner column are not remembered")
+        return (self.table.name, getattr(obj, self._owner), obj.id)
+
     def values(self, obj: T) -> dict[str, Any]:
         """The parameters of :attr:`insert`."""
         return {name: getattr(obj, name) for name in self.fields}
@@ -202,31 +209,53 @@ class VersionedRows(Repository):
 
     __slots__ = ()
 
-    def _versioned(self, owned: Owned[T], found: Sequence[Any] | None) -> T | None:
+    def _versioned(self, owned: Owned[T], found: Sequence[Any] | None, *, remember: bool = False) -> T | None:
         """The object of a row of :attr:`Owned.get_versioned` (or a SELECT ending like it), its version noted.
 
-        The version is kept in the unit of work (``LazyTransaction.versions``) for :meth:`_defer_update`.
+        The version is kept in the unit of work (``LazyTransaction.versions``) for :meth:`_defer_update`;
+        with ``remember``, a row read outside a transaction is also remembered (:class:`~._recent.RecentRows`).
         """
         if found is None:
             return None
-        row = owned.cls(*found[:-1])
+        values = tuple(found[:-1])
+        row = owned.cls(*values)
         self._transaction.versions[(owned.table.name, row.id)] = found[-1]
+        if remember and not self._transaction.begun:
+            # read outside a transaction, it is committed; inside, it may be this one's own write
+            self._transaction.recent.put(owned.recent_key(row), values, found[-1])
         return row
 
-    def _defer_update(self, owned: Owned[T], row: T, params: dict[str, Any], *, if_unchanged: bool) -> None:
+    def _recalled(self, owned: Owned[T], owner_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
+        """The remembered row, its version noted as if it had been read, or None if none is remembered."""
+        found = self._transaction.recent.get((owned.table.name, owner_id, row_id))
+        if found is None:
+            return None
+        values, version = found
+        self._transaction.versions[(owned.table.name, row_id)] = version
+        return owned.cls(*values)
+
+    def _defer_update(
+        self, owned: Owned[T], row: T, params: dict[str, Any], *, if_unchanged: bool, remember: bool = False
+    ) -> None:
         """Defer the UPDATE of ``row`` with ``params`` (see :meth:`Owned.changes`), only at the version read if ``if_unchanged``.
+
+        With ``remember``, the row as written is remembered at its new version once committed
+        (``if_unchanged``), or forgotten (a plain update, whose new version is not returned).
 
         Raises:
             RuntimeError: ``if_unchanged`` for a row this unit of work did not read with ``get``.
         """
         if not if_unchanged:
+            if remember:
+                self._transaction.recent.forget(owned.recent_key(row))
             self._defer(owned.update, params, missing=owned.resource)
             return
         version = self._transaction.versions.get((owned.table.name, row.id))
         if version is None:
             raise RuntimeError(f"read the {owned.resource} with get() in this unit of work before an update if_unchanged")
         params[_VERSION] = version
-        self._defer(owned.update_if_unchanged, params, missing=owned.resource, if_unchanged=True)
+        written = (owned.recent_key(row), tuple(getattr(row, name) for name in owned.fields)) if remember else None
+        self._defer(owned.update_if_unchanged, params, missing=owned.resource, if_unchanged=True, remember=written)
 
 
 class OwnedRepository(VersionedRows, Generic[T]):
@@ -235,17 +264,27 @@ class OwnedRepository(VersionedRows, Generic[T]):
     __slots__ = ()
 
     owned: ClassVar[Owned[Any]]
+    #: Whether its rows are remembered for edits (see :class:`~._recent.RecentRows`): only where an
+    #: UPDATE writes every column the row is read with, so that the row as written is the row as stored.
+    remembers: ClassVar[bool] = False
 
     async def add(self, row: T) -> None:
         """Insert the row, with the next statement or the commit (which then report its broken rules)."""
         self._defer(self.owned.insert, self.owned.values(row))
 
-    async def get(self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T | None:
+    async def get(
+        self, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False, recent: bool = False
+    ) -> T | None:
         owned = self.owned
         if for_update:
             found = await self._row(owned.get_for_update, owned.key(owner_id, row_id))
             return None if found is None else owned.cls(*found)
-        return self._versioned(owned, await self._row(owned.get_versioned, owned.key(owner_id, row_id)))
+        if recent and self.remembers:
+            recalled: T | None = self._recalled(owned, owner_id, row_id)
+            if recalled is not None:
+                return recalled
+        found = await self._row(owned.get_versioned, owned.key(owner_id, row_id))
+        return self._versioned(owned, found, remember=self.remembers)
 
     async def update(self, row: T, *, if_unchanged: bool = False) -> None:
         """Write every attribute back but the id and the owner, with the next statement or the commit.
@@ -253,9 +292,13 @@ class OwnedRepository(VersionedRows, Generic[T]):
         That statement raises NotFoundError if the owner has no such row, or, ``if_unchanged``,
         RowChangedError if the row is not as this unit of work read it.
         """
-        self._defer_update(self.owned, row, self.owned.changes(row), if_unchanged=if_unchanged)
+        self._defer_update(
+            self.owned, row, self.owned.changes(row), if_unchanged=if_unchanged, remember=self.remembers
+        )
 
     async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID) -> bool:
+        if self.remembers:
+            self._transaction.recent.forget((self.owned.table.name, owner_id, row_id))
         return await self._count(self.owned.delete, self.owned.key(owner_id, row_id)) > 0
 
     async def _all(self, statement: Prepared, params: Mapping[str, Any]) -> list[T]:

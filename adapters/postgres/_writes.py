@@ -10,6 +10,7 @@ from sqlalchemy import Table
 
 if TYPE_CHECKING:
     from ._prepared import Prepared
+    from ._recent import RowKey
 
 __all__ = ["Write", "batches", "combined_statement"]
 
@@ -25,12 +26,16 @@ class Write(NamedTuple):
         if_unchanged: Whether it changes its row only as it was read (its version is among
             ``params``): if it changed none, the row was changed or deleted since, which
             raises :class:`RowChangedError` instead.
+        remember: For an ``if_unchanged`` UPDATE of a row to remember (see
+            :class:`~._recent.RecentRows`): its key and its values as written. The statement
+            then returns the row's new version.
     """
 
     prepared: Prepared
     params: Mapping[str, Any]
     missing: str | None = None
     if_unchanged: bool = False
+    remember: tuple[RowKey, tuple[Any, ...]] | None = None
 
 
 _PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
@@ -45,14 +50,18 @@ class _Combined:
     changed, and the statement ends in ``SELECT`` of ``conezia_one_row(count, i)``
     for each (migration 0001): unless each changed one row, the statement fails,
     and none of its writes is kept, even outside a transaction. Its error's detail
-    is ``i``, the place of the write in the batch.
+    is ``i``, the place of the write in the batch. The row it returns then holds,
+    after those checks, the new version of each write to remember, in order.
     """
 
-    __slots__ = ("counted", "names", "query", "sql")
+    __slots__ = ("counted", "names", "query", "sql", "versioned")
 
     def __init__(self, writes: Sequence[Write]) -> None:
-        # where the writes that must change one row are in the batch
+        # where the writes that must change one row are in the batch, and those whose new version is wanted
         self.counted = tuple(i for i, write in enumerate(writes) if write.missing)
+        self.versioned = tuple(i for i, write in enumerate(writes) if write.remember is not None)
+        if not set(self.versioned) <= set(self.counted):
+            raise ValueError("a write whose new version is remembered must change one row (missing=...)")
         self.names: tuple[tuple[str, ...], ...] = ()
         if len(writes) == 1 and not self.counted:
             self.sql, self.query = writes[0].prepared.sql, writes[0].prepared.query
@@ -65,10 +74,13 @@ class _Combined:
             sqls.append(_PLACEHOLDER.sub("%s", sql))
         self.names = tuple(names)
         parts = [
-            f"w{i} AS ({sql}{' RETURNING 1' if write.missing else ''})" for i, (sql, write) in enumerate(zip(sqls, writes, strict=True))
+            f"w{i} AS ({sql}{_returning(write)})" for i, (sql, write) in enumerate(zip(sqls, writes, strict=True))
         ]
         if self.counted:
-            checks = ", ".join(f"conezia_one_row((SELECT count(*) FROM w{i}), {i})" for i in self.counted)
+            checks = ", ".join(
+                [f"conezia_one_row((SELECT count(*) FROM w{i}), {i})" for i in self.counted]
+                + [f"(SELECT xmin FROM w{i})" for i in self.versioned]
+            )
             self.sql = f"WITH {', '.join(parts)} SELECT {checks}"
         else:
             self.sql = f"WITH {', '.join(parts[:-1])} {sqls[-1]}"
@@ -84,13 +96,21 @@ class _Combined:
         return values
 
 
+def _returning(write: Write) -> str:
+    if write.remember is not None:
+        return " RETURNING xmin::text AS xmin"  # the version the row has now
+    return " RETURNING 1" if write.missing else ""
+
+
 _COMBINED: dict[tuple[int | bool, ...], _Combined] = {}
 
 
 def combined_statement(writes: Sequence[Write]) -> _Combined:
     """The one statement that sends ``writes`` (made once per combination of statements)."""
     # the Prepared statements are module-level constants: their identities name the combination
-    key = tuple(x for write in writes for x in (id(write.prepared), write.missing is not None))
+    key = tuple(
+        x for write in writes for x in (id(write.prepared), write.missing is not None, write.remember is not None)
+    )
     combined = _COMBINED.get(key)
     if combined is None:
         combined = _COMBINED[key] = _Combined(writes)

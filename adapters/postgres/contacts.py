@@ -115,9 +115,11 @@ class PostgresEntityRepository(OwnedRepository[Entity]):
     """Entities, always read and written within their owner's rows.
 
     Deleting one takes its relationships, identifiers and memberships along (ON DELETE CASCADE).
+    An edit may start from the entity as this process last read or wrote it (``remembers``).
     """
 
     __slots__ = ()
+    remembers = True
     owned = ENTITIES
 
     async def list(self, owner_id: uuid.UUID, criteria: EntityFilter, page: PageRequest) -> Page[Entity]:

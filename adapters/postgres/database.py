@@ -14,6 +14,7 @@ from conezia.core.messagebus import MessageBus
 from . import tables
 from ._json import configure_json
 from ._lender import Lender
+from ._recent import RecentRows
 from .unit_of_work import PostgresUnitOfWork
 from .urls import APPLICATION_NAME, connect_kwargs, engine_url
 
@@ -57,6 +58,8 @@ class PostgresDatabase:
         # the pool, once the first use has started opening it, and the loop it belongs to
         self._opening: asyncio.Future[Lender] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # the rows an edit may start from without reading them (see RecentRows), for every unit of work here
+        self.recent = RecentRows()
 
     def driver_connect_args(self) -> dict[str, Any]:
         """Keyword arguments for ``psycopg.connect`` that reach this database with these session settings."""
@@ -64,7 +67,7 @@ class PostgresDatabase:
 
     def unit_of_work(self, bus: MessageBus | None = None) -> PostgresUnitOfWork:
         """A new unit of work, publishing its events to ``bus``; entering it checks a connection out of the pool."""
-        return PostgresUnitOfWork(self.lender, bus)
+        return PostgresUnitOfWork(self.lender, self.recent, bus)
 
     async def pool(self) -> AsyncConnectionPool[Any]:
         """The open pool, opened now on the running loop if it is not yet."""
@@ -95,6 +98,7 @@ class PostgresDatabase:
     async def truncate_all(self) -> None:
         """Empty every table (for tests)."""
         names = ", ".join(f'"{table.name}"' for table in tables.metadata.sorted_tables)
+        self.recent = RecentRows()
         pool = await self.pool()
         async with pool.connection() as connection:
             await connection.execute(f"TRUNCATE {names} CASCADE")

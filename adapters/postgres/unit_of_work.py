@@ -31,6 +31,7 @@ from conezia.core.unit_of_work import EventfulUnitOfWork
 from ._base import LazyTransaction, Repository
 from ._errors import reraise
 from ._lender import Lender
+from ._recent import RecentRows
 from .accounts import PostgresAuthProviderRepository, PostgresTokenRepository, PostgresUserRepository
 from .activity import PostgresActivityRepository
 from .attachments import PostgresAttachmentRepository
@@ -79,6 +80,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
 
     Args:
         pool: Gives the :class:`Lender` of the open pool's connections.
+        recent: The rows the process remembers for edits (see :class:`~._recent.RecentRows`).
         bus: Where the recorded events go.
     """
 
@@ -101,10 +103,10 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
     attachments: AttachmentRepository
 
     def __init__(
-        self, pool: Callable[[], Awaitable[Lender]], bus: MessageBus | None = None
+        self, pool: Callable[[], Awaitable[Lender]], recent: RecentRows, bus: MessageBus | None = None
     ) -> None:
         super().__init__(bus)
-        self._transaction = LazyTransaction(pool)
+        self._transaction = LazyTransaction(pool, recent)
 
     def __getattr__(self, name: str) -> Any:
         # A repository is made at its first use: a unit of work touches one or two of them.
@@ -128,6 +130,7 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         transaction.entered = False
         self._forget_events()
         transaction.pending.clear()
+        transaction.written.clear()
         if transaction.versions:
             transaction.versions.clear()
         pool, connection = transaction.pool, transaction.connection

@@ -126,13 +126,15 @@ class Resource(Generic[T]):
         """Record that ``fields`` of ``row`` changed (by ``operation``, if it has a name of its own)."""
         uow.record(self.subject_of(row).event(Updated, owner_id, operation=operation, fields=fields))
 
-    async def load(self, uow: UnitOfWork, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False) -> T:
-        """The owner's row, inside a unit of work the caller holds.
+    async def load(
+        self, uow: UnitOfWork, owner_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False, recent: bool = False
+    ) -> T:
+        """The owner's row, inside a unit of work the caller holds (``recent``: see the port's ``get``).
 
         Raises:
             NotFoundError: unless the row exists and is the owner's.
         """
-        row = await self.rows(uow).get(owner_id, row_id, for_update=for_update)
+        row = await self.rows(uow).get(owner_id, row_id, for_update=for_update, recent=recent)
         if row is None:
             raise NotFoundError(self.name)
         return row
@@ -192,9 +194,16 @@ class Resource(Generic[T]):
         Raises:
             NotFoundError: unless the row exists and is the owner's.
         """
-        return await optimistically(
-            lambda locked: self._change_once(deps, owner_id, row_id, change, operation, locked=locked)
-        )
+        attempts = 0
+
+        async def attempt(locked: bool) -> T:
+            nonlocal attempts
+            attempts += 1
+            # only the first may start from the row as remembered: a retry reads what collided
+            recent = attempts == 1 and not locked
+            return await self._change_once(deps, owner_id, row_id, change, operation, locked=locked, recent=recent)
+
+        return await optimistically(attempt)
 
     async def _change_once(
         self,
@@ -205,9 +214,10 @@ class Resource(Generic[T]):
         operation: str | None,
         *,
         locked: bool,
+        recent: bool,
     ) -> T:
         async with deps.uow() as uow:
-            row = await self.load(uow, owner_id, row_id, for_update=locked)
+            row = await self.load(uow, owner_id, row_id, for_update=locked, recent=recent)
             as_loaded = attrs.evolve(row)  # type: ignore[misc]
             before = _state(row)
             change(row, deps.clock.now())

@@ -49,9 +49,14 @@ def _slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     read = PostgresEntityRepository.get
 
     async def slow_get(
-        self: PostgresEntityRepository, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False
+        self: PostgresEntityRepository,
+        owner_id: uuid.UUID,
+        entity_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+        recent: bool = False,
     ) -> Entity | None:
-        found = await read(self, owner_id, entity_id, for_update=for_update)
+        found = await read(self, owner_id, entity_id, for_update=for_update, recent=recent)
         await asyncio.sleep(_THINKING)
         return found
 
@@ -62,8 +67,10 @@ def _unchecked_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every write back ignores whether its row changed since it was read."""
     defer_update = VersionedRows._defer_update
 
-    def unchecked(self: VersionedRows, owned: Any, row: Any, params: dict[str, Any], *, if_unchanged: bool) -> None:
-        defer_update(self, owned, row, params, if_unchanged=False)
+    def unchecked(
+        self: VersionedRows, owned: Any, row: Any, params: dict[str, Any], *, if_unchanged: bool, remember: bool = False
+    ) -> None:
+        defer_update(self, owned, row, params, if_unchanged=False, remember=remember)
 
     monkeypatch.setattr(VersionedRows, "_defer_update", unchecked)
 

@@ -731,7 +731,8 @@ async def test_a_row_read_and_written_back_if_unchanged_is_two_statements_and_no
     execute = psycopg.AsyncCursor.execute
 
     async def noting(self: psycopg.AsyncCursor[Any], query: Any, params: Any = None, **kwargs: Any) -> Any:
-        sent.append(str(query).split(None, 1)[0])
+        text = query.decode() if isinstance(query, bytes) else str(query)
+        sent.append(text.split(None, 1)[0])
         return await execute(self, query, params, **kwargs)
 
     monkeypatch.setattr(psycopg.AsyncCursor, "execute", noting)

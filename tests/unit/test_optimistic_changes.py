@@ -20,25 +20,27 @@ pytestmark = pytest.mark.anyio
 
 
 class _Entities:
-    """The entities of a unit of work, noting whether each read asked for the row lock."""
+    """The entities of a unit of work, noting how each read asked for the row: locked, recent or as it is."""
 
-    def __init__(self, inner: Any, reads: list[bool]) -> None:
+    def __init__(self, inner: Any, reads: list[str]) -> None:
         self._inner = inner
         self._reads = reads
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    async def get(self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False) -> Entity | None:
-        self._reads.append(for_update)
-        found: Entity | None = await self._inner.get(owner_id, entity_id, for_update=for_update)
+    async def get(
+        self, owner_id: uuid.UUID, entity_id: uuid.UUID, *, for_update: bool = False, recent: bool = False
+    ) -> Entity | None:
+        self._reads.append("locked" if for_update else "recent" if recent else "read")
+        found: Entity | None = await self._inner.get(owner_id, entity_id, for_update=for_update, recent=recent)
         return found
 
 
 class _Interfering:
     """A unit of work whose commit first lets the next of ``others`` commit a change of its own."""
 
-    def __init__(self, inner: UnitOfWork, others: list[Callable[[], Awaitable[object]]], reads: list[bool]) -> None:
+    def __init__(self, inner: UnitOfWork, others: list[Callable[[], Awaitable[object]]], reads: list[str]) -> None:
         self._inner = inner
         self._others = others
         self.entities = _Entities(inner.entities, reads)
@@ -59,14 +61,14 @@ class _Interfering:
         await self._inner.commit()
 
 
-async def _scene(deps: Deps, *renames: str) -> tuple[Deps, uuid.UUID, uuid.UUID, list[bool]]:
+async def _scene(deps: Deps, *renames: str) -> tuple[Deps, uuid.UUID, uuid.UUID, list[str]]:
     """An entity, and deps whose units of work each let one of ``renames`` commit before they do."""
     owner = (await services.register(deps, {"email": "opt@example.com", "password": "Passw0rd-ok"})).id
     entity = await services.create_entity(deps, owner, {"type": "person", "name": "Before"})
     others: list[Callable[[], Awaitable[object]]] = [
         (lambda name=name: services.update_entity(deps, owner, entity.id, {"name": name})) for name in renames
     ]
-    reads: list[bool] = []
+    reads: list[str] = []
     interfering = attrs.evolve(deps, uow=lambda: _Interfering(deps.uow(), others, reads))
     return interfering, owner, entity.id, reads
 
@@ -78,7 +80,7 @@ async def test_a_change_meeting_a_concurrent_one_is_applied_again_and_both_are_k
 
     final = await services.get_entity(deps, owner, entity_id)
     assert (final.name, final.description) == ("Renamed elsewhere", "Mine")
-    assert reads == [False, False]  # read twice, never locked
+    assert reads == ["recent", "read"]  # read twice, never locked; the retry as the row is now
 
 
 async def test_without_the_unchanged_check_the_concurrent_change_is_lost(
@@ -107,7 +109,7 @@ async def test_after_three_collisions_a_change_takes_the_row_lock_and_succeeds(d
     final = await services.get_entity(deps, owner, entity_id)
     assert final.name == "Three"
     assert final.archived_at is not None and final == archived
-    assert reads == [False, False, False, True]
+    assert reads == ["recent", "read", "read", "locked"]
 
 
 async def test_a_change_of_a_row_deleted_meanwhile_is_not_found(deps: Deps) -> None:

@@ -1,0 +1,65 @@
+"""Rows this process last read or wrote, with their versions: where an edit may start without a read."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any, Final
+
+__all__ = ["RecentRows", "RowKey"]
+
+#: (table name, owner id, row id): a remembered row is found only with its owner's id.
+RowKey = tuple[str, uuid.UUID, uuid.UUID]
+
+_DEFAULT_SIZE: Final = 4096
+
+
+def _own(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    # jsonb values are dicts and lists that an edit may change in place: each holder gets its own
+    return tuple(copy.deepcopy(value) if value and type(value) in (dict, list) else value for value in values)
+
+
+class RecentRows:
+    """The newest rows this process read with ``get`` or wrote with ``update(row, if_unchanged=True)``.
+
+    An edit's first attempt may start from one instead of reading it (``get(..., recent=True)``),
+    then write it back only at the remembered version, as after a read: if anything changed or
+    deleted the row since, in this process or another, the write changes nothing and fails with
+    ``RowChangedError``, and the edit reads the row afresh. So a stale row costs a round trip,
+    never a change. Nothing else reads them: a plain ``get`` always asks the database.
+
+    A write's new version is remembered once it is committed; a rolled back one is not. At most
+    ``size`` rows are kept, the oldest dropped first.
+
+    Args:
+        size: How many rows to keep.
+    """
+
+    __slots__ = ("_rows", "_size")
+
+    def __init__(self, size: int = _DEFAULT_SIZE) -> None:
+        self._rows: dict[RowKey, tuple[tuple[Any, ...], str]] = {}
+        self._size = size
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, key: RowKey) -> tuple[tuple[Any, ...], str] | None:
+        """The row's values (a copy of its own to the caller) and its version, if remembered."""
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        values, version = found
+        return _own(values), version
+
+    def put(self, key: RowKey, values: tuple[Any, ...], version: str) -> None:
+        """Remember ``values`` (copied) as the row at ``version``."""
+        rows = self._rows
+        rows.pop(key, None)  # to the end: the newest
+        rows[key] = (_own(values), version)
+        if len(rows) > self._size:
+            del rows[next(iter(rows))]
+
+    def forget(self, key: RowKey) -> None:
+        """Drop the row (deleted, or written at a version not known here)."""
+        self._rows.pop(key, None)
