@@ -47,22 +47,24 @@ P = TypeVar("P", bound=Page[Any])
 _UNLOCKED_ATTEMPTS: Final = 3
 
 
-async def optimistically(attempt: Callable[[bool], Awaitable[T]]) -> T:
-    """Run a read-modify-write unit of work, ``attempt(locked)``, so that no concurrent change is lost.
+async def optimistically(attempt: Callable[[bool, bool], Awaitable[T]]) -> T:
+    """Run a read-modify-write unit of work, ``attempt(locked, recent)``, so that no concurrent change is lost.
 
-    ``attempt(False)`` reads its rows without a lock and writes them back with
-    ``update(row, if_unchanged=True)``; should one have changed meanwhile, its commit
-    raises :class:`~conezia.core.errors.RowChangedError`, nothing of it is kept, and it
-    runs again on the rows as they now are. After a few collisions ``attempt(True)``
-    reads them ``for_update`` (row locks, a plain ``update``), which always succeeds.
-    Either way the attempt's own errors (ValidationError, NotFoundError) pass through.
+    ``attempt(False, recent)`` reads its rows without a lock (the first time ``recent``: it
+    may start from a row as the process last read or wrote it, see the ports' ``get``) and
+    writes them back with ``update(row, if_unchanged=True)``; should one have changed
+    meanwhile, its commit raises :class:`~conezia.core.errors.RowChangedError`, nothing of it
+    is kept, and it runs again on the rows as they now are. After a few collisions
+    ``attempt(True, False)`` reads them ``for_update`` (row locks, a plain ``update``), which
+    always succeeds. Either way the attempt's own errors (ValidationError, NotFoundError)
+    pass through.
     """
-    for _ in range(_UNLOCKED_ATTEMPTS):
+    for tried in range(_UNLOCKED_ATTEMPTS):
         try:
-            return await attempt(False)
+            return await attempt(False, tried == 0)
         except RowChangedError:
             continue  # nothing was written: read the rows again, as they are now
-    return await attempt(True)
+    return await attempt(True, False)
 
 
 @attrs.frozen
@@ -194,16 +196,11 @@ class Resource(Generic[T]):
         Raises:
             NotFoundError: unless the row exists and is the owner's.
         """
-        attempts = 0
-
-        async def attempt(locked: bool) -> T:
-            nonlocal attempts
-            attempts += 1
-            # only the first may start from the row as remembered: a retry reads what collided
-            recent = attempts == 1 and not locked
-            return await self._change_once(deps, owner_id, row_id, change, operation, locked=locked, recent=recent)
-
-        return await optimistically(attempt)
+        return await optimistically(
+            lambda locked, recent: self._change_once(
+                deps, owner_id, row_id, change, operation, locked=locked, recent=recent
+            )
+        )
 
     async def _change_once(
         self,

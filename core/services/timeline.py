@@ -108,10 +108,10 @@ async def create_interaction(deps: Deps, user_id: uuid.UUID, entity_id: uuid.UUI
     now = deps.clock.now()
     interaction = Interaction.create(params, id=deps.ids.new_id(), user_id=user_id, entity_id=entity_id, now=now)
 
-    async def attempt(locked: bool) -> Interaction:
+    async def attempt(locked: bool, recent: bool) -> Interaction:
         # the entity, read without a lock, is moved forward only as it was read (see optimistically)
         async with deps.uow() as uow:
-            entity = await ENTITIES.load(uow, user_id, entity_id, for_update=locked)
+            entity = await ENTITIES.load(uow, user_id, entity_id, for_update=locked, recent=recent)
             await uow.interactions.add(interaction)
             INTERACTIONS.record(uow, Created, user_id, interaction)
             await touch_last_interaction(

@@ -186,3 +186,21 @@ async def test_a_remembered_row_changed_in_place_by_an_edit_that_fails_stays_as_
     edited = await services.update_entity(deps, owner, entity_id, {"description": "Described"})
     assert edited.metadata == {"a": 1}
     assert (await services.get_entity(deps, owner, entity_id)).metadata == {"a": 1}
+
+
+async def test_logging_an_interaction_with_an_entity_just_read_is_one_statement_and_moves_it_forward(
+    two: tuple[Deps, Deps], sent: list[str]
+) -> None:
+    here, there = two
+    owner = await _owner(here, "call@example.com")
+    entity_id = await _entity(here, owner)
+    await services.get_entity(here, owner, entity_id)
+    sent.clear()
+    logged = await services.create_interaction(here, owner, entity_id, {"type": "call", "content": "A call"})
+    assert sent == ["WITH"]
+    assert (await services.get_entity(there, owner, entity_id)).last_interaction_at == logged.occurred_at
+
+    await services.update_entity(there, owner, entity_id, {"name": "Renamed there"})
+    again = await services.create_interaction(here, owner, entity_id, {"type": "call", "content": "Another"})
+    stored = await services.get_entity(there, owner, entity_id)
+    assert (stored.name, stored.last_interaction_at) == ("Renamed there", again.occurred_at)
