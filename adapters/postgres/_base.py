@@ -53,8 +53,10 @@ class LazyTransaction:
     :attr:`versions` holds the version (``xmin``) of each row read with a plain
     ``get``, for an ``update(row, if_unchanged=True)`` to write it back only as
     it was read. Such a write of a row of a remembering table returns the row's
-    new version; once committed, the row is remembered (:attr:`recent`), for the
-    next edit to start from.
+    new version; when it is a statement of its own, committed as it returns, the
+    row is remembered at that version (:attr:`recent`), for the next edit to
+    start from. Written in a transaction, it is forgotten instead: the
+    transaction might write the row again, at the same ``xmin``.
 
     The connection itself is checked out of the pool at the first statement, not
     when the unit of work is entered, and goes back when it is left: a create
@@ -75,18 +77,15 @@ class LazyTransaction:
         replaced: Whether a broken connection was replaced already (once per unit of work).
         pending: The deferred writes, in order.
         versions: (table name, id) -> the row's version when this unit of work read it.
-        written: Rows written in the open transaction, with their new versions, to remember once it commits.
     """
 
     __slots__ = (
         "begun", "connection", "entered", "failed", "lender", "pending", "pool", "recent", "replaced", "versions",
-        "written",
     )
 
     def __init__(self, lender: Callable[[], Awaitable[Lender]], recent: RecentRows) -> None:
         self.lender = lender
         self.recent = recent
-        self.written: list[tuple[RowKey, tuple[Any, ...], str]] = []
         self.entered = False
         self.connection: AsyncConnection | None = None
         self.pool: Lender | None = None
@@ -196,16 +195,21 @@ class LazyTransaction:
     async def _note_versions(
         self, cursor: psycopg.AsyncCursor[Any], versioned: Sequence[int], skip: int, batch: Sequence[Write]
     ) -> None:
-        """Remember the rows the statement wrote at their new versions: now, or when the transaction commits."""
+        """Remember the rows a statement of its own wrote, at their new versions; forget those written in a transaction.
+
+        A statement outside a transaction is committed when it returns, and writes a row at most
+        once. A transaction may write the row again later, and its second version would have the
+        same ``xmin`` as the first: remembering the first could undo the second at the next edit.
+        """
         returned = await cursor.fetchone()
         assert returned is not None
         for i, version in zip(versioned, returned[skip:], strict=True):
             remember = batch[i].remember
             assert remember is not None
             if self.begun:
-                self.written.append((*remember, version))
+                self.recent.forget(remember[0])
             else:
-                self.recent.put(*remember, version)  # a statement of its own: committed
+                self.recent.put(*remember, version)
 
     async def end(self, *, commit: bool) -> None:
         """Commit or roll back the transaction, if one was begun (sending the deferred writes first, on commit).
@@ -234,7 +238,6 @@ class LazyTransaction:
             return
         # A failed COMMIT or ROLLBACK ends the transaction all the same.
         self.begun = False
-        written, self.written = self.written, []
         connection = self.connection
         assert connection is not None
         if connection.broken or connection.closed:
@@ -247,9 +250,6 @@ class LazyTransaction:
                 "a statement of the transaction failed; nothing was committed"
             )
         await self.cursor().execute("COMMIT" if commit else "ROLLBACK")
-        if commit:
-            for key, values, version in written:
-                self.recent.put(key, values, version)
 
 
 class Repository:

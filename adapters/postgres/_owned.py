@@ -24,7 +24,7 @@ from conezia.core.pagination import Page, PageRequest, page_of
 
 from ._base import Repository
 from ._prepared import Prepared, attribute_names, columns_for
-from ._recent import RowKey
+from ._recent import RowKey, own
 from .tables import TIMESTAMPTZ, UUID_TYPE
 
 __all__ = ["Owned", "OwnedRepository", "VersionedRows", "after_key", "keyset_page", "page_statement", "row_version"]
@@ -254,7 +254,8 @@ class VersionedRows(Repository):
         if version is None:
             raise RuntimeError(f"read the {owned.resource} with get() in this unit of work before an update if_unchanged")
         params[_VERSION] = version
-        written = (owned.recent_key(row), tuple(getattr(row, name) for name in owned.fields)) if remember else None
+        # copied now: the row as written, whatever its holder changes in place before the commit
+        written = (owned.recent_key(row), own(tuple(getattr(row, name) for name in owned.fields))) if remember else None
         self._defer(owned.update_if_unchanged, params, missing=owned.resource, if_unchanged=True, remember=written)
 
 

@@ -6,7 +6,7 @@ import copy
 import uuid
 from typing import Any, Final
 
-__all__ = ["RecentRows", "RowKey"]
+__all__ = ["RecentRows", "RowKey", "own"]
 
 #: (table name, owner id, row id): a remembered row is found only with its owner's id.
 RowKey = tuple[str, uuid.UUID, uuid.UUID]
@@ -14,8 +14,8 @@ RowKey = tuple[str, uuid.UUID, uuid.UUID]
 _DEFAULT_SIZE: Final = 4096
 
 
-def _own(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    # jsonb values are dicts and lists that an edit may change in place: each holder gets its own
+def own(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` with their dicts and lists copied: jsonb values an edit may change in place, each holder its own."""
     return tuple(copy.deepcopy(value) if value and type(value) in (dict, list) else value for value in values)
 
 
@@ -28,8 +28,9 @@ class RecentRows:
     ``RowChangedError``, and the edit reads the row afresh. So a stale row costs a round trip,
     never a change. Nothing else reads them: a plain ``get`` always asks the database.
 
-    A write's new version is remembered once it is committed; a rolled back one is not. At most
-    ``size`` rows are kept, the oldest dropped first.
+    A write's new version is remembered when the write was a statement of its own (committed as
+    it returned); a row written in a transaction is forgotten. At most ``size`` rows are kept,
+    the oldest dropped first.
 
     Args:
         size: How many rows to keep.
@@ -50,13 +51,13 @@ class RecentRows:
         if found is None:
             return None
         values, version = found
-        return _own(values), version
+        return own(values), version
 
     def put(self, key: RowKey, values: tuple[Any, ...], version: str) -> None:
         """Remember ``values`` (copied) as the row at ``version``."""
         rows = self._rows
         rows.pop(key, None)  # to the end: the newest
-        rows[key] = (_own(values), version)
+        rows[key] = (own(values), version)
         if len(rows) > self._size:
             del rows[next(iter(rows))]
 

@@ -54,8 +54,9 @@ class PostgresIdentifierRepository(VersionedRows):
         self._defer(IDENTIFIERS.insert, IDENTIFIERS.values(identifier))
 
     async def get(
-        self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False
+        self, owner_id: uuid.UUID, identifier_id: uuid.UUID, *, for_update: bool = False, recent: bool = False
     ) -> Identifier | None:
+        # recent: identifiers are not remembered (see RecentRows), so always read
         params = {"owner_id": owner_id, "id": identifier_id}
         if for_update:
             row = await self._row(_GET_IDENTIFIER_FOR_UPDATE, params)

@@ -130,7 +130,6 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         transaction.entered = False
         self._forget_events()
         transaction.pending.clear()
-        transaction.written.clear()
         if transaction.versions:
             transaction.versions.clear()
         pool, connection = transaction.pool, transaction.connection
