@@ -239,8 +239,9 @@ class VersionedRows(Repository):
     ) -> None:
         """Defer the UPDATE of ``row`` with ``params`` (see :meth:`Owned.changes`), only at the version read if ``if_unchanged``.
 
-        With ``remember``, the row as written is remembered at its new version once committed
-        (``if_unchanged``), or forgotten (a plain update, whose new version is not returned).
+        With ``remember``, the row as written is remembered at its new version if the write is a
+        statement of its own (``if_unchanged``; see ``LazyTransaction._note_versions``), or
+        forgotten (a plain update, whose new version is not returned).
 
         Raises:
             RuntimeError: ``if_unchanged`` for a row this unit of work did not read with ``get``.

@@ -18,7 +18,9 @@ from conezia.bootstrap import Backend, build_deps
 from conezia.core import services
 from conezia.core.activity import parse_activity_filter
 from conezia.core.deps import Deps
+from conezia.core.entities import Entity
 from conezia.core.errors import NotFoundError
+from conezia.core.ports import UnitOfWork
 from conezia.keys import KeyRing
 from conezia.settings import Settings
 
@@ -137,17 +139,24 @@ async def test_another_owner_never_edits_a_remembered_row(two: tuple[Deps, Deps]
     assert (stored.name, stored.archived_at) == ("Before", None)
 
 
+async def _rename_in_a_transaction(uow: UnitOfWork, owner: uuid.UUID, entity_id: uuid.UUID, name: str) -> Entity:
+    """Rename the entity as an edit does, then read it, which sends the write in a transaction; the row read."""
+    row = await uow.entities.get(owner, entity_id, recent=True)
+    assert row is not None
+    row.name = name
+    await uow.entities.update(row, if_unchanged=True)
+    again = await uow.entities.get(owner, entity_id)
+    assert again is not None and again.name == name
+    return again
+
+
 async def test_a_write_rolled_back_is_not_where_the_next_edit_starts(two: tuple[Deps, Deps], sent: list[str]) -> None:
     deps, _ = two
     owner = await _owner(deps, "undo@example.com")
     entity_id = await _entity(deps, owner)
     async with deps.uow() as uow:
-        row = await uow.entities.get(owner, entity_id, recent=True)
-        assert row is not None
-        row.name = "Never kept"
-        await uow.entities.update(row, if_unchanged=True)
-        # a read after the write sends it, in a transaction, which then ends without a commit
-        assert await uow.entities.get(owner, entity_id) is not None
+        await _rename_in_a_transaction(uow, owner, entity_id, "Never kept")
+        # ended without a commit
     sent.clear()
     await services.update_entity(deps, owner, entity_id, {"description": "Kept"})
     assert sent == ["SELECT", "WITH"], "the row written in the transaction was forgotten, and read again"
@@ -163,12 +172,7 @@ async def test_a_row_written_in_a_transaction_is_not_remembered_and_the_next_edi
     owner = await _owner(deps, "commit@example.com")
     entity_id = await _entity(deps, owner)
     async with deps.uow() as uow:
-        row = await uow.entities.get(owner, entity_id, recent=True)
-        assert row is not None
-        row.name = "Committed"
-        await uow.entities.update(row, if_unchanged=True)
-        again = await uow.entities.get(owner, entity_id)  # sends the write, in a transaction
-        assert again is not None
+        again = await _rename_in_a_transaction(uow, owner, entity_id, "Committed")
         again.description = "Written twice"
         await uow.entities.update(again)
         await uow.commit()
