@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import psycopg
 
@@ -172,3 +172,26 @@ class PostgresUnitOfWork(EventfulUnitOfWork):
         if not self._transaction.entered:
             raise RuntimeError("use the unit of work inside its `async with` block")
         return self._transaction
+
+
+if TYPE_CHECKING:
+
+    def _each_repository_meets_its_port(uow: PostgresUnitOfWork, transaction: LazyTransaction) -> None:
+        """For mypy only: the unit of work makes its repositories by name (``__getattr__``), unchecked;
+        assigned to its attributes, typed as the ports, each is checked against its port here."""
+        uow.users = PostgresUserRepository(transaction)
+        uow.tokens = PostgresTokenRepository(transaction)
+        uow.auth_providers = PostgresAuthProviderRepository(transaction)
+        uow.entities = PostgresEntityRepository(transaction)
+        uow.relationships = PostgresRelationshipRepository(transaction)
+        uow.identifiers = PostgresIdentifierRepository(transaction)
+        uow.tags = PostgresTagRepository(transaction)
+        uow.groups = PostgresGroupRepository(transaction)
+        uow.activity = PostgresActivityRepository(transaction)
+        uow.interactions = PostgresInteractionRepository(transaction)
+        uow.conversations = PostgresConversationRepository(transaction)
+        uow.communications = PostgresCommunicationRepository(transaction)
+        uow.reminders = PostgresReminderRepository(transaction)
+        uow.notifications = PostgresNotificationRepository(transaction)
+        uow.deliveries = PostgresDeliveryRepository(transaction)
+        uow.attachments = PostgresAttachmentRepository(transaction)
