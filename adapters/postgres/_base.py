@@ -311,7 +311,8 @@ class Repository:
                 if the row is not there.
             if_unchanged: It writes the row only at the version it was read at; if the row
                 is not there, it raises :class:`RowChangedError` instead.
-            remember: The row's key and values, to remember at its new version once committed.
+            remember: The row's key and its values as written (copied), to remember at its
+                new version if the write is a statement of its own (see :meth:`LazyTransaction._note_versions`).
         """
         self._entered().defer(Write(prepared, snapshot(params), missing, if_unchanged, remember))
 

@@ -118,11 +118,15 @@ class Owned(Generic[T]):
         """The parameters that pick one row."""
         return {_ID: row_id} if self._owner is None else {_ID: row_id, _OWNER: owner_id}
 
-    def recent_key(self, obj: T) -> RowKey:
-        """Where the row is remembered (:class:`~._recent.RecentRows`): its table, owner and id."""
-        if self._owner is None:
+    def recent_key(self, owner_id: uuid.UUID | None, row_id: uuid.UUID) -> RowKey:
+        """Where the owner's row is remembered (:class:`~._recent.RecentRows`): its table, owner and id."""
+        if self._owner is None or owner_id is None:
             raise TypeError(f"{self.table.name}: rows without an owner column are not remembered")
-        return (self.table.name, getattr(obj, self._owner), obj.id)
+        return (self.table.name, owner_id, row_id)
+
+    def recent_key_of(self, obj: T) -> RowKey:
+        """:meth:`recent_key` of a row object."""
+        return self.recent_key(getattr(obj, self._owner) if self._owner else None, obj.id)
 
     def values(self, obj: T) -> dict[str, Any]:
         """The parameters of :attr:`insert`."""
@@ -217,17 +221,17 @@ class VersionedRows(Repository):
         """
         if found is None:
             return None
-        values = tuple(found[:-1])
+        values = found[:-1]
         row = owned.cls(*values)
         self._transaction.versions[(owned.table.name, row.id)] = found[-1]
         if remember and not self._transaction.begun:
             # read outside a transaction, it is committed; inside, it may be this one's own write
-            self._transaction.recent.put(owned.recent_key(row), values, found[-1])
+            self._transaction.recent.put(owned.recent_key_of(row), tuple(values), found[-1])
         return row
 
     def _recalled(self, owned: Owned[T], owner_id: uuid.UUID, row_id: uuid.UUID) -> T | None:
         """The remembered row, its version noted as if it had been read, or None if none is remembered."""
-        found = self._transaction.recent.get((owned.table.name, owner_id, row_id))
+        found = self._transaction.recent.get(owned.recent_key(owner_id, row_id))
         if found is None:
             return None
         values, version = found
@@ -248,7 +252,7 @@ class VersionedRows(Repository):
         """
         if not if_unchanged:
             if remember:
-                self._transaction.recent.forget(owned.recent_key(row))
+                self._transaction.recent.forget(owned.recent_key_of(row))
             self._defer(owned.update, params, missing=owned.resource)
             return
         version = self._transaction.versions.get((owned.table.name, row.id))
@@ -256,7 +260,7 @@ class VersionedRows(Repository):
             raise RuntimeError(f"read the {owned.resource} with get() in this unit of work before an update if_unchanged")
         params[_VERSION] = version
         # copied now: the row as written, whatever its holder changes in place before the commit
-        written = (owned.recent_key(row), own(tuple(getattr(row, name) for name in owned.fields))) if remember else None
+        written = (owned.recent_key_of(row), own(tuple(getattr(row, name) for name in owned.fields))) if remember else None
         self._defer(owned.update_if_unchanged, params, missing=owned.resource, if_unchanged=True, remember=written)
 
 
@@ -300,7 +304,7 @@ class OwnedRepository(VersionedRows, Generic[T]):
 
     async def delete(self, owner_id: uuid.UUID, row_id: uuid.UUID) -> bool:
         if self.remembers:
-            self._transaction.recent.forget((self.owned.table.name, owner_id, row_id))
+            self._transaction.recent.forget(self.owned.recent_key(owner_id, row_id))
         return await self._count(self.owned.delete, self.owned.key(owner_id, row_id)) > 0
 
     async def _all(self, statement: Prepared, params: Mapping[str, Any]) -> list[T]:

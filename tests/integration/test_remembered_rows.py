@@ -67,14 +67,15 @@ async def _owner(deps: Deps, email: str) -> uuid.UUID:
     return (await services.register(deps, {"email": email, "password": "Passw0rd-ok"})).id
 
 
-async def _entity(deps: Deps, owner: uuid.UUID) -> uuid.UUID:
-    return (await services.create_entity(deps, owner, {"type": "person", "name": "Before"})).id
+async def _owned_entity(deps: Deps, email: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """A new user, and an entity of theirs named "Before"."""
+    owner = await _owner(deps, email)
+    return owner, (await services.create_entity(deps, owner, {"type": "person", "name": "Before"})).id
 
 
 async def test_an_edit_of_an_entity_just_read_is_one_statement(two: tuple[Deps, Deps], sent: list[str]) -> None:
     deps, _ = two
-    owner = await _owner(deps, "one@example.com")
-    entity_id = await _entity(deps, owner)
+    owner, entity_id = await _owned_entity(deps, "one@example.com")
     await services.get_entity(deps, owner, entity_id)
     sent.clear()
     edited = await services.update_entity(deps, owner, entity_id, {"description": "Described"})
@@ -85,8 +86,7 @@ async def test_an_edit_of_an_entity_just_read_is_one_statement(two: tuple[Deps, 
 
 async def test_each_edit_starts_from_the_row_the_one_before_wrote(two: tuple[Deps, Deps], sent: list[str]) -> None:
     deps, _ = two
-    owner = await _owner(deps, "chain@example.com")
-    entity_id = await _entity(deps, owner)
+    owner, entity_id = await _owned_entity(deps, "chain@example.com")
     await services.update_entity(deps, owner, entity_id, {"name": "First"})  # read, then written
     sent.clear()
     await services.update_entity(deps, owner, entity_id, {"description": "Second"})
@@ -102,8 +102,7 @@ async def test_a_row_another_process_changed_is_read_again_and_both_changes_are_
     two: tuple[Deps, Deps], sent: list[str]
 ) -> None:
     here, there = two
-    owner = await _owner(here, "race@example.com")
-    entity_id = await _entity(here, owner)
+    owner, entity_id = await _owned_entity(here, "race@example.com")
     await services.get_entity(here, owner, entity_id)  # remembered here
     await services.update_entity(there, owner, entity_id, {"name": "Renamed there"})
     sent.clear()
@@ -115,8 +114,7 @@ async def test_a_row_another_process_changed_is_read_again_and_both_changes_are_
 
 async def test_a_row_another_process_deleted_is_not_found_and_not_recreated(two: tuple[Deps, Deps]) -> None:
     here, there = two
-    owner = await _owner(here, "gone@example.com")
-    entity_id = await _entity(here, owner)
+    owner, entity_id = await _owned_entity(here, "gone@example.com")
     await services.get_entity(here, owner, entity_id)
     await services.delete_entity(there, owner, entity_id)
     with pytest.raises(NotFoundError):
@@ -127,9 +125,8 @@ async def test_a_row_another_process_deleted_is_not_found_and_not_recreated(two:
 
 async def test_another_owner_never_edits_a_remembered_row(two: tuple[Deps, Deps]) -> None:
     deps, _ = two
-    owner = await _owner(deps, "mine@example.com")
+    owner, entity_id = await _owned_entity(deps, "mine@example.com")
     intruder = await _owner(deps, "theirs@example.com")
-    entity_id = await _entity(deps, owner)
     await services.get_entity(deps, owner, entity_id)
     with pytest.raises(NotFoundError):
         await services.update_entity(deps, intruder, entity_id, {"name": "Taken"})
@@ -152,8 +149,7 @@ async def _rename_in_a_transaction(uow: UnitOfWork, owner: uuid.UUID, entity_id:
 
 async def test_a_write_rolled_back_is_not_where_the_next_edit_starts(two: tuple[Deps, Deps], sent: list[str]) -> None:
     deps, _ = two
-    owner = await _owner(deps, "undo@example.com")
-    entity_id = await _entity(deps, owner)
+    owner, entity_id = await _owned_entity(deps, "undo@example.com")
     async with deps.uow() as uow:
         await _rename_in_a_transaction(uow, owner, entity_id, "Never kept")
         # ended without a commit
@@ -169,8 +165,7 @@ async def test_a_row_written_in_a_transaction_is_not_remembered_and_the_next_edi
 ) -> None:
     # a transaction may write the row twice, both versions at its one xmin: neither may be remembered
     deps, _ = two
-    owner = await _owner(deps, "commit@example.com")
-    entity_id = await _entity(deps, owner)
+    owner, entity_id = await _owned_entity(deps, "commit@example.com")
     async with deps.uow() as uow:
         again = await _rename_in_a_transaction(uow, owner, entity_id, "Committed")
         again.description = "Written twice"
@@ -203,8 +198,7 @@ async def test_logging_an_interaction_with_an_entity_just_read_is_one_statement_
     two: tuple[Deps, Deps], sent: list[str]
 ) -> None:
     here, there = two
-    owner = await _owner(here, "call@example.com")
-    entity_id = await _entity(here, owner)
+    owner, entity_id = await _owned_entity(here, "call@example.com")
     await services.get_entity(here, owner, entity_id)
     sent.clear()
     logged = await services.create_interaction(here, owner, entity_id, {"type": "call", "content": "A call"})
