@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 __all__ = [
+    "BOOKKEEPING",
     "AccountDeleted",
     "Created",
     "Deleted",
@@ -140,7 +141,8 @@ _FIELD_OF: Final = {
     "value_hash": "value", "value_encrypted": "value", "hashed_password": "password",
     "provider_token": "provider_token", "provider_refresh_token": "provider_refresh_token",
 }
-_BOOKKEEPING: Final = frozenset({"updated_at"})
+BOOKKEEPING: Final = frozenset({"updated_at"})
+"""Attributes a change sets whatever it changes: not changed fields of their own."""
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
@@ -148,9 +150,13 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple
     names = {
         _FIELD_OF.get(name, name)
         for name, value in after.items()
-        if name not in _BOOKKEEPING and before.get(name) != value
+        # the same object is the same value, and most fields are left as they were: no comparison
+        if name not in BOOKKEEPING and (old := before.get(name, _ABSENT)) is not value and old != value
     }
     return tuple(sorted(names))
+
+
+_ABSENT: Final = object()
 
 
 @attrs.frozen

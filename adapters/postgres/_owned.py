@@ -13,8 +13,9 @@ Repositories declare their :class:`Owned` table and add only their own queries::
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, Table, Text, bindparam, cast, delete, insert, literal_column, select, tuple_, update
@@ -65,6 +66,7 @@ class Owned(Generic[T]):
 
     Attributes:
         columns: What to select for ``cls(*row)``.
+        row_values: The tuple of an object's attributes in column order (``cls(*row_values(obj))`` is a copy).
         insert: INSERT of every attribute (parameters named like the attributes).
         get / get_for_update: SELECT of one row by ``b_id`` (and ``b_owner``), plain or ``FOR UPDATE``.
         get_versioned: :attr:`get`, with the row's version (:func:`row_version`) last.
@@ -90,6 +92,8 @@ class Owned(Generic[T]):
         renamed = dict(renamed or {})
         self.fields = attribute_names(cls)
         self.mutable = tuple(name for name in self.fields if name not in ("id", owner))
+        self.row_values = _tuple_getter(self.fields)
+        self._mutable_values = _tuple_getter(self.mutable)
         self.columns = columns_for(cls, table, renamed)
 
         def column(name: str) -> str:
@@ -130,11 +134,11 @@ class Owned(Generic[T]):
 
     def values(self, obj: T) -> dict[str, Any]:
         """The parameters of :attr:`insert`."""
-        return {name: getattr(obj, name) for name in self.fields}
+        return dict(zip(self.fields, self.row_values(obj), strict=True))
 
     def changes(self, obj: T) -> dict[str, Any]:
         """The parameters of :attr:`update`: the mutable attributes and the row's key."""
-        params = {name: getattr(obj, name) for name in self.mutable}
+        params = dict(zip(self.mutable, self._mutable_values(obj), strict=True))
         params.update(self.key(getattr(obj, self._owner) if self._owner else None, obj.id))
         return params
 
@@ -151,6 +155,15 @@ class Owned(Generic[T]):
     def page_of(self, rows: Sequence[Sequence[Any]], page: PageRequest) -> Page[T]:
         """The page, and its next cursor, from the rows of :meth:`page`."""
         return page_of([self.cls(*row) for row in rows], page.limit, _inserted_at_and_id)
+
+
+def _tuple_getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """What reads the attributes ``names`` of an object into a tuple, in one call."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    getter: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*names)
+    return getter
 
 
 def keyset_page(
@@ -260,7 +273,7 @@ class VersionedRows(Repository):
             raise RuntimeError(f"read the {owned.resource} with get() in this unit of work before an update if_unchanged")
         params[_VERSION] = version
         # copied now: the row as written, whatever its holder changes in place before the commit
-        written = (owned.recent_key_of(row), own(tuple(getattr(row, name) for name in owned.fields))) if remember else None
+        written = (owned.recent_key_of(row), own(owned.row_values(row))) if remember else None
         self._defer(owned.update_if_unchanged, params, missing=owned.resource, if_unchanged=True, remember=written)
 
 

@@ -15,8 +15,18 @@ _DEFAULT_SIZE: Final = 4096
 
 
 def own(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``values`` with their dicts and lists copied: jsonb values an edit may change in place, each holder its own."""
-    return tuple(copy.deepcopy(value) if value and type(value) in (dict, list) else value for value in values)
+    """``values`` with their dicts and lists copied: jsonb values an edit may change in place, each holder its own.
+
+    An empty one is copied too: a holder may fill it in place (``metadata`` is ``{}`` on most rows).
+    """
+    return tuple([_copy(value) if type(value) in _MUTABLE else value for value in values])
+
+
+_MUTABLE: Final = (dict, list)
+
+
+def _copy(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    return copy.deepcopy(value) if value else type(value)()
 
 
 class RecentRows:

@@ -23,7 +23,7 @@ from ..attachments import Attachment
 from ..deps import Deps
 from ..entities import Entity, Relationship
 from ..errors import NotFoundError, RowChangedError
-from ..events import Created, Deleted, Event, Updated, changed_fields
+from ..events import BOOKKEEPING, Created, Deleted, Event, Updated, changed_fields
 from ..identifiers import Identifier
 from ..inbox import Notification
 from ..organizing import Group, Tag
@@ -215,13 +215,12 @@ class Resource(Generic[T]):
     ) -> T:
         async with deps.uow() as uow:
             row = await self.load(uow, owner_id, row_id, for_update=locked, recent=recent)
-            as_loaded = attrs.evolve(row)  # type: ignore[misc]
             before = _state(row)
             change(row, deps.clock.now())
             fields = changed_fields(before, _state(row))
             if not fields and operation is None:
                 # an edit that changes nothing (an empty PATCH) writes nothing, not even updated_at
-                return as_loaded
+                return _as_loaded(row, before)
             await self.rows(uow).update(row, if_unchanged=not locked)
             self.record_change(uow, owner_id, row, fields, operation)
             await uow.commit()
@@ -253,16 +252,30 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def _as_loaded(row: T, before: Mapping[str, Any]) -> T:
+    """``row`` as it was loaded (``before``: its :func:`_state` then), after a change that changed no field.
+
+    Only bookkeeping (``updated_at``) can differ then, so only that is put back.
+    """
+    for name in BOOKKEEPING:
+        if name in before:
+            setattr(row, name, before[name])
+    return row
+
+
 def _state(row: object) -> dict[str, Any]:
     """The row's fields as they are now, dicts and lists copied so that a change made in place shows.
 
     A fraction of what ``attrs.asdict`` costs, which recurses into every value.
     """
     return {
-        name: copy.deepcopy(value) if type(value) in (dict, list) else value
+        name: (copy.deepcopy(value) if value else type(value)()) if type(value) in _MUTABLE else value
         for name in _field_names(type(row))
         for value in (getattr(row, name),)
     }
+
+
+_MUTABLE: Final = (dict, list)
 
 
 ENTITIES: Final = Resource[Entity]("entity", lambda uow: uow.entities)

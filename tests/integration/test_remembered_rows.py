@@ -178,20 +178,21 @@ async def test_a_row_written_in_a_transaction_is_not_remembered_and_the_next_edi
     assert await services.get_entity(deps, owner, entity_id) == edited
 
 
+@pytest.mark.parametrize("metadata", [{"a": 1}, {}], ids=["filled", "empty"])
 async def test_a_remembered_row_changed_in_place_by_an_edit_that_fails_stays_as_stored(
-    two: tuple[Deps, Deps],
+    two: tuple[Deps, Deps], metadata: dict[str, int]
 ) -> None:
     deps, _ = two
     owner = await _owner(deps, "copy@example.com")
-    entity_id = (await services.create_entity(deps, owner, {"type": "person", "name": "Kept", "metadata": {"a": 1}})).id
+    entity_id = (await services.create_entity(deps, owner, {"type": "person", "name": "Kept", "metadata": metadata})).id
     await services.get_entity(deps, owner, entity_id)
     async with deps.uow() as uow:
         row = await uow.entities.get(owner, entity_id, recent=True)
         assert row is not None
         row.metadata["a"] = 2  # changed in place, never written
     edited = await services.update_entity(deps, owner, entity_id, {"description": "Described"})
-    assert edited.metadata == {"a": 1}
-    assert (await services.get_entity(deps, owner, entity_id)).metadata == {"a": 1}
+    assert edited.metadata == metadata
+    assert (await services.get_entity(deps, owner, entity_id)).metadata == metadata
 
 
 async def test_logging_an_interaction_with_an_entity_just_read_is_one_statement_and_moves_it_forward(
