@@ -1,12 +1,15 @@
-"""Paired baselines of ``make bench``: each scenario against a bare SELECT measured just before it.
+"""Paired baselines of ``make bench``: each scenario against bare SELECTs measured just before and after it.
 
 The machines drift (the same code measured minutes apart moves by up to 1.6x), so a ratio of
 two figures taken minutes apart mostly measures the drift. With pairing, every scenario's
-measurement in a round is *normalized*: its requests/s over those of the bare SELECT measured
-just before it (normalized(bare SELECT) = 1). A target's ratio in a round is normalized(S) over
-normalized(B), whether B is the bare SELECT or another scenario, and the ratio reported is the
-median of the rounds' ratios. A round where either side has no normalized figure (its paired
-baseline failed, or the scenario did not run in it) is left out rather than guessed.
+measurement in a round is *normalized*: its requests/s over those of the bare SELECTs measured
+next to it, the mean of the one just before and the one just after (the next scenario's, or the
+round's closing one), so that a machine drifting steadily slows both sides alike;
+normalized(bare SELECT) = 1. A target's ratio in a round is normalized(S) over normalized(B),
+whether B is the bare SELECT or another scenario, and the ratio reported is the median of the
+rounds' ratios. A round where either side has no normalized figure (its paired baseline failed,
+or the scenario did not run in it) is left out rather than guessed; without the bare SELECT after
+it (that one failed), a scenario is normalized by the one before alone.
 
 Without pairing (``BENCH_PAIRED=0``), a ratio is that of the two scenarios' median requests/s
 over the rounds (:func:`bench.report.median_ratio`), as before.
@@ -48,25 +51,36 @@ NEVER_PAIRED: Final = (BASE, "hello")
 
 @attrs.define
 class Sample:
-    """One scenario's measurement in one round, and the bare SELECT measured next to it.
+    """One scenario's measurement in one round, and the bare SELECTs measured next to it.
 
-    ``baseline`` is the requests/s of that bare SELECT: the paired one just before, the
+    ``baseline`` is the requests/s of the bare SELECT before it: the paired one just before, the
     ``bare-select`` scenario itself when it was measured just before (or, for hello, just after),
     ``None`` when unpaired or when the paired measurement failed (``baseline_error`` says why).
+    ``after`` is the requests/s of the bare SELECT measured next after it (``None``: not measured,
+    or failed).
     """
 
     round_no: int
     measurement: Measurement
     baseline: float | None = None
     baseline_error: str | None = None
+    after: float | None = None
+
+    @property
+    def bracket(self) -> float | None:
+        """What the scenario is normalized by: the mean of the bare SELECTs before and after, or the one before."""
+        if not self.baseline:
+            return None
+        return (self.baseline + self.after) / 2 if self.after else self.baseline
 
     def as_json(self, name: str) -> dict[str, Any]:
-        """The round's figures, its paired baseline and its normalized throughput."""
+        """The round's figures, its paired baselines and its normalized throughput."""
         share = normalized(name, self)
         return {
             "round": self.round_no,
             **self.measurement.as_json(),
             "paired_baseline_req_per_s": self.baseline,
+            "paired_after_req_per_s": self.after,
             "normalized": None if share is None else round(share, 4),
             **({"paired_baseline_failed": self.baseline_error} if self.baseline_error else {}),
         }
@@ -92,12 +106,11 @@ def pairing_plan(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def normalized(name: str, sample: Sample) -> float | None:
-    """Requests/s over the bare SELECT measured next to it; 1 for the bare SELECT; ``None`` unpaired."""
+    """Requests/s over the bare SELECTs measured next to it (:attr:`Sample.bracket`); 1 for the bare SELECT; ``None`` unpaired."""
     if name == BASE:
         return 1.0
-    if not sample.baseline:
-        return None
-    return sample.measurement.req_per_s / sample.baseline
+    bracket = sample.bracket
+    return None if bracket is None else sample.measurement.req_per_s / bracket
 
 
 def round_ratios(samples: Mapping[str, Sequence[Sample]], scenario: str, baseline: str) -> dict[int, float]:
@@ -159,8 +172,9 @@ def describe(method: str, pair_seconds: int) -> str:
     """The table's footnote on how its ratios were taken."""
     if method == PAIRED:
         return (
-            "Ratios are paired: in each round, every scenario's req/s over those of a bare SELECT measured just"
-            f" before it\n({pair_seconds} s); a ratio between two scenarios is the ratio of those. \"x bare SELECT\""
+            "Ratios are paired: in each round, every scenario's req/s over the mean of those of the bare SELECTs"
+            f" measured just\nbefore and after it ({pair_seconds} s each); a ratio between two scenarios is the ratio"
+            " of those. \"x bare SELECT\""
             " and \"got\" (over the target's\nbaseline: the bare SELECT, or the scenario named in the target column)"
             " are medians over rounds of the rounds'\nratios; req/s, p50, p99 and CPU are medians over rounds."
             " BENCH_PAIRED=0 takes ratios of the medians instead."

@@ -49,6 +49,8 @@ class _Pairing:
     warm: bool = False
     # An unpaired sample (hello) that takes the bare SELECT measured right after it.
     waiting: Sample | None = None
+    # The paired sample measured last, whose bracket the next bare SELECT closes (its ``after``).
+    open: Sample | None = None
 
     def baseline_for(self, scenario: Scenario) -> tuple[float | None, str | None]:
         """The req/s of the bare SELECT just before ``scenario`` (measured now if need be), or why not."""
@@ -81,7 +83,9 @@ class _Pairing:
     def _bare_select_measured(self, req_per_s: float) -> None:
         if self.waiting is not None:
             self.waiting.baseline = req_per_s
-        self.waiting = None
+        if self.open is not None:
+            self.open.after = req_per_s
+        self.waiting = self.open = None
 
     def measured(self, scenario: Scenario, sample: Sample | None) -> None:
         """Note what was just measured (``None``: the scenario failed)."""
@@ -89,7 +93,25 @@ class _Pairing:
             self._bare_select_measured(sample.measurement.req_per_s)
             self.last_base, self.warm = sample.measurement.req_per_s, True
         self.waiting = sample if sample is not None and scenario.name in NEVER_PAIRED and scenario.name != BASE else None
+        # a failed scenario ran between: the next bare SELECT is not just after the one before it
+        self.open = sample if sample is not None and sample.baseline else None
         self.previous = None if sample is None else scenario.name
+
+    def close(self) -> None:
+        """At the round's end, the bare SELECT just after its last scenario, which closes that one's bracket."""
+        if self.open is None:
+            return
+        name = f"paired-after-{self.previous}-r{self.round_no}"
+        try:
+            measured = self.harness.measure(self.loadgen, BARE_SELECT, self.harness.config.pair_seconds, name)
+            check_clean(measured, BARE_SELECT, "paired measurement")
+        except BenchError as exc:
+            say(f"    closing bare SELECT FAILED ({str(exc).splitlines()[0]}); the last scenario is paired with the "
+                "one before it alone")
+            self.open = None
+            return
+        say(f"    closing bare SELECT: {measured.req_per_s:,.0f} req/s ({self.harness.config.pair_seconds} s)")
+        self._bare_select_measured(measured.req_per_s)
 
 
 def run_scenarios(
@@ -147,5 +169,7 @@ def run_scenarios(
                    f", PostgreSQL CPU {measured.db_cpu_us_per_req:.0f} µs/req"
                    if measured.server_cpu_us_per_req is not None and measured.db_cpu_us_per_req is not None else "")
                 + (f", {measured.db_sessions_opened:,} new database sessions" if measured.db_sessions_opened else "")
-                + (f"; {measured.req_per_s / baseline:.2f}x the paired bare SELECT" if baseline else "")
+                + (f"; {measured.req_per_s / baseline:.2f}x the paired bare SELECT before it" if baseline else "")
             )
+        if config.paired:
+            pairing.close()

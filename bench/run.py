@@ -20,8 +20,9 @@ Environment:
     BENCH_THREADS      wrk threads (default 1)
     BENCH_WARMUP       seconds of warm-up per scenario, not measured (default 1)
     BENCH_ROUNDS       repeat every scenario this often and report medians (default 1)
-    BENCH_PAIRED       1 (default): a bare SELECT just before each scenario, and ratios taken to it,
-                       round by round; 0: the bare SELECT once per round, ratios of the medians
+    BENCH_PAIRED       1 (default): a bare SELECT just before each scenario (and one to end the round),
+                       ratios to the mean of those before and after, round by round; 0: the bare SELECT
+                       once per round, ratios of the medians
     BENCH_PAIR_DURATION  seconds of each paired bare SELECT (default half of BENCH_DURATION, at least 1)
     BENCH_ENTITIES     entities created through the API for the benchmark user (default 200)
     BENCH_BIG_ENTITIES entities copied into the table for the big owner (default 50000)
@@ -106,8 +107,10 @@ def _pairing_note(config: BenchConfig) -> str:
     if not config.paired:
         return "ratios: of the medians over rounds (BENCH_PAIRED=0), the bare SELECT measured once per round"
     plan = pairing_plan([s.name for s in config.scenarios()])
+    extra = (len(plan) + 1) * config.pair_seconds if plan else 0  # one more closes the round's last bracket
     return (f"ratios: paired, a {config.pair_seconds} s bare SELECT just before each of {len(plan)} scenario(s) "
-            f"in every round (about +{len(plan) * config.pair_seconds} s per round; BENCH_PAIRED=0 skips them)")
+            f"and one at the end, each scenario over the mean of those before and after it, in every round "
+            f"(about +{extra} s per round; BENCH_PAIRED=0 skips them)")
 
 
 def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:

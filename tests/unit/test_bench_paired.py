@@ -75,7 +75,16 @@ def test_a_round_without_its_paired_baseline_is_left_out_of_the_ratio() -> None:
 def test_the_bare_select_normalizes_to_one_and_an_unpaired_scenario_to_nothing() -> None:
     assert normalized("bare-select", Sample(1, _m(3000.0))) == 1.0
     assert normalized("get-one", Sample(1, _m(3000.0))) is None
+    assert normalized("get-one", Sample(1, _m(3000.0), after=2000.0)) is None
     assert normalized("get-one", Sample(1, _m(1500.0), 3000.0)) == 0.5
+
+
+def test_a_scenario_is_normalized_by_the_mean_of_the_bare_selects_before_and_after_it() -> None:
+    assert Sample(1, _m(1500.0), 3000.0, after=2000.0).bracket == 2500.0
+    assert normalized("get-one", Sample(1, _m(1500.0), 3000.0, after=2000.0)) == pytest.approx(0.6)
+    assert Sample(1, _m(1500.0), 3000.0).bracket == 3000.0  # the one after failed, or was not measured
+    rounds = rounds_json("get-one", [Sample(1, _m(1500.0), 3000.0, after=2000.0)], PAIRED)["rounds"]
+    assert (rounds[0]["paired_after_req_per_s"], rounds[0]["normalized"]) == (2000.0, 0.6)
 
 
 def test_every_scenario_but_the_baselines_is_paired_unless_the_bare_select_ran_just_before() -> None:
@@ -138,12 +147,16 @@ def test_pairing_is_on_by_default_and_its_duration_half_a_scenarios() -> None:
 
 @attrs.define
 class FakeHarness:
-    """Answers every scenario at its own speed times the machine's, which ``speed`` gives by time."""
+    """Answers every scenario at its own speed times the machine's, which ``speed`` gives by time.
+
+    The machine's speed is taken when a measurement starts, or with ``midway`` half way through it.
+    """
 
     config: BenchConfig
     rates: dict[str, float]
     speed: Callable[[float], float] = lambda now: 1.0
     fail: tuple[str, ...] = ()
+    midway: bool = False
     clock: float = 0.0
     log: list[tuple[str, int]] = attrs.Factory(list)
 
@@ -166,7 +179,7 @@ class FakeHarness:
         self.log.append((log_name, duration))
         if log_name in self.fail:
             raise BenchError(f"{log_name}: socket errors")
-        rate = self.rates[scenario.name] * self.speed(self.clock)
+        rate = self.rates[scenario.name] * self.speed(self.clock + (duration / 2 if self.midway else 0))
         self.clock += duration
         return _m(rate)
 
@@ -189,7 +202,7 @@ def test_each_round_measures_a_bare_select_just_before_each_scenario_not_right_a
     assert round_one == [
         "warmup-bare-select", "bare-select-r1", "warmup-get-one", "get-one-r1",
         "warmup-create", "paired-create-r1", "create-r1",
-        "warmup-create-no-log", "paired-create-no-log-r1", "create-no-log-r1",
+        "warmup-create-no-log", "paired-create-no-log-r1", "create-no-log-r1", "paired-after-create-no-log-r1",
     ]
     assert dict(harness.log)["paired-create-r1"] == 2
 
@@ -208,12 +221,38 @@ def test_a_machine_slowing_down_mid_round_leaves_the_paired_ratios_as_they_are()
     assert medians("create", "bare-select") != pytest.approx(0.6)
 
 
+def test_a_machine_slowing_down_steadily_leaves_the_bracketed_ratios_nearly_true_where_the_one_before_drifts() -> None:
+    config = BenchConfig.from_env({"BENCH_ONLY": "get-one,create", "BENCH_DURATION": "4", "BENCH_ROUNDS": "3"})
+    # 1% slower every second: what each measurement sees is the speed half way through it
+    harness = FakeHarness(config, RATES, speed=lambda now: 1.0 - 0.01 * now, midway=True)
+    samples, failures = _run(harness)
+    assert failures == {}
+    bracketed = round_ratios(samples, "create", "bare-select")
+    before_only = {s.round_no: s.measurement.req_per_s / s.baseline for s in samples["create"] if s.baseline}
+    true = RATES["create"] / RATES["bare-select"]
+    assert all(s.after is not None for ms in samples.values() for s in ms if s.baseline)
+    assert all(abs(bracketed[r] - true) < abs(before_only[r] - true) / 2 for r in bracketed)
+    assert paired_ratio(samples, "create", "bare-select") == pytest.approx(true, rel=0.02)
+
+
+def test_a_failed_closing_bare_select_leaves_the_last_scenario_paired_with_the_one_before() -> None:
+    config = BenchConfig.from_env({"BENCH_ONLY": "create"})
+    harness = FakeHarness(config, RATES, fail=("paired-after-create-no-log-r1",))
+    samples, failures = _run(harness)
+    assert failures == {}
+    assert samples["create-no-log"][0].after is None
+    assert samples["create"][0].after == samples["create-no-log"][0].baseline == 3000.0
+    assert round_ratios(samples, "create", "create-no-log") == pytest.approx({1: 0.9})
+
+
 def test_hello_is_never_paired_and_takes_the_bare_select_measured_right_after_it() -> None:
     config = BenchConfig.from_env({"BENCH_ONLY": "hello,get-one"})
     harness = FakeHarness(config, RATES)
     samples, _ = _run(harness)
-    assert not any(name.startswith("paired-") for name, _ in harness.log)
+    # the one paired measurement closes the round, after its last scenario
+    assert [name for name, _ in harness.log if name.startswith("paired-")] == ["paired-after-get-one-r1"]
     assert samples["hello"][0].baseline == 3000.0
+    assert samples["hello"][0].after is None
     assert samples["get-one"][0].baseline == 3000.0
     assert samples["bare-select"][0].baseline is None
 
