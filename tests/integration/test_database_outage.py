@@ -23,6 +23,7 @@ from conezia.adapters.postgres.migrator import apply_migrations
 from conezia.bootstrap import Backend, build_deps, create_app
 from conezia.embedded import EmbeddedPostgres
 from conezia.settings import Settings
+from tests.database_fixtures import beside_pytest_tmp
 from tests.integration.http_fixtures import API, PASSWORD, libpq_url, random_keys
 
 pytestmark = pytest.mark.anyio
@@ -65,14 +66,15 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    own = Server(tmp_path / "pgdata")
-    own.start()
-    try:
-        apply_migrations(own.embedded.owner_url)  # the schema owner migrates; the app connects as its own role
-        yield own
-    finally:
-        own.stop()
+def server() -> Iterator[Server]:
+    with beside_pytest_tmp("conezia-outage-") as folder:
+        own = Server(folder / "pgdata")
+        own.start()
+        try:
+            apply_migrations(own.embedded.owner_url)  # the schema owner migrates; the app connects as its own role
+            yield own
+        finally:
+            own.stop()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 
 from conezia.embedded import EmbeddedPostgres
+from tests.database_fixtures import beside_pytest_tmp
 
 API = "/api/v1"
 PASSWORD = "Analytical-Engine-1"
@@ -71,19 +72,20 @@ class Running:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+def running() -> Iterator[Running]:
     """`conezia run` on a fresh data folder (it starts the embedded PostgreSQL, migrates and serves)."""
-    with ConeziaRun(tmp_path_factory.mktemp("data")) as server:
+    with beside_pytest_tmp("conezia-run-") as folder, ConeziaRun(folder / "data") as server:
         yield server
 
 
 @pytest.fixture
-def second_data_dir(tmp_path: Path) -> Iterator[Path]:
-    data_dir = tmp_path / "restored"
-    try:
-        yield data_dir
-    finally:
-        EmbeddedPostgres.stop_dir(data_dir / "postgres")
+def second_data_dir() -> Iterator[Path]:
+    with beside_pytest_tmp("conezia-restored-") as folder:
+        data_dir = folder / "restored"
+        try:
+            yield data_dir
+        finally:
+            EmbeddedPostgres.stop_dir(data_dir / "postgres")
 
 
 class ConeziaRun:
