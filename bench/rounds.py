@@ -67,18 +67,26 @@ class _Pairing:
                     check_clean(self.harness.measure(self.loadgen, BARE_SELECT, config.warmup, "warmup-paired"),
                                 BARE_SELECT, "warm-up")
                 self.warm = True
-            measured = self.harness.measure(
-                self.loadgen, BARE_SELECT, config.pair_seconds, f"paired-{scenario.name}-r{self.round_no}",
-            )
-            check_clean(measured, BARE_SELECT, "paired measurement")
+            rate = self._paired("paired bare SELECT", f"paired-{scenario.name}-r{self.round_no}")
         except BenchError as exc:
             say(f"    paired bare SELECT FAILED ({str(exc).splitlines()[0]}); this round of {scenario.name} "
                 "has no ratio")
             self.waiting = None
             return None, str(exc)
-        say(f"    paired bare SELECT: {measured.req_per_s:,.0f} req/s ({config.pair_seconds} s)")
+        return rate, None
+
+    def _paired(self, what: str, log_name: str) -> float:
+        """Measure a paired bare SELECT (``what`` in the log), and give its req/s to what awaits it.
+
+        Raises:
+            BenchError: it failed (socket errors, a non-2xx answer).
+        """
+        seconds = self.harness.config.pair_seconds
+        measured = self.harness.measure(self.loadgen, BARE_SELECT, seconds, log_name)
+        check_clean(measured, BARE_SELECT, "paired measurement")
+        say(f"    {what}: {measured.req_per_s:,.0f} req/s ({seconds} s)")
         self._bare_select_measured(measured.req_per_s)
-        return measured.req_per_s, None
+        return measured.req_per_s
 
     def _bare_select_measured(self, req_per_s: float) -> None:
         if self.waiting is not None:
@@ -101,17 +109,12 @@ class _Pairing:
         """At the round's end, the bare SELECT just after its last scenario, which closes that one's bracket."""
         if self.open is None:
             return
-        name = f"paired-after-{self.previous}-r{self.round_no}"
         try:
-            measured = self.harness.measure(self.loadgen, BARE_SELECT, self.harness.config.pair_seconds, name)
-            check_clean(measured, BARE_SELECT, "paired measurement")
+            self._paired("closing bare SELECT", f"paired-after-{self.previous}-r{self.round_no}")
         except BenchError as exc:
             say(f"    closing bare SELECT FAILED ({str(exc).splitlines()[0]}); the last scenario is paired with the "
                 "one before it alone")
             self.open = None
-            return
-        say(f"    closing bare SELECT: {measured.req_per_s:,.0f} req/s ({self.harness.config.pair_seconds} s)")
-        self._bare_select_measured(measured.req_per_s)
 
 
 def run_scenarios(

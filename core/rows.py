@@ -19,13 +19,25 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 from .shapes import Shape
 from .validation import UNSET, Changes, apply_set
 
-__all__ = ["ShapedRow"]
+__all__ = ["MUTABLE_VALUES", "ShapedRow", "own_copy"]
+
+MUTABLE_VALUES: Final = (dict, list)
+"""The types of a row's values that a holder may change in place (jsonb objects and arrays)."""
+
+
+def own_copy(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    """A copy of a row's dict or list for a holder of its own; an empty one too, which may be filled in place.
+
+    Callers test ``type(value) in MUTABLE_VALUES`` first: most values are neither, and need no call.
+    """
+    return copy.deepcopy(value) if value else type(value)()
 
 
 class ShapedRow:

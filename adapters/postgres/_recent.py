@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any, Final
+
+from conezia.core.rows import MUTABLE_VALUES, own_copy
 
 __all__ = ["RecentRows", "RowKey", "own"]
 
@@ -19,14 +20,7 @@ def own(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
     An empty one is copied too: a holder may fill it in place (``metadata`` is ``{}`` on most rows).
     """
-    return tuple([_copy(value) if type(value) in _MUTABLE else value for value in values])
-
-
-_MUTABLE: Final = (dict, list)
-
-
-def _copy(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
-    return copy.deepcopy(value) if value else type(value)()
+    return tuple([own_copy(value) if type(value) in MUTABLE_VALUES else value for value in values])
 
 
 class RecentRows:

@@ -11,7 +11,6 @@ scoped by owner, and a missing row is a :class:`~conezia.core.errors.NotFoundErr
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,6 +30,7 @@ from ..pagination import Page
 from ..ports import UnitOfWork
 from ..ports_owned import OwnedRepositoryPort
 from ..reminders import Reminder
+from ..rows import MUTABLE_VALUES, own_copy
 from ..timeline import Communication, Conversation, Interaction
 
 __all__ = [
@@ -269,13 +269,10 @@ def _state(row: object) -> dict[str, Any]:
     A fraction of what ``attrs.asdict`` costs, which recurses into every value.
     """
     return {
-        name: (copy.deepcopy(value) if value else type(value)()) if type(value) in _MUTABLE else value
+        name: own_copy(value) if type(value) in MUTABLE_VALUES else value
         for name in _field_names(type(row))
         for value in (getattr(row, name),)
     }
-
-
-_MUTABLE: Final = (dict, list)
 
 
 ENTITIES: Final = Resource[Entity]("entity", lambda uow: uow.entities)
