@@ -13,7 +13,7 @@ CREATE TABLE auth_providers (
     CONSTRAINT auth_providers_pkey PRIMARY KEY (id),
     CONSTRAINT auth_providers_user_id_fkey FOREIGN KEY (user_id)
         REFERENCES users (id) ON DELETE CASCADE,
-    CONSTRAINT auth_providers_provider_check CHECK (provider IN ('google', 'apple', 'facebook', 'linkedin'))
+    CONSTRAINT auth_providers_provider_check CHECK (provider::text = ANY ('{google,apple,facebook,linkedin}'::text[]))
 );
 
 CREATE UNIQUE INDEX auth_providers_provider_provider_uid_index ON auth_providers (provider, provider_uid);

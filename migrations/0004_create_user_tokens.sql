@@ -11,7 +11,7 @@ CREATE TABLE user_tokens (
     CONSTRAINT user_tokens_user_id_fkey FOREIGN KEY (user_id)
         REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT user_tokens_token_check CHECK (octet_length(token) = 32),
-    CONSTRAINT user_tokens_context_check CHECK (context IN ('session', 'confirm_email', 'reset_password'))
+    CONSTRAINT user_tokens_context_check CHECK (context::text = ANY ('{session,confirm_email,reset_password}'::text[]))
 );
 
 COMMENT ON COLUMN user_tokens.token IS 'SHA-256 digest of the token; the token itself is never stored';

@@ -17,7 +17,7 @@ CREATE TABLE entities (
         REFERENCES users (id) ON DELETE CASCADE,
     -- Target of the composite foreign keys that pin a row's user to the entity's owner (errata C8).
     CONSTRAINT entities_id_owner_id_index UNIQUE (id, owner_id),
-    CONSTRAINT entities_type_check CHECK (type IN ('person', 'organization', 'service', 'thing', 'animal', 'abstract')),
+    CONSTRAINT entities_type_check CHECK (type::text = ANY ('{person,organization,service,thing,animal,abstract}'::text[])),
     CONSTRAINT entities_name_check CHECK (char_length(name) >= 1 AND btrim(name) <> ''),
     CONSTRAINT entities_description_check CHECK (char_length(description) <= 10000)
 );

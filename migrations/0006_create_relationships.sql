@@ -17,9 +17,9 @@ CREATE TABLE relationships (
         REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT relationships_entity_id_user_id_fkey FOREIGN KEY (entity_id, user_id)
         REFERENCES entities (id, owner_id) ON DELETE CASCADE,
-    CONSTRAINT relationships_type_check CHECK (type IN ('friend', 'family', 'colleague', 'client', 'vendor', 'acquaintance', 'service_provider', 'other')),
-    CONSTRAINT relationships_strength_check CHECK (strength IN ('close', 'regular', 'acquaintance')),
-    CONSTRAINT relationships_status_check CHECK (status IN ('active', 'inactive', 'archived')),
+    CONSTRAINT relationships_type_check CHECK (type::text = ANY ('{friend,family,colleague,client,vendor,acquaintance,service_provider,other}'::text[])),
+    CONSTRAINT relationships_strength_check CHECK (strength::text = ANY ('{close,regular,acquaintance}'::text[])),
+    CONSTRAINT relationships_status_check CHECK (status::text = ANY ('{active,inactive,archived}'::text[])),
     CONSTRAINT relationships_health_threshold_days_check CHECK (health_threshold_days > 0 AND health_threshold_days <= 365),
     CONSTRAINT relationships_notes_check CHECK (char_length(notes) <= 5000)
 );

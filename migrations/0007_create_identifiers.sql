@@ -15,7 +15,7 @@ CREATE TABLE identifiers (
     CONSTRAINT identifiers_pkey PRIMARY KEY (id),
     CONSTRAINT identifiers_entity_id_fkey FOREIGN KEY (entity_id)
         REFERENCES entities (id) ON DELETE CASCADE,
-    CONSTRAINT identifiers_type_check CHECK (type IN ('phone', 'email', 'ssn', 'government_id', 'account_number', 'social_handle', 'website')),
+    CONSTRAINT identifiers_type_check CHECK (type::text = ANY ('{phone,email,ssn,government_id,account_number,social_handle,website}'::text[])),
     CONSTRAINT identifiers_value_check CHECK ((value IS NULL) <> (value_encrypted IS NULL))
 );
 

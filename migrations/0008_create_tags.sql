@@ -14,7 +14,7 @@ CREATE TABLE tags (
     -- Target of entity_tags' composite foreign key (errata C8).
     CONSTRAINT tags_id_user_id_index UNIQUE (id, user_id),
     CONSTRAINT tags_name_check CHECK (char_length(name) >= 1),
-    CONSTRAINT tags_color_check CHECK (color IN ('red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'gray'))
+    CONSTRAINT tags_color_check CHECK (color::text = ANY ('{red,orange,yellow,green,blue,purple,pink,gray}'::text[]))
 );
 
 CREATE UNIQUE INDEX tags_user_id_name_index ON tags (user_id, name);

@@ -17,7 +17,7 @@ CREATE TABLE conversations (
         REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT conversations_entity_id_user_id_fkey FOREIGN KEY (entity_id, user_id)
         REFERENCES entities (id, owner_id) ON DELETE CASCADE,
-    CONSTRAINT conversations_channel_check CHECK (channel IN ('internal', 'email', 'sms', 'whatsapp', 'telegram', 'phone'))
+    CONSTRAINT conversations_channel_check CHECK (channel::text = ANY ('{internal,email,sms,whatsapp,telegram,phone}'::text[]))
 );
 
 CREATE INDEX conversations_user_id_is_archived_index ON conversations (user_id, is_archived);

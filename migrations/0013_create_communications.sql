@@ -22,8 +22,8 @@ CREATE TABLE communications (
     -- deleting a conversation keeps its messages: only conversation_id is nulled, never user_id (PostgreSQL 15+)
     CONSTRAINT communications_conversation_id_user_id_fkey FOREIGN KEY (conversation_id, user_id)
         REFERENCES conversations (id, user_id) ON DELETE SET NULL (conversation_id),
-    CONSTRAINT communications_channel_check CHECK (channel IN ('internal', 'email', 'sms', 'whatsapp', 'telegram', 'phone')),
-    CONSTRAINT communications_direction_check CHECK (direction IN ('inbound', 'outbound')),
+    CONSTRAINT communications_channel_check CHECK (channel::text = ANY ('{internal,email,sms,whatsapp,telegram,phone}'::text[])),
+    CONSTRAINT communications_direction_check CHECK (direction::text = ANY ('{inbound,outbound}'::text[])),
     CONSTRAINT communications_content_check CHECK (char_length(content) >= 1 AND char_length(content) <= 100000),
     CONSTRAINT communications_attachments_check CHECK (jsonb_typeof(attachments) = 'array')
 );

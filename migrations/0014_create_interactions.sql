@@ -15,7 +15,7 @@ CREATE TABLE interactions (
         REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT interactions_entity_id_user_id_fkey FOREIGN KEY (entity_id, user_id)
         REFERENCES entities (id, owner_id) ON DELETE CASCADE,
-    CONSTRAINT interactions_type_check CHECK (type IN ('note', 'meeting', 'call', 'transaction', 'event', 'document', 'other')),
+    CONSTRAINT interactions_type_check CHECK (type::text = ANY ('{note,meeting,call,transaction,event,document,other}'::text[])),
     CONSTRAINT interactions_content_check CHECK (char_length(content) >= 1 AND char_length(content) <= 50000)
 );
 

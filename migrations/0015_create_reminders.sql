@@ -22,7 +22,7 @@ CREATE TABLE reminders (
     -- the entity is the user's own (errata C8); deleting it keeps the reminder, without entity
     CONSTRAINT reminders_entity_id_user_id_fkey FOREIGN KEY (entity_id, user_id)
         REFERENCES entities (id, owner_id) ON DELETE SET NULL (entity_id),
-    CONSTRAINT reminders_type_check CHECK (type IN ('follow_up', 'birthday', 'anniversary', 'custom', 'health_alert', 'event')),
+    CONSTRAINT reminders_type_check CHECK (type::text = ANY ('{follow_up,birthday,anniversary,custom,health_alert,event}'::text[])),
     CONSTRAINT reminders_title_check CHECK (char_length(title) >= 1),
     CONSTRAINT reminders_description_check CHECK (char_length(description) <= 2000),
     CONSTRAINT reminders_recurrence_rule_check CHECK (jsonb_typeof(recurrence_rule) = 'object'),

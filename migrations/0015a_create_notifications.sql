@@ -48,7 +48,7 @@ CREATE TABLE notification_deliveries (
         REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT notification_deliveries_reminder_id_user_id_fkey FOREIGN KEY (reminder_id, user_id)
         REFERENCES reminders (id, user_id) ON DELETE CASCADE,
-    CONSTRAINT notification_deliveries_channel_check CHECK (channel IN ('in_app', 'email', 'push'))
+    CONSTRAINT notification_deliveries_channel_check CHECK (channel::text = ANY ('{in_app,email,push}'::text[]))
 );
 
 CREATE INDEX notification_deliveries_user_id_index ON notification_deliveries (user_id);

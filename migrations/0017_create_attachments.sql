@@ -37,11 +37,11 @@ CREATE TABLE attachments (
     -- errata B7: at least one parent
     CONSTRAINT attachments_parent_check CHECK (num_nonnulls(entity_id, interaction_id, communication_id) >= 1),
     CONSTRAINT attachments_filename_check CHECK (char_length(filename) >= 1 AND btrim(filename) <> ''),
-    CONSTRAINT attachments_mime_type_check CHECK (mime_type IN (
-        'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf', 'text/plain', 'text/csv',
-        'application/msword', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-        'application/vnd.ms-excel', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-    )),
+    CONSTRAINT attachments_mime_type_check CHECK (mime_type::text = ANY ('{
+        image/jpeg, image/png, image/gif, image/webp, application/pdf, text/plain, text/csv,
+        application/msword, application/vnd.openxmlformats-officedocument.wordprocessingml.document,
+        application/vnd.ms-excel, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+    }'::text[])),
     CONSTRAINT attachments_size_bytes_check CHECK (size_bytes >= 1 AND size_bytes <= 52428800),
     CONSTRAINT attachments_sha256_check CHECK (sha256 ~ '^[0-9a-f]{64}$')
 );

@@ -14,8 +14,8 @@ CREATE TABLE activity_logs (
     CONSTRAINT activity_logs_pkey PRIMARY KEY (id),
     CONSTRAINT activity_logs_user_id_fkey FOREIGN KEY (user_id)
         REFERENCES users (id) ON DELETE CASCADE,
-    CONSTRAINT activity_logs_action_check CHECK (action IN ('create', 'update', 'delete', 'view', 'export', 'login', 'logout', 'import')),
-    CONSTRAINT activity_logs_resource_type_check CHECK (resource_type IN ('entity', 'relationship', 'communication', 'interaction', 'reminder', 'tag', 'group', 'attachment', 'user')),
+    CONSTRAINT activity_logs_action_check CHECK (action::text = ANY ('{create,update,delete,view,export,login,logout,import}'::text[])),
+    CONSTRAINT activity_logs_resource_type_check CHECK (resource_type::text = ANY ('{entity,relationship,communication,interaction,reminder,tag,group,attachment,user}'::text[])),
     CONSTRAINT activity_logs_metadata_check CHECK (jsonb_typeof(metadata) = 'object')
 );
 

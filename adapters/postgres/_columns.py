@@ -73,9 +73,9 @@ def _varchar(shape: Shape, name: str) -> String:
 
 
 def _one_of(shape: Shape, name: str) -> CheckConstraint:
-    """CHECK (column IN (the field's choices)), named as in the migrations."""
-    listed = ", ".join(f"'{value}'" for value in shape[name].choices)
-    return CheckConstraint(f"{name} IN ({listed})", name=f"{shape.table}_{name}_check")
+    """CHECK (column = ANY (the field's choices as one text[] constant)), as in the migrations."""
+    listed = ",".join(shape[name].choices)
+    return CheckConstraint(f"{name}::text = ANY ('{{{listed}}}'::text[])", name=f"{shape.table}_{name}_check")
 
 
 def _at_most(shape: Shape, name: str) -> CheckConstraint:
