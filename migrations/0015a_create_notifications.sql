@@ -21,8 +21,8 @@ CREATE TABLE notifications (
     -- deleting the reminder keeps what was notified, without its reminder
     CONSTRAINT notifications_reminder_id_user_id_fkey FOREIGN KEY (reminder_id, user_id)
         REFERENCES reminders (id, user_id) ON DELETE SET NULL (reminder_id),
-    -- = ANY rather than IN: PostgreSQL would store a one-value IN as a plain =
-    CONSTRAINT notifications_kind_check CHECK (kind = ANY (ARRAY['reminder'])),
+    -- = ANY of an array even for one value: PostgreSQL would store a one-value IN as a plain =
+    CONSTRAINT notifications_kind_check CHECK (kind::text = ANY ('{reminder}'::text[])),
     CONSTRAINT notifications_title_check CHECK (char_length(title) >= 1)
 );
 

@@ -173,3 +173,17 @@ def test_the_comparison_sees_every_kind_of_drift(enforced: tuple[dict[Column, Li
     for column in ("tags.color", "groups.name", "entities.description", "relationships.health_threshold_days", "users.tier"):
         assert any(difference.startswith(f"{column}:") for difference in found), f"{column} drift unseen: {found}"
     assert len(found) == 5, found
+
+
+def test_every_allowed_value_check_is_one_array_constant_not_an_in_list(migrated_database_url: str) -> None:
+    # PostgreSQL rebuilds a table's CHECKs for every INSERT and UPDATE statement: an IN list is a
+    # node per value and an ARRAY built each time, where a text[] constant is one node (README).
+    with psycopg.connect(**connect_kwargs(migrated_database_url)) as connection:
+        lists = connection.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'c' AND connamespace = current_schema()::regnamespace"
+            " AND pg_get_constraintdef(oid) LIKE '%= ANY%'"
+        ).fetchall()
+    assert len(lists) >= 15, lists  # every table's allowed-value lists were read
+    written_as_in = [name for name, definition in lists if "ARRAY[" in definition]
+    assert written_as_in == []
