@@ -71,6 +71,14 @@ def _bound(operator: str, number: int) -> tuple[str, int]:
     }[operator]
 
 
+def check_definitions(connection: psycopg.Connection[Any]) -> list[tuple[str, str, str]]:
+    """Every CHECK constraint of the schema's tables: (table, name, its definition as PostgreSQL prints it)."""
+    return connection.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE contype = 'c' AND connamespace = current_schema()::regnamespace"
+    ).fetchall()
+
+
 def database_limits(connection: psycopg.Connection[Any], tables: list[str]) -> tuple[dict[Column, Limits], dict[Column, str]]:
     """Every column's limits as the migrated database enforces them, and every column's data type."""
     limits: dict[Column, Limits] = {}
@@ -84,12 +92,9 @@ def database_limits(connection: psycopg.Connection[Any], tables: list[str]) -> t
         types[table, column] = data_type
         if length is not None:
             limits.setdefault((table, column), Limits()).max_length = length
-    checks = connection.execute(
-        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
-        " WHERE contype = 'c' AND conrelid::regclass::text = ANY(%s)",
-        [tables],
-    ).fetchall()
-    for table, _name, definition in checks:
+    for table, _name, definition in check_definitions(connection):
+        if table not in tables:
+            continue
         for column, listed in _ONE_OF.findall(definition):
             # array_out quotes an element only for commas, quotes, braces, spaces and the like, which no value has
             values = tuple(value.strip('"') for value in listed.split(","))
@@ -173,11 +178,7 @@ def test_every_allowed_value_check_is_one_array_constant_not_an_in_list(migrated
     # PostgreSQL rebuilds a table's CHECKs for every INSERT and UPDATE statement: an IN list is a
     # node per value and an ARRAY built each time, where a text[] constant is one node (README).
     with psycopg.connect(**connect_kwargs(migrated_database_url)) as connection:
-        lists = connection.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE contype = 'c' AND connamespace = current_schema()::regnamespace"
-            " AND pg_get_constraintdef(oid) LIKE '%= ANY%'"
-        ).fetchall()
+        lists = [(name, definition) for _table, name, definition in check_definitions(connection) if "= ANY" in definition]
     assert len(lists) >= 15, lists  # every table's allowed-value lists were read
     written_as_in = [name for name, definition in lists if "ARRAY[" in definition]
     assert written_as_in == []
